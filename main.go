@@ -1,6 +1,176 @@
 // Command atlas governs many customers' Microsoft Intune estates from one laptop.
+// This file holds the command line only: flags, sub-commands and wiring into app.
 package main
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"strings"
+	"syscall"
 
-func main() { fmt.Println("atlas") }
+	"atlas/app"
+)
+
+// version is set by the Makefile from git.
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// command is one sub-command: its flags are declared on fs, then it runs.
+type command struct {
+	usage string
+	setup func(fs *flag.FlagSet) func(ctx context.Context, data *app.Data) error
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var serve serveFlags
+	commands := map[string]command{
+		"serve": {"atlas serve [--addr 127.0.0.1:7420] [--no-browser] [--allow-host NAME]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			fs.StringVar(&serve.addr, "addr", "127.0.0.1:7420", "address to listen on (port 0 picks a free one)")
+			fs.BoolVar(&serve.noBrowser, "no-browser", false, "do not open the browser")
+			fs.Func("allow-host", "also answer to this Host name (repeatable; for LAN demos)", func(s string) error {
+				serve.allowHosts = append(serve.allowHosts, s)
+				return nil
+			})
+			return func(ctx context.Context, data *app.Data) error {
+				return app.Serve(ctx, data, app.ServeOptions{Addr: serve.addr, NoBrowser: serve.noBrowser, AllowHosts: serve.allowHosts, Stdout: stdout})
+			}
+		}},
+		"workspace add": {"atlas workspace add --slug S --name N", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			slug, name := fs.String("slug", "", "workspace slug"), fs.String("name", "", "workspace name")
+			return func(ctx context.Context, data *app.Data) error {
+				if err := required(map[string]string{"slug": *slug, "name": *name}); err != nil {
+					return err
+				}
+				return data.AddWorkspace(ctx, *slug, *name)
+			}
+		}},
+		"environment add": {"atlas environment add --workspace S --slug E --name N", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			ws, slug, name := fs.String("workspace", "", "workspace slug"), fs.String("slug", "", "environment slug"), fs.String("name", "", "environment name")
+			return func(ctx context.Context, data *app.Data) error {
+				if err := required(map[string]string{"workspace": *ws, "slug": *slug, "name": *name}); err != nil {
+					return err
+				}
+				return data.AddEnvironment(ctx, *ws, *slug, *name)
+			}
+		}},
+		"user add": {"atlas user add --email E --name N --password-stdin", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			email, name := fs.String("email", "", "email address"), fs.String("name", "", "full name")
+			fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+			return func(ctx context.Context, data *app.Data) error {
+				if err := required(map[string]string{"email": *email, "name": *name}); err != nil {
+					return err
+				}
+				if !*fromStdin {
+					return &app.UsageError{Err: errors.New("--password-stdin is required: pipe the password in")}
+				}
+				password, err := io.ReadAll(io.LimitReader(stdin, 4096))
+				if err != nil {
+					return err
+				}
+				return data.AddUser(ctx, *email, *name, strings.TrimRight(string(password), "\r\n"))
+			}
+		}},
+		"member add": {"atlas member add --workspace S --email E --role owner|manager|operator|readonly [--environment E]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			ws, email, role := fs.String("workspace", "", "workspace slug"), fs.String("email", "", "user's email"), fs.String("role", "", "owner, manager, operator or readonly")
+			env := fs.String("environment", "", "also add an environment membership")
+			return func(ctx context.Context, data *app.Data) error {
+				if err := required(map[string]string{"workspace": *ws, "email": *email, "role": *role}); err != nil {
+					return err
+				}
+				return data.AddMember(ctx, *ws, *email, *role, *env)
+			}
+		}},
+	}
+
+	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
+		fmt.Fprintf(stdout, "atlas %s\n", version)
+		return 0
+	}
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add"} {
+			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
+		}
+		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")
+		return 0
+	}
+	name, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, rest = args[0], args[1:]
+		if len(args) > 1 {
+			if _, ok := commands[args[0]+" "+args[1]]; ok {
+				name, rest = args[0]+" "+args[1], args[2:]
+			}
+		}
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "atlas: unknown command %q (try atlas help)\n", name)
+		return 2
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dataDir := fs.String("data", app.DefaultDataDir(), "data folder")
+	action := cmd.setup(fs)
+	if err := fs.Parse(rest); err != nil {
+		fmt.Fprintf(stderr, "atlas %s: %v (usage: %s)\n", name, err, cmd.usage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "atlas %s: unexpected argument %q (usage: %s)\n", name, fs.Arg(0), cmd.usage)
+		return 2
+	}
+	osUser := "owner"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		osUser = u.Username
+	}
+	data, err := app.OpenData(ctx, *dataDir, osUser)
+	if err != nil {
+		fmt.Fprintf(stderr, "atlas: %v\n", err)
+		return 1
+	}
+	defer data.Close()
+	err = action(ctx, data)
+	var usage *app.UsageError
+	var notFound *app.NotFoundError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
+		return 2
+	case errors.As(err, &notFound):
+		fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
+	return 1
+}
+
+type serveFlags struct {
+	addr       string
+	noBrowser  bool
+	allowHosts []string
+}
+
+// required reports the first missing flag value as a usage error.
+func required(values map[string]string) error {
+	for _, flag := range []string{"workspace", "slug", "email", "name", "role"} {
+		if v, ok := values[flag]; ok && strings.TrimSpace(v) == "" {
+			return &app.UsageError{Err: fmt.Errorf("--%s is required", flag)}
+		}
+	}
+	return nil
+}

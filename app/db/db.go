@@ -108,3 +108,25 @@ func IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// Querier is what reads need: a pool, a connection or a transaction.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// NullID stores 0 as NULL, for optional foreign keys.
+func NullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// NullString stores "" as NULL.
+func NullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,28 @@
+# Atlas — `make help` lists the targets.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# The race detector needs a C compiler; without one the tests still run, unraced.
+RACE := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: help run build test bench lint fuzz
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+run: build ## build and start Atlas on its default data folder; opens the browser
+	./bin/atlas serve
+
+build: ## build bin/atlas (one static binary, no cgo)
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/atlas .
+
+test: ## the whole test suite (browser tests skip without chromium unless ATLAS_REQUIRE_BROWSER=1)
+	go test $(RACE) -count=1 ./...
+
+bench: ## benchmarks; copy the figures into BENCHMARKS.md
+	go test -run '^$$' -bench . -benchmem ./...
+
+lint: ## gofmt, go vet, staticcheck
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	go vet ./...
+	go run $(STATICCHECK) ./...

@@ -1,0 +1,296 @@
+package access
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"atlas/app/auth"
+	"atlas/app/db"
+	"atlas/app/web"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Scope says what a route is about, and so what the resolver must establish first.
+type Scope int
+
+const (
+	Public           Scope = iota // anyone, signed in or not
+	SignedIn                      // any signed-in user
+	CurrentWorkspace              // the session's current workspace
+	PathWorkspace                 // the workspace named by the {workspace} slug
+	PathEnvironment               // the environment named by the {environment} slug, inside the current workspace
+)
+
+// Resolver makes every access decision: 404 for what the user may not know about,
+// 403 for what they may see but not do.
+type Resolver struct{ DB *db.DB }
+
+// Middleware loads the signed-in user and the current context (spec 279 §5) for
+// every request, and builds the header's frame.
+func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
+	return func(w http.ResponseWriter, req bunrouter.Request) error {
+		ctx := req.Context()
+		sess := web.SessionFrom(ctx)
+		if sess.UserID == 0 {
+			return next(w, req)
+		}
+		user, err := auth.UserByID(ctx, r.DB.Read, sess.UserID)
+		if errors.Is(err, auth.ErrNoUser) {
+			sess.SignOut()
+			return next(w, req)
+		}
+		if err != nil {
+			return err
+		}
+		ctx = WithUser(ctx, user)
+		frame := &web.Frame{UserName: user.Name, UserEmail: user.Email}
+		workspaces, err := r.Workspaces(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		var current *Workspace
+		for _, ws := range workspaces {
+			if ws.Archived {
+				continue
+			}
+			if ws.ID == sess.WorkspaceID {
+				current = ws
+			}
+			frame.Workspaces = append(frame.Workspaces, web.Choice{Name: ws.Name, Slug: ws.Slug,
+				URL: "/admin/workspaces/" + ws.Slug + "/select", Current: ws.ID == sess.WorkspaceID})
+		}
+		if current == nil && len(frame.Workspaces) == 1 {
+			// One workspace: nothing to choose.
+			for _, ws := range workspaces {
+				if !ws.Archived {
+					current = ws
+				}
+			}
+			frame.Workspaces[0].Current = true
+		}
+		if current == nil {
+			sess.SetWorkspace(0)
+		} else {
+			sess.SetWorkspace(current.ID)
+			ctx = withWorkspace(ctx, current)
+			frame.Workspace = &web.Choice{Name: current.Name, Slug: current.Slug, URL: "/admin"}
+			if err := r.frameEnvironments(ctx, frame, current, user.ID, sess); err != nil {
+				return err
+			}
+		}
+		return next(w, req.WithContext(web.WithFrame(ctx, frame)))
+	}
+}
+
+// frameEnvironments lists the selectable environments and validates the session's
+// current one: not in this workspace, not entitled or archived clears it (spec 279).
+func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *Workspace, userID int64, sess *web.Session) error {
+	envs, err := r.environments(ctx, ws, userID, "")
+	if err != nil {
+		return err
+	}
+	var current *Environment
+	for _, e := range envs {
+		if e.Archived() {
+			continue
+		}
+		frame.Environments = append(frame.Environments, web.Choice{Name: e.Label(), Slug: e.Slug,
+			URL: "/admin/t/" + e.Slug, Current: e.ID == sess.EnvironmentID})
+		if e.ID == sess.EnvironmentID {
+			current = e
+		}
+	}
+	if current == nil {
+		sess.SetEnvironment(0, "")
+		return nil
+	}
+	sess.SetEnvironment(current.ID, current.Slug)
+	frame.Environment = &web.Choice{Name: current.Label(), Slug: current.Slug, URL: "/admin/t/" + current.Slug}
+	return nil
+}
+
+// Guard establishes the route's scope and checks the capability it needs.
+func (r *Resolver) Guard(scope Scope, need Capability) bunrouter.MiddlewareFunc {
+	return func(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
+		return func(w http.ResponseWriter, req bunrouter.Request) error {
+			ctx, err := r.decide(req, scope, need)
+			if errors.Is(err, errSignInNeeded) && req.Method == http.MethodGet {
+				return web.Redirect(w, req.Request, "/login", "")
+			}
+			if errors.Is(err, errNoWorkspace) && req.Method == http.MethodGet {
+				return web.Redirect(w, req.Request, "/admin/workspaces", "")
+			}
+			if err != nil {
+				return err
+			}
+			return next(w, req.WithContext(ctx))
+		}
+	}
+}
+
+var (
+	errSignInNeeded = web.Errorf(web.Unauthorized, "Sign in to continue.")
+	errNoWorkspace  = web.Errorf(web.Conflict, "Choose a workspace first.")
+)
+
+func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (context.Context, error) {
+	ctx := req.Context()
+	if scope == Public {
+		return ctx, nil
+	}
+	user := UserFrom(ctx)
+	if user == nil {
+		return ctx, errSignInNeeded
+	}
+	switch scope {
+	case SignedIn:
+		return ctx, nil
+	case PathWorkspace:
+		ws, err := r.WorkspaceBySlug(ctx, user.ID, req.Param("workspace"))
+		if err != nil {
+			return ctx, err
+		}
+		return withWorkspace(ctx, ws), Allow(ws.Role, need)
+	}
+	ws, ok := WorkspaceFrom(ctx)
+	if !ok {
+		return ctx, errNoWorkspace
+	}
+	if scope == CurrentWorkspace {
+		return ctx, Allow(ws.Role, need)
+	}
+	envs, err := r.environments(ctx, ws, user.ID, req.Param("environment"))
+	if err != nil {
+		return ctx, err
+	}
+	if len(envs) == 0 {
+		return ctx, web.ErrNotFound
+	}
+	env := envs[0]
+	if !env.Archived() {
+		web.SessionFrom(ctx).SetEnvironment(env.ID, env.Slug)
+		if f := web.FrameFrom(ctx); f != nil {
+			f.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
+			for i := range f.Environments {
+				f.Environments[i].Current = f.Environments[i].Slug == env.Slug
+			}
+		}
+	}
+	return withEnvironment(ctx, env), Allow(env.Role, need)
+}
+
+// Allow is the 403 decision: nil when role grants need.
+func Allow(role Role, need Capability) error {
+	if need == "" || role.Can(need) {
+		return nil
+	}
+	return web.Errorf(web.Forbidden, "%s.", role.Why(need))
+}
+
+// Environment resolves an environment by id for a record that references one (an
+// operation run, a finding): not in the workspace or not entitled is not found.
+func (r *Resolver) Environment(ctx context.Context, ws *Workspace, userID, environmentID int64) (*Environment, error) {
+	envs, err := r.environments(ctx, ws, userID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range envs {
+		if e.ID == environmentID {
+			return e, nil
+		}
+	}
+	return nil, web.ErrNotFound
+}
+
+// Environments lists the environments of ws the user is entitled to, archived ones included.
+func (r *Resolver) Environments(ctx context.Context, ws *Workspace, userID int64) ([]*Environment, error) {
+	return r.environments(ctx, ws, userID, "")
+}
+
+// WorkspaceBySlug resolves a workspace the user is a member of; otherwise not found.
+func (r *Resolver) WorkspaceBySlug(ctx context.Context, userID int64, slug string) (*Workspace, error) {
+	row := r.DB.Read.QueryRowContext(ctx, workspaceQuery+` AND w.slug = ?`, userID, slug)
+	ws, err := scanWorkspace(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, web.ErrNotFound
+	}
+	return ws, err
+}
+
+const workspaceQuery = `SELECT w.id, w.slug, w.name, w.archived_at IS NOT NULL, m.role
+	FROM workspaces w JOIN workspace_memberships m ON m.workspace_id = w.id
+	WHERE m.user_id = ?`
+
+func scanWorkspace(row interface{ Scan(...any) error }) (*Workspace, error) {
+	var ws Workspace
+	err := row.Scan(&ws.ID, &ws.Slug, &ws.Name, &ws.Archived, &ws.Role)
+	return &ws, err
+}
+
+// Workspaces lists every workspace the user is a member of, archived ones included.
+func (r *Resolver) Workspaces(ctx context.Context, userID int64) ([]*Workspace, error) {
+	rows, err := r.DB.Read.QueryContext(ctx, workspaceQuery+` ORDER BY w.name COLLATE NOCASE, w.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []*Workspace
+	for rows.Next() {
+		ws, err := scanWorkspace(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, ws)
+	}
+	return list, rows.Err()
+}
+
+// environments applies entitlement: owners and managers see every environment of the
+// workspace; others only those with a membership, at the lower of the two roles.
+func (r *Resolver) environments(ctx context.Context, ws *Workspace, userID int64, slug string) ([]*Environment, error) {
+	q := `SELECT e.id, e.workspace_id, e.slug, e.name, COALESCE(e.display_name, ''), e.kind, e.lifecycle_status, COALESCE(em.role, '')
+		FROM managed_environments e
+		LEFT JOIN managed_environment_memberships em ON em.managed_environment_id = e.id AND em.user_id = ?
+		WHERE e.workspace_id = ?`
+	args := []any{userID, ws.ID}
+	if slug != "" {
+		q += ` AND e.slug = ?`
+		args = append(args, slug)
+	}
+	rows, err := r.DB.Read.QueryContext(ctx, q+` ORDER BY e.name COLLATE NOCASE, e.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []*Environment
+	for rows.Next() {
+		var e Environment
+		var memberRole string
+		if err := rows.Scan(&e.ID, &e.WorkspaceID, &e.Slug, &e.Name, &e.DisplayName, &e.Kind, &e.LifecycleStatus, &memberRole); err != nil {
+			return nil, err
+		}
+		switch {
+		case ws.Role.seesAllEnvironments():
+			e.Role = ws.Role
+		case memberRole != "":
+			e.Role = lower(ws.Role, Role(memberRole))
+		default:
+			continue
+		}
+		list = append(list, &e)
+	}
+	return list, rows.Err()
+}
+
+// ParseID reads a positive integer route parameter; anything else is not found.
+func ParseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, web.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,121 @@
+// Package app wires Atlas together: the data folder, the database, the domains and
+// the router. It is the one place where the parts meet.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"atlas/app/access"
+	"atlas/app/audit"
+	"atlas/app/auth"
+	"atlas/app/db"
+	"atlas/app/environment"
+	"atlas/app/web"
+	"atlas/app/workspace"
+	"atlas/assets"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Data is an opened data folder: the database and the local owner.
+type Data struct {
+	Dir   string
+	DB    *db.DB
+	Owner *auth.User
+}
+
+// OpenData creates the data folder (0700) if needed, opens and migrates the
+// database, and makes sure the local owner exists (named after osUser).
+func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("secure data folder: %w", err)
+	}
+	d, err := db.Open(ctx, filepath.Join(dir, "atlas.db"))
+	if err != nil {
+		return nil, err
+	}
+	owner, err := auth.EnsureLocalOwner(ctx, d, osUser)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &Data{Dir: dir, DB: d, Owner: owner}, nil
+}
+
+// Close closes the database.
+func (d *Data) Close() error { return d.DB.Close() }
+
+// Server is the web application over a data folder.
+type Server struct {
+	data     *Data
+	views    *web.Views
+	sessions *web.Sessions
+	guard    *web.Guard
+	resolver *access.Resolver
+	Launcher *auth.Launcher
+
+	auth         *auth.Handlers
+	workspaces   *workspace.Handlers
+	environments *environment.Handlers
+	audit        *audit.Handlers
+	static       bunrouter.HandlerFunc
+}
+
+// NewServer builds the handlers; allowHosts are extra Host names to accept (--allow-host).
+func NewServer(data *Data, allowHosts []string) (*Server, error) {
+	views, err := web.NewViews(assets.FS)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	sessions, err := web.NewSessions(filepath.Join(data.Dir, "session.keys"))
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(assets.FS, "static")
+	if err != nil {
+		return nil, err
+	}
+	resolver := &access.Resolver{DB: data.DB}
+	s := &Server{
+		data: data, views: views, sessions: sessions, guard: web.NewGuard(allowHosts), resolver: resolver,
+		Launcher:     auth.NewLauncher(),
+		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver},
+		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
+		audit:        &audit.Handlers{DB: data.DB, Views: views},
+		static:       web.Static(static),
+	}
+	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}
+	return s, nil
+}
+
+// Handler is the router with its middleware: errors first, then the guard, the
+// session and the resolver's context; each route adds its access decision.
+func (s *Server) Handler() http.Handler {
+	notFound := func(w http.ResponseWriter, req bunrouter.Request) error { return web.ErrNotFound }
+	r := bunrouter.New(
+		bunrouter.Use(s.views.Errors, s.guard.Middleware, s.sessions.Middleware, s.resolver.Middleware),
+		bunrouter.WithNotFoundHandler(notFound),
+		bunrouter.WithMethodNotAllowedHandler(func(w http.ResponseWriter, req bunrouter.Request) error {
+			return web.Errorf(web.Invalid, "This address does not accept %s.", req.Method)
+		}),
+	)
+	for _, rt := range s.routes() {
+		r.Handle(rt.Method, rt.Path, s.resolver.Guard(rt.Scope, rt.Need)(rt.Handler))
+	}
+	return r
+}
+
+func redirectTo(url string) bunrouter.HandlerFunc {
+	return func(w http.ResponseWriter, req bunrouter.Request) error {
+		http.Redirect(w, req.Request, url, http.StatusFound)
+		return nil
+	}
+}

@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+
+	"atlas/app/db"
+	"atlas/app/web"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Handlers serve sign-in and sign-out.
+type Handlers struct {
+	DB       *db.DB
+	Views    *web.Views
+	Launcher *Launcher
+}
+
+// Launch signs the local owner in once through the URL Atlas printed.
+func (h *Handlers) Launch(w http.ResponseWriter, req bunrouter.Request) error {
+	if !h.Launcher.Redeem(req.URL.Query().Get("token")) {
+		return web.Errorf(web.Forbidden, "This launch link was already used or has expired. Restart Atlas for a new one, or sign in with your email and password.")
+	}
+	owner, err := EnsureLocalOwner(req.Context(), h.DB, "")
+	if err != nil {
+		return err
+	}
+	web.SessionFrom(req.Context()).SignIn(owner.ID)
+	return web.Redirect(w, req.Request, "/admin", "")
+}
+
+type loginPage struct {
+	web.Page
+	Email string
+	Error string
+}
+
+// LoginForm shows the sign-in form.
+func (h *Handlers) LoginForm(w http.ResponseWriter, req bunrouter.Request) error {
+	return h.Views.Render(w, req.Request, http.StatusOK, "auth/login", &loginPage{Page: web.Page{Title: "Sign in"}})
+}
+
+// Login checks the form fields email and password.
+func (h *Handlers) Login(w http.ResponseWriter, req bunrouter.Request) error {
+	email, password := req.PostFormValue("email"), req.PostFormValue("password")
+	u, err := Authenticate(req.Context(), h.DB.Read, email, password)
+	if errors.Is(err, errBadCredentials) {
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "auth/login",
+			&loginPage{Page: web.Page{Title: "Sign in"}, Email: email, Error: "Wrong email or password."})
+	}
+	if err != nil {
+		return err
+	}
+	web.SessionFrom(req.Context()).SignIn(u.ID)
+	return web.Redirect(w, req.Request, "/admin", "")
+}
+
+// Logout ends the session.
+func (h *Handlers) Logout(w http.ResponseWriter, req bunrouter.Request) error {
+	web.SessionFrom(req.Context()).SignOut()
+	return web.Redirect(w, req.Request, "/login", "")
+}

@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"atlas/app/access"
+	"atlas/app/auth"
+	"atlas/app/environment"
+	"atlas/app/web"
+	"atlas/app/workspace"
+)
+
+// UsageError is a bad command-line argument: the command exits with status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+// NotFoundError is a name that matches nothing: the command exits with status 1.
+type NotFoundError struct{ Err error }
+
+func (e *NotFoundError) Error() string { return e.Err.Error() }
+
+// DefaultDataDir is ATLAS_DATA, else the OS user data folder + /atlas.
+func DefaultDataDir() string {
+	if dir := os.Getenv("ATLAS_DATA"); dir != "" {
+		return dir
+	}
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		if dir := os.Getenv("LocalAppData"); dir != "" {
+			return filepath.Join(dir, "atlas")
+		}
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "atlas")
+	}
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "atlas")
+	}
+	return filepath.Join(home, ".local", "share", "atlas")
+}
+
+// classify turns a domain error into the command line's kind of error.
+func classify(err error) error {
+	var fields web.FieldErrors
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fields):
+		if msg, ok := fields["email"]; ok && len(fields) == 1 {
+			return &NotFoundError{errors.New(msg)}
+		}
+		return &UsageError{fields}
+	case errors.Is(err, workspace.ErrNoWorkspace), errors.Is(err, environment.ErrNoEnvironment), errors.Is(err, auth.ErrNoUser):
+		return &NotFoundError{err}
+	case errors.Is(err, auth.ErrEmailTaken):
+		return &UsageError{err}
+	}
+	return err
+}
+
+// AddWorkspace creates a workspace owned by the local owner.
+func (d *Data) AddWorkspace(ctx context.Context, slug, name string) error {
+	return classify(d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := workspace.Create(ctx, tx, name, slug, d.Owner.ID)
+		return err
+	}))
+}
+
+// AddEnvironment creates an environment in the workspace with slug workspaceSlug.
+func (d *Data) AddEnvironment(ctx context.Context, workspaceSlug, slug, name string) error {
+	return classify(d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		wsID, err := workspace.IDBySlug(ctx, tx, workspaceSlug)
+		if err != nil {
+			return fmt.Errorf("workspace %q: %w", workspaceSlug, err)
+		}
+		_, err = environment.Create(ctx, tx, wsID, d.Owner.ID, environment.Fields{Slug: slug, Name: name})
+		return err
+	}))
+}
+
+// AddUser creates a user who signs in with email and password.
+func (d *Data) AddUser(ctx context.Context, email, name, password string) error {
+	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := auth.CreateUser(ctx, tx, email, name, password)
+		return err
+	})
+	if err != nil && !errors.Is(err, auth.ErrEmailTaken) {
+		return &UsageError{err}
+	}
+	return classify(err)
+}
+
+// AddMember gives a user a role in a workspace, and with environmentSlug an
+// environment membership too, in one transaction.
+func (d *Data) AddMember(ctx context.Context, workspaceSlug, email, roleName, environmentSlug string) error {
+	role, err := access.ParseRole(roleName)
+	if err != nil {
+		return &UsageError{err}
+	}
+	return classify(d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		wsID, err := workspace.IDBySlug(ctx, tx, workspaceSlug)
+		if err != nil {
+			return fmt.Errorf("workspace %q: %w", workspaceSlug, err)
+		}
+		envID := int64(0)
+		if environmentSlug != "" {
+			if envID, err = environment.IDBySlug(ctx, tx, wsID, environmentSlug); err != nil {
+				return fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err)
+			}
+		}
+		if _, err := workspace.AddMember(ctx, tx, wsID, d.Owner.ID, email, role); err != nil {
+			return err
+		}
+		if envID != 0 {
+			return environment.AddMember(ctx, tx, wsID, envID, d.Owner.ID, email, role)
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,170 @@
+// Package environment owns managed environments (spec 279), their memberships and
+// provider connections.
+package environment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+
+	"atlas/app/access"
+	"atlas/app/audit"
+	"atlas/app/auth"
+	"atlas/app/db"
+	"atlas/app/web"
+)
+
+// Kinds are the bounded categories of a managed environment (spec 279 `kind`).
+var Kinds = []string{"production", "pilot", "test", "development"}
+
+// Fields are what a person edits on an environment.
+type Fields struct {
+	Slug        string
+	Name        string
+	DisplayName string
+	Kind        string
+}
+
+func (f *Fields) clean() web.FieldErrors {
+	f.Slug, f.Name, f.DisplayName = strings.TrimSpace(f.Slug), strings.TrimSpace(f.Name), strings.TrimSpace(f.DisplayName)
+	if f.Kind == "" {
+		f.Kind = "production"
+	}
+	errs := web.FieldErrors{}
+	if err := web.ValidateSlug(f.Slug); err != nil {
+		errs["slug"] = err.Error()
+	}
+	if f.Name == "" {
+		errs["name"] = "A name is required."
+	}
+	if !slices.Contains(Kinds, f.Kind) {
+		errs["kind"] = "Choose one of: " + strings.Join(Kinds, ", ") + "."
+	}
+	return errs
+}
+
+// Create adds an environment to a workspace. Invalid fields come back as web.FieldErrors.
+func Create(ctx context.Context, tx *sql.Tx, workspaceID, actorID int64, f Fields) (int64, error) {
+	if errs := f.clean(); errs.Any() {
+		return 0, errs
+	}
+	now := db.Now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO managed_environments (workspace_id, slug, name, display_name, kind, lifecycle_status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'active', ?, ?)`, workspaceID, f.Slug, f.Name, db.NullString(f.DisplayName), f.Kind, now, now)
+	if db.IsUniqueViolation(err) {
+		return 0, web.FieldErrors{"slug": "This workspace already has an environment with this slug."}
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, _ := res.LastInsertId()
+	return id, audit.Record(ctx, tx, audit.Event{WorkspaceID: workspaceID, UserID: actorID, Action: "environment.created",
+		RecordType: "managed_environment", RecordID: id, RecordLabel: f.Name, Detail: map[string]any{"slug": f.Slug, "kind": f.Kind}})
+}
+
+func update(ctx context.Context, tx *sql.Tx, env *access.Environment, actorID int64, f Fields) error {
+	if errs := f.clean(); errs.Any() {
+		return errs
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE managed_environments SET slug = ?, name = ?, display_name = ?, kind = ?, updated_at = ? WHERE id = ?`,
+		f.Slug, f.Name, db.NullString(f.DisplayName), f.Kind, db.Now(), env.ID)
+	if db.IsUniqueViolation(err) {
+		return web.FieldErrors{"slug": "This workspace already has an environment with this slug."}
+	}
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: env.WorkspaceID, UserID: actorID, Action: "environment.updated",
+		RecordType: "managed_environment", RecordID: env.ID, RecordLabel: f.Name,
+		Detail: map[string]any{"slug": f.Slug, "name": f.Name, "display_name": f.DisplayName, "kind": f.Kind}})
+}
+
+func setLifecycle(ctx context.Context, tx *sql.Tx, env *access.Environment, actorID int64, status string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE managed_environments SET lifecycle_status = ?, updated_at = ? WHERE id = ?`, status, db.Now(), env.ID); err != nil {
+		return err
+	}
+	action := map[string]string{"archived": "environment.archived", "active": "environment.restored"}[status]
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: env.WorkspaceID, UserID: actorID, Action: action,
+		RecordType: "managed_environment", RecordID: env.ID, RecordLabel: env.Name})
+}
+
+// ErrNoEnvironment is returned when no environment has the given slug in the workspace.
+var ErrNoEnvironment = errors.New("no such environment")
+
+// IDBySlug finds an environment inside a workspace, for the command line.
+func IDBySlug(ctx context.Context, q db.Querier, workspaceID int64, slug string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM managed_environments WHERE workspace_id = ? AND slug = ?`, workspaceID, slug).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNoEnvironment
+	}
+	return id, err
+}
+
+// Member is a user's membership in an environment.
+type Member struct {
+	UserID int64
+	Name   string
+	Email  string
+	Role   access.Role
+}
+
+func members(ctx context.Context, q db.Querier, environmentID int64) ([]Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.email, m.role FROM managed_environment_memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.managed_environment_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, environmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.Name, &m.Email, &m.Role); err != nil {
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}
+
+// AddMember entitles a workspace member (by email) to an environment with a role.
+func AddMember(ctx context.Context, tx *sql.Tx, workspaceID, environmentID, actorID int64, email string, role access.Role) error {
+	u, err := auth.UserByEmail(ctx, tx, email)
+	if errors.Is(err, auth.ErrNoUser) {
+		return web.FieldErrors{"email": "No user has this email."}
+	}
+	if err != nil {
+		return err
+	}
+	var isMember bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM workspace_memberships WHERE workspace_id = ? AND user_id = ?)`,
+		workspaceID, u.ID).Scan(&isMember); err != nil {
+		return err
+	}
+	if !isMember {
+		return web.FieldErrors{"email": "Add this user to the workspace first: workspace membership is the first boundary."}
+	}
+	now := db.Now()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO managed_environment_memberships (user_id, managed_environment_id, role, source, created_by_user_id, created_at, updated_at)
+		VALUES (?, ?, ?, 'manual', ?, ?, ?)
+		ON CONFLICT (managed_environment_id, user_id) DO UPDATE SET role = excluded.role, updated_at = excluded.updated_at`,
+		u.ID, environmentID, role, db.NullID(actorID), now, now); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: workspaceID, UserID: actorID, Action: "environment_member.added",
+		RecordType: "managed_environment", RecordID: environmentID, RecordLabel: u.Email, Detail: map[string]any{"role": role, "user_id": u.ID}})
+}
+
+func removeMember(ctx context.Context, tx *sql.Tx, env *access.Environment, actorID, userID int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM managed_environment_memberships WHERE managed_environment_id = ? AND user_id = ?`, env.ID, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return web.ErrNotFound
+	}
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: env.WorkspaceID, UserID: actorID, Action: "environment_member.removed",
+		RecordType: "managed_environment", RecordID: env.ID, RecordLabel: env.Name, Detail: map[string]any{"user_id": userID}})
+}

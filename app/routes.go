@@ -1,0 +1,57 @@
+package app
+
+import (
+	"atlas/app/access"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Route is one line of the site map: who may call it is decided by Scope and Need,
+// in the resolver, before the handler runs.
+type Route struct {
+	Method  string
+	Path    string
+	Scope   access.Scope
+	Need    access.Capability
+	Handler bunrouter.HandlerFunc
+}
+
+// routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
+func (s *Server) routes() []Route {
+	a, ws, env, au := s.auth, s.workspaces, s.environments, s.audit
+	return []Route{
+		{"GET", "/", access.Public, "", redirectTo("/admin")},
+		{"GET", "/static/*path", access.Public, "", s.static},
+		{"GET", "/auth/launch", access.Public, "", a.Launch},
+		{"GET", "/login", access.Public, "", a.LoginForm},
+		{"POST", "/login", access.Public, "", a.Login},
+		{"POST", "/logout", access.SignedIn, "", a.Logout},
+
+		{"GET", "/admin/workspaces", access.SignedIn, "", ws.Chooser},
+		{"POST", "/admin/workspaces", access.SignedIn, "", ws.Create},
+		{"POST", "/admin/workspaces/:workspace/select", access.PathWorkspace, access.View, ws.Select},
+		{"POST", "/admin/workspaces/:workspace/restore", access.PathWorkspace, access.ManageWorkspace, ws.Restore},
+
+		{"GET", "/admin", access.CurrentWorkspace, access.View, ws.Hub},
+		{"GET", "/admin/settings", access.CurrentWorkspace, access.ManageWorkspace, ws.Settings},
+		{"POST", "/admin/settings", access.CurrentWorkspace, access.ManageWorkspace, ws.Rename},
+		{"POST", "/admin/archive", access.CurrentWorkspace, access.ManageWorkspace, ws.Archive},
+		{"GET", "/admin/members", access.CurrentWorkspace, access.ManageMembers, ws.Members},
+		{"POST", "/admin/members", access.CurrentWorkspace, access.ManageMembers, ws.AddMember},
+		{"POST", "/admin/members/:user/role", access.CurrentWorkspace, access.ManageMembers, ws.ChangeRole},
+		{"POST", "/admin/members/:user/remove", access.CurrentWorkspace, access.ManageMembers, ws.RemoveMember},
+		{"GET", "/admin/audit", access.CurrentWorkspace, access.ViewAudit, au.List},
+
+		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},
+		{"GET", "/admin/environments/new", access.CurrentWorkspace, access.ManageEnvironments, env.New},
+		{"POST", "/admin/environments", access.CurrentWorkspace, access.ManageEnvironments, env.Create},
+		{"GET", "/admin/t/:environment", access.PathEnvironment, access.View, env.Dashboard},
+		{"GET", "/admin/t/:environment/settings", access.PathEnvironment, access.ManageEnvironments, env.Settings},
+		{"POST", "/admin/t/:environment/settings", access.PathEnvironment, access.ManageEnvironments, env.Update},
+		{"POST", "/admin/t/:environment/archive", access.PathEnvironment, access.ManageEnvironments, env.Archive},
+		{"POST", "/admin/t/:environment/restore", access.PathEnvironment, access.ManageEnvironments, env.Restore},
+		{"GET", "/admin/t/:environment/members", access.PathEnvironment, access.ManageEnvironments, env.Members},
+		{"POST", "/admin/t/:environment/members", access.PathEnvironment, access.ManageEnvironments, env.AddMember},
+		{"POST", "/admin/t/:environment/members/:user/remove", access.PathEnvironment, access.ManageEnvironments, env.RemoveMember},
+	}
+}

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code classifies what went wrong for the person on the other side.
+type Code int
+
+const (
+	Internal Code = iota
+	NotFound
+	Forbidden
+	Invalid
+	Conflict
+	Unauthorized
+)
+
+var statusOf = map[Code]int{
+	Internal:     http.StatusInternalServerError,
+	NotFound:     http.StatusNotFound,
+	Forbidden:    http.StatusForbidden,
+	Invalid:      http.StatusUnprocessableEntity,
+	Conflict:     http.StatusConflict,
+	Unauthorized: http.StatusUnauthorized,
+}
+
+// Error is an error a handler returns on purpose: its Message is safe to show.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Status is the HTTP status for e.
+func (e *Error) Status() int { return statusOf[e.Code] }
+
+// Errorf builds an Error with a formatted, user-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotFound is the one not-found answer: it never hints that a record exists.
+var ErrNotFound = &Error{Code: NotFound, Message: "This page does not exist, or you do not have access to it."}
+
+// Classify turns any error into the Error shown to the user; anything not an *Error is internal.
+func Classify(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Message: "Something went wrong. The details are in Atlas's log."}
+}

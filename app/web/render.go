@@ -1,0 +1,225 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// Page is what every page's data embeds: the frame around the content.
+type Page struct {
+	Title   string
+	Crumbs  []Crumb
+	Section string // the sidebar entry that is current
+	Frame   *Frame
+	Flashes []Flash
+	Path    string
+}
+
+// Base lets Render fill the shared part of any page struct that embeds Page.
+func (p *Page) Base() *Page { return p }
+
+// Crumb is one breadcrumb; the last has no URL.
+type Crumb struct{ Name, URL string }
+
+// Frame is the signed-in person's current context, shown in the header and sidebar.
+type Frame struct {
+	UserName     string
+	UserEmail    string
+	Workspace    *Choice
+	Workspaces   []Choice
+	Environment  *Choice
+	Environments []Choice
+}
+
+// Choice is one entry of a switcher.
+type Choice struct {
+	Name    string
+	Slug    string
+	URL     string
+	Current bool
+}
+
+type frameKey struct{}
+
+// WithFrame stores the request's frame; the access middleware builds it.
+func WithFrame(ctx context.Context, f *Frame) context.Context {
+	return context.WithValue(ctx, frameKey{}, f)
+}
+
+
+// Pager is any page data: a struct embedding Page.
+type Pager interface{ Base() *Page }
+
+// Views holds every template, parsed once at start-up.
+type Views struct {
+	pages map[string]*template.Template
+}
+
+// NewViews parses templates/layout.html, every partial (a file whose name starts
+// with _) and each page. A page that references a missing template fails here.
+func NewViews(assets fs.FS) (*Views, error) {
+	var pages, partials []string
+	err := fs.WalkDir(assets, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".html" || p == "templates/layout.html" {
+			return err
+		}
+		if strings.HasPrefix(path.Base(p), "_") {
+			partials = append(partials, p)
+		} else {
+			pages = append(pages, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	base := template.New("layout.html").Funcs(funcs)
+	if _, err := base.ParseFS(assets, append([]string{"templates/layout.html"}, partials...)...); err != nil {
+		return nil, fmt.Errorf("parse layout and partials: %w", err)
+	}
+	v := &Views{pages: map[string]*template.Template{}}
+	for _, p := range pages {
+		t, err := template.Must(base.Clone()).ParseFS(assets, p)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", p, err)
+		}
+		// Execute against nil data to surface references to missing templates now.
+		if err := checkTemplates(t); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// checkTemplates reports a {{template "x"}} call whose target is not defined.
+func checkTemplates(t *template.Template) error {
+	defined := map[string]bool{}
+	for _, d := range t.Templates() {
+		defined[d.Name()] = true
+	}
+	for _, d := range t.Templates() {
+		if d.Tree == nil {
+			continue
+		}
+		for _, name := range templateCalls(d.Tree.Root.String()) {
+			if !defined[name] {
+				return fmt.Errorf("template %q calls undefined template %q", d.Name(), name)
+			}
+		}
+	}
+	return nil
+}
+
+func templateCalls(src string) []string {
+	var names []string
+	for {
+		i := strings.Index(src, `{{template "`)
+		if i < 0 {
+			return names
+		}
+		src = src[i+len(`{{template "`):]
+		if j := strings.IndexByte(src, '"'); j > 0 {
+			names = append(names, src[:j])
+		}
+	}
+}
+
+// Render writes page name with data: the whole page, or only its content for an
+// htmx request that is not a boosted navigation.
+func (v *Views) Render(w http.ResponseWriter, r *http.Request, status int, name string, data Pager) error {
+	t, ok := v.pages[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	p := data.Base()
+	p.Frame = FrameFrom(r.Context())
+	p.Path = r.URL.Path
+	sess := SessionFrom(r.Context())
+	p.Flashes = sess.popFlashes()
+	block := "layout"
+	if wantsFragment(r) {
+		block = "main"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if err := sess.save(w, r); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Partial renders one named template of a page (e.g. a polled progress fragment).
+func (v *Views) Partial(w http.ResponseWriter, r *http.Request, page, block string, data any) error {
+	t, ok := v.pages[page]
+	if !ok {
+		return fmt.Errorf("no page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, block, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Redirect ends a successful POST (303 See Other), with a flash when message is set.
+// htmx requests get HX-Redirect so the whole frame (switchers, sidebar) reloads.
+func Redirect(w http.ResponseWriter, r *http.Request, url, message string) error {
+	sess := SessionFrom(r.Context())
+	if message != "" {
+		sess.AddFlash("success", message)
+	}
+	if err := sess.save(w, r); err != nil {
+		return err
+	}
+	if r.Header.Get(HeaderHXRequest) == "true" {
+		w.Header().Set(HeaderHXRedirect, url)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}
+
+// errorPage is the data of templates/error.html.
+type errorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+// RenderError shows err as a human page with its status; internal errors are logged, never shown.
+func (v *Views) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	e := Classify(err)
+	if e.Code == Internal {
+		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	titles := map[Code]string{NotFound: "Not found", Forbidden: "Not allowed", Invalid: "Invalid request",
+		Conflict: "Conflict", Unauthorized: "Sign in needed", Internal: "Something went wrong"}
+	data := &errorPage{Page: Page{Title: titles[e.Code]}, Status: e.Status(), Message: e.Message}
+	if rerr := v.Render(w, r, e.Status(), "error", data); rerr != nil {
+		slog.Error("render error page", "err", rerr)
+		http.Error(w, e.Message, e.Status())
+	}
+}
+
+// FrameFrom is the request's frame, or nil before the access middleware ran.
+func FrameFrom(ctx context.Context) *Frame {
+	f, _ := ctx.Value(frameKey{}).(*Frame)
+	return f
+}
