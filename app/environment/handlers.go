@@ -36,7 +36,7 @@ func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/list", &listPage{
-		Page: web.Page{Title: "Environments", Section: "environments", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Environments"}}},
+		Page:      web.Page{Title: "Environments", Section: "environments", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Environments"}}},
 		Workspace: ws, Environments: envs})
 }
 

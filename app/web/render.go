@@ -53,7 +53,6 @@ func WithFrame(ctx context.Context, f *Frame) context.Context {
 	return context.WithValue(ctx, frameKey{}, f)
 }
 
-
 // Pager is any page data: a struct embedding Page.
 type Pager interface{ Base() *Page }
 

@@ -1,0 +1,4 @@
+package app
+
+// Routes exposes the routes table to the authorization-matrix test.
+func Routes(s *Server) []Route { return s.routes() }

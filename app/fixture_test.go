@@ -1,0 +1,74 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"atlas/app/apptest"
+)
+
+// Actors of the authorization matrix, in its column order.
+const (
+	owner = iota
+	manager
+	operator
+	readonly
+	outsider   // member of another workspace only
+	unentitled // operator of acme without a membership in its environments
+	anonymous
+	actorCount
+)
+
+var actorNames = [actorCount]string{"owner", "manager", "operator", "readonly", "outsider", "unentitled", "anonymous"}
+
+const password = "correct horse battery"
+
+// fixture is workspace acme (environments prod and pilot) with a person of every
+// role, and workspace other whose owner is the outsider.
+type fixture struct {
+	env      *apptest.Env
+	clients  [actorCount]*apptest.Client
+	victimID int64 // a readonly member of acme, for member routes
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	e := apptest.New(t)
+	ctx := context.Background()
+	d := e.Data
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(d.AddWorkspace(ctx, "acme", "Acme Corp"))
+	must(d.AddEnvironment(ctx, "acme", "prod", "Production"))
+	must(d.AddEnvironment(ctx, "acme", "pilot", "Pilot"))
+	for _, email := range []string{"manager@acme.test", "operator@acme.test", "readonly@acme.test", "outsider@other.test", "unentitled@acme.test", "victim@acme.test"} {
+		must(d.AddUser(ctx, email, email, password))
+	}
+	must(d.AddMember(ctx, "acme", "manager@acme.test", "manager", ""))
+	must(d.AddMember(ctx, "acme", "operator@acme.test", "operator", "prod"))
+	must(d.AddMember(ctx, "acme", "readonly@acme.test", "readonly", "prod"))
+	must(d.AddMember(ctx, "acme", "unentitled@acme.test", "operator", ""))
+	must(d.AddMember(ctx, "acme", "victim@acme.test", "readonly", "prod"))
+	must(d.AddWorkspace(ctx, "other", "Other Inc"))
+	must(d.AddMember(ctx, "other", "outsider@other.test", "owner", ""))
+
+	f := &fixture{env: e}
+	d.DB.Read.QueryRow(`SELECT id FROM users WHERE email = 'victim@acme.test'`).Scan(&f.victimID)
+	f.clients[owner] = e.Owner()
+	for actor, email := range map[int]string{manager: "manager@acme.test", operator: "operator@acme.test",
+		readonly: "readonly@acme.test", outsider: "outsider@other.test", unentitled: "unentitled@acme.test"} {
+		f.clients[actor] = e.SignIn(email, password)
+	}
+	f.clients[anonymous] = e.Anonymous()
+	for actor, slug := range map[int]string{owner: "acme", outsider: "other"} {
+		if r := f.clients[actor].Post("/admin/workspaces/"+slug+"/select", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s selects %s: %d", actorNames[actor], slug, r.Status)
+		}
+	}
+	return f
+}

@@ -1,0 +1,140 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"atlas/app"
+)
+
+// Expected outcomes: ok is any answer that let the request through (2xx, 3xx, 409,
+// 422), login is the anonymous answer (303 to /login for GET, 401 otherwise).
+const (
+	ok    = "ok"
+	no    = "403"
+	hide  = "404"
+	login = "login"
+)
+
+// matrix lists, for every route, what each actor gets: owner, manager, operator,
+// readonly, outsider, unentitled, anonymous. A route without a row fails the test.
+var matrix = map[string][actorCount]string{
+	"GET /":                  {ok, ok, ok, ok, ok, ok, ok},
+	"GET /static/*path":      {ok, ok, ok, ok, ok, ok, ok},
+	"GET /auth/launch":       {no, no, no, no, no, no, no}, // no token: refused for everyone
+	"GET /login":             {ok, ok, ok, ok, ok, ok, ok},
+	"POST /login":            {ok, ok, ok, ok, ok, ok, ok},
+	"POST /logout":           {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/workspaces":  {ok, ok, ok, ok, ok, ok, login},
+	"POST /admin/workspaces": {ok, ok, ok, ok, ok, ok, login},
+
+	"POST /admin/workspaces/:workspace/select":  {ok, ok, ok, ok, hide, ok, login},
+	"POST /admin/workspaces/:workspace/restore": {ok, no, no, no, hide, no, login},
+
+	"GET /admin":                       {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/settings":              {ok, no, no, no, ok, no, login},
+	"POST /admin/settings":             {ok, no, no, no, ok, no, login},
+	"POST /admin/archive":              {ok, no, no, no, ok, no, login},
+	"GET /admin/members":               {ok, no, no, no, ok, no, login},
+	"POST /admin/members":              {ok, no, no, no, ok, no, login},
+	"POST /admin/members/:user/role":   {ok, no, no, no, hide, no, login},
+	"POST /admin/members/:user/remove": {ok, no, no, no, hide, no, login},
+	"GET /admin/audit":                 {ok, ok, no, no, ok, no, login},
+
+	"GET /admin/environments":                         {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/environments/new":                     {ok, ok, no, no, ok, no, login},
+	"POST /admin/environments":                        {ok, ok, no, no, ok, no, login},
+	"GET /admin/t/:environment":                       {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/settings":              {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/settings":             {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/archive":              {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/restore":              {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/members":               {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/members":              {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/members/:user/remove": {ok, ok, no, no, hide, hide, login},
+}
+
+// forms gives routes that need fields a valid submission, so "ok" means the work was done.
+var forms = map[string]url.Values{
+	"POST /admin/workspaces":              {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/settings":                {"name": {"Renamed"}},
+	"POST /admin/members":                 {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":      {"role": {"operator"}},
+	"POST /admin/environments":            {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings": {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":  {"email": {"victim@acme.test"}, "role": {"readonly"}},
+}
+
+func (f *fixture) path(t *testing.T, pattern string) string {
+	var parts []string
+	for _, seg := range strings.Split(pattern, "/") {
+		switch seg {
+		case ":workspace":
+			seg = "acme"
+		case ":environment":
+			seg = "prod"
+		case ":user":
+			seg = strconv.FormatInt(f.victimID, 10)
+		case "*path":
+			seg = "robots.txt"
+		default:
+			if strings.HasPrefix(seg, ":") || strings.HasPrefix(seg, "*") {
+				t.Fatalf("matrix test has no value for parameter %s of %s", seg, pattern)
+			}
+		}
+		parts = append(parts, seg)
+	}
+	return strings.Join(parts, "/")
+}
+
+func outcome(method string, r int, location string) string {
+	switch {
+	case r == http.StatusForbidden:
+		return no
+	case r == http.StatusNotFound:
+		return hide
+	case r == http.StatusUnauthorized, method == http.MethodGet && r == http.StatusSeeOther && location == "/login":
+		return login
+	case r < 400, r == http.StatusConflict, r == http.StatusUnprocessableEntity:
+		return ok
+	}
+	return strconv.Itoa(r)
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newFixture(t)
+	routes := app.Routes(f.env.Server)
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		seen[key] = true
+		want, found := matrix[key]
+		if !found {
+			t.Errorf("route %s has no row in the authorization matrix", key)
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			shared := f.env.Clone(t)
+			for actor := range actorCount {
+				// Each state-changing request gets its own copy of the data.
+				target := shared
+				if rt.Method != http.MethodGet {
+					target = f.env.Clone(t)
+				}
+				c := f.clients[actor].On(target)
+				r := c.Do(c.Request(rt.Method, f.path(t, rt.Path), forms[key]))
+				if got := outcome(rt.Method, r.Status, r.Header.Get("Location")); got != want[actor] {
+					t.Errorf("%s: got %s (status %d), want %s", actorNames[actor], got, r.Status, want[actor])
+				}
+			}
+		})
+	}
+	for key := range matrix {
+		if !seen[key] {
+			t.Errorf("matrix row %s matches no route", key)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"atlas/app"
+)
+
+func TestCommandLine(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	tests := []struct {
+		name   string
+		args   string
+		stdin  string
+		status int
+		stderr string
+	}{
+		{"workspace add", "workspace add --slug contoso --name Contoso", "", 0, ""},
+		{"duplicate workspace", "workspace add --slug contoso --name Again", "", 2, "already exists"},
+		{"invalid slug", "workspace add --slug Con_toso --name X", "", 2, "not a valid slug"},
+		{"missing value", "workspace add --slug contoso", "", 2, "--name is required"},
+		{"unknown flag", "workspace add --colour red", "", 2, "flag provided but not defined: -colour"},
+		{"unknown command", "frobnicate", "", 2, "unknown command"},
+		{"environment add", "environment add --workspace contoso --slug prod --name Production", "", 0, ""},
+		{"environment of unknown workspace", "environment add --workspace nope --slug prod --name P", "", 1, `workspace "nope"`},
+		{"user add", "user add --email op@contoso.test --name Op --password-stdin", "s3cret-pass\n", 0, ""},
+		{"user add short password", "user add --email x@contoso.test --name X --password-stdin", "short\n", 2, "at least 8"},
+		{"user add without stdin flag", "user add --email y@contoso.test --name Y", "", 2, "--password-stdin"},
+		{"member add with environment", "member add --workspace contoso --email op@contoso.test --role operator --environment prod", "", 0, ""},
+		{"member add invalid role", "member add --workspace contoso --email op@contoso.test --role boss", "", 2, "invalid role"},
+		{"member add unknown user", "member add --workspace contoso --email who@contoso.test --role readonly", "", 1, "No user has this email"},
+		{"member add unknown environment", "member add --workspace contoso --email op@contoso.test --role readonly --environment nope", "", 1, `environment "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append(strings.Fields(tt.args), "--data", data)
+			got := run(args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q)", got, tt.status, stderr.String(), tt.stderr)
+			}
+			if tt.status != 0 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+				t.Errorf("error is not one line: %q", stderr.String())
+			}
+		})
+	}
+
+	d, err := app.OpenData(context.Background(), data, "someone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var workspaces, environments, owners, envMembers, users int
+	d.DB.Read.QueryRow(`SELECT count(*) FROM workspaces`).Scan(&workspaces)
+	d.DB.Read.QueryRow(`SELECT count(*) FROM managed_environments`).Scan(&environments)
+	d.DB.Read.QueryRow(`SELECT count(*) FROM workspace_memberships m JOIN users u ON u.id = m.user_id WHERE u.is_local_owner = 1 AND m.role = 'owner'`).Scan(&owners)
+	d.DB.Read.QueryRow(`SELECT count(*) FROM managed_environment_memberships`).Scan(&envMembers)
+	d.DB.Read.QueryRow(`SELECT count(*) FROM users`).Scan(&users)
+	if workspaces != 1 || environments != 1 || owners != 1 || envMembers != 1 || users != 2 {
+		t.Errorf("workspaces %d, environments %d, local owner memberships %d, env members %d, users %d; want 1 1 1 1 2",
+			workspaces, environments, owners, envMembers, users)
+	}
+	if d.Owner.Name == "someone" {
+		t.Error("the local owner was created again on a later open")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if run([]string{"version"}, nil, &stdout, &stdout) != 0 || !strings.HasPrefix(stdout.String(), "atlas ") {
+		t.Errorf("version printed %q", stdout.String())
+	}
+}
