@@ -17,29 +17,32 @@ func TestBrowserFirstRun(t *testing.T) {
 	e := apptest.New(t)
 	ctx := browsertest.New(t)
 	var chooser, hub, dashboard, header string
-	err := chromedp.Run(ctx,
-		chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
-		chromedp.WaitVisible(`//h2[contains(., "Create your first workspace")]`),
-		chromedp.Text("main", &chooser),
-		chromedp.SendKeys(`#ws-name`, "Contoso Ltd"),
-		chromedp.SendKeys(`#ws-slug`, "contoso"),
-		chromedp.Click(`//button[contains(., "Create workspace")]`),
-		chromedp.WaitVisible(`//main//h1[contains(., "Contoso Ltd")]`),
-		chromedp.Click(`//main//a[contains(., "Add an environment")]`),
-		chromedp.WaitVisible(`#env-name`),
-		chromedp.SendKeys(`#env-name`, "Production"),
-		chromedp.SendKeys(`#env-slug`, "prod"),
-		chromedp.Click(`//button[contains(., "Add environment")]`),
-		chromedp.WaitVisible(`//main//h1[contains(., "Production")]`),
-		chromedp.Text("main", &dashboard),
-		chromedp.Text("header", &header),
-		chromedp.Navigate(e.HTTP.URL+"/admin"),
-		chromedp.WaitVisible(`//main//a[contains(., "Production")]`),
-		chromedp.Text("main", &hub),
+	browsertest.Steps(t, ctx,
+		browsertest.Do("open the launch URL",
+			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
+			browsertest.Visible(`//h2[contains(., "Create your first workspace")]`),
+			chromedp.Text("main", &chooser)),
+		browsertest.Do("create a workspace",
+			chromedp.SendKeys(`#ws-name`, "Contoso Ltd"),
+			chromedp.SendKeys(`#ws-slug`, "contoso"),
+			chromedp.Click(`//button[contains(., "Create workspace")]`),
+			browsertest.Visible(`//main//h1[contains(., "Contoso Ltd")]`)),
+		browsertest.Do("open the environment form",
+			chromedp.Click(`//main//a[contains(., "Add an environment")]`),
+			browsertest.Visible(`#env-name`)),
+		browsertest.Do("add an environment",
+			chromedp.SendKeys(`#env-name`, "Production"),
+			chromedp.SendKeys(`#env-slug`, "prod"),
+			chromedp.Click(`//button[contains(., "Add environment")]`),
+			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
+		browsertest.Do("read the dashboard",
+			chromedp.Text("main", &dashboard),
+			chromedp.Text("header", &header)),
+		browsertest.Do("go to the hub",
+			chromedp.Navigate(e.HTTP.URL+"/admin"),
+			browsertest.Visible(`//main//a[contains(., "Production")]`),
+			chromedp.Text("main", &hub)),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
 	browsertest.Screenshot(t, ctx, "hub")
 	if !strings.Contains(chooser, "No workspaces yet") {
 		t.Errorf("first chooser: %q", chooser)
@@ -56,20 +59,20 @@ func TestBrowserFirstRun(t *testing.T) {
 
 	// A second workspace, then switch back through the header's switcher.
 	var switched string
-	err = chromedp.Run(ctx,
-		chromedp.Navigate(e.HTTP.URL+"/admin/workspaces"),
-		chromedp.SendKeys(`#ws-name`, "Fabrikam"),
-		chromedp.SendKeys(`#ws-slug`, "fabrikam"),
-		chromedp.Click(`//button[contains(., "Create workspace")]`),
-		chromedp.WaitVisible(`//main//h1[contains(., "Fabrikam")]`),
-		chromedp.Click(`//header//details[1]/summary`),
-		chromedp.Click(`//header//details[1]//button[contains(., "Contoso Ltd")]`),
-		chromedp.WaitVisible(`//main//h1[contains(., "Contoso Ltd")]`),
-		chromedp.Text("main", &switched),
+	browsertest.Steps(t, ctx,
+		browsertest.Do("create a second workspace",
+			chromedp.Navigate(e.HTTP.URL+"/admin/workspaces"),
+			browsertest.Visible(`#ws-name`),
+			chromedp.SendKeys(`#ws-name`, "Fabrikam"),
+			chromedp.SendKeys(`#ws-slug`, "fabrikam"),
+			chromedp.Click(`//button[contains(., "Create workspace")]`),
+			browsertest.Visible(`//main//h1[contains(., "Fabrikam")]`)),
+		browsertest.Do("switch back through the header",
+			chromedp.Click(`//header//details[1]/summary`),
+			chromedp.Click(`//header//details[1]//button[contains(., "Contoso Ltd")]`),
+			browsertest.Visible(`//main//h1[contains(., "Contoso Ltd")]`),
+			chromedp.Text("main", &switched)),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !strings.Contains(switched, "Production") {
 		t.Errorf("after switching back the hub lacks Production: %q", switched)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,9 +40,14 @@ func New(t testing.TB) context.Context {
 		}
 		t.Skip("browser test skipped: no chromium on this machine (apt-get install -y chromium)")
 	}
+	// Not t.TempDir: chromium may still be writing there while the test's cleanup runs.
+	profile, err := os.MkdirTemp("", "atlas-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.NoSandbox, // root in CI containers
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
@@ -57,11 +63,46 @@ func New(t testing.TB) context.Context {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
+		os.RemoveAll(profile)
 	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
 	return ctx
+}
+
+// Steps runs named steps in order and reports the first that fails by its name.
+func Steps(t testing.TB, ctx context.Context, steps ...Step) {
+	t.Helper()
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.Actions...); err != nil {
+			Screenshot(t, ctx, "failed")
+			t.Fatalf("step %q: %v", s.Name, err)
+		}
+	}
+}
+
+// Step is one thing a person does, as chromedp actions.
+type Step struct {
+	Name    string
+	Actions []chromedp.Action
+}
+
+// Do names a step.
+func Do(name string, actions ...chromedp.Action) Step { return Step{Name: name, Actions: actions} }
+
+// Visible waits until sel is visible. A click that navigates can swap the document
+// while a query runs, which chromedp reports as a vanished node: the wait then
+// simply starts again on the new document.
+func Visible(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for {
+			err := chromedp.WaitVisible(sel).Do(ctx)
+			if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "-32000") {
+				return err
+			}
+		}
+	})
 }
 
 // Screenshot saves a full-page PNG to path when ATLAS_SCREENSHOTS names a folder,
