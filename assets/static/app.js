@@ -66,7 +66,11 @@
 
   document.addEventListener('submit', function (e) {
     var form = e.target;
-    if (form.matches('form[data-confirm-text]') && !confirmMatches(form)) e.preventDefault();
+    // Capture phase, so neither the browser nor htmx's own submit listener sees a mismatch.
+    if (form.matches('form[data-confirm-text]') && !confirmMatches(form)) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
   }, true);
 
   // ---------- Flash and toasts ----------
@@ -171,13 +175,19 @@
     return e.target.closest ? e.target.closest('.dropzone') : null;
   }
 
-  // Only pages with a drop zone swallow stray drops, so a missed drop never navigates away.
+  // File drags only, and only on pages with a drop zone: there a missed drop must not make the
+  // browser open the file and leave the page.
+  function fileDrag(e) {
+    return !!document.querySelector('.dropzone') && !!e.dataTransfer &&
+      Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') !== -1;
+  }
+
   ['dragenter', 'dragover'].forEach(function (type) {
     document.addEventListener(type, function (e) {
-      if (!document.querySelector('.dropzone')) return;
+      if (!fileDrag(e)) return;
       e.preventDefault();
       var zone = zoneOf(e);
-      if (e.dataTransfer) e.dataTransfer.dropEffect = zone ? 'copy' : 'none';
+      e.dataTransfer.dropEffect = zone ? 'copy' : 'none';
       if (zone) zone.classList.add('dropzone-active');
     });
   });
@@ -188,14 +198,14 @@
   });
 
   document.addEventListener('drop', function (e) {
-    if (!document.querySelector('.dropzone')) return;
+    if (!fileDrag(e)) return;
     e.preventDefault();
     var zone = zoneOf(e);
     if (!zone) return;
     zone.classList.remove('dropzone-active');
     var input = zone.querySelector('input[type=file]');
-    var files = e.dataTransfer && e.dataTransfer.files;
-    if (!input || !files || !files.length) return;
+    var files = e.dataTransfer.files;
+    if (!input || !files.length) return;
     var dt = new DataTransfer();
     var count = input.multiple ? files.length : 1;
     for (var i = 0; i < count; i++) dt.items.add(files[i]);
@@ -330,6 +340,14 @@
     if (e.target.closest('.palette-trigger')) { e.preventDefault(); openPalette(); }
   });
 
+  // The templates print the Mac hint (⌘K); elsewhere the key is Ctrl.
+  function shortcutHints(root) {
+    if (/Mac|iPhone|iPad/.test(navigator.platform)) return;
+    root.querySelectorAll('.palette-trigger kbd').forEach(function (k) {
+      k.textContent = k.textContent.replace('⌘', 'Ctrl ');
+    });
+  }
+
   // ---------- Keyboard shortcuts ----------
 
   var GO = { o: '/admin/operations', h: '/admin' };
@@ -365,6 +383,7 @@
 
   function enhance(root) {
     renderTimes(root);
+    shortcutHints(root);
     collectToasts(root);
     fitTables(root);
     var forms = root.querySelectorAll('form[data-confirm-text]');
