@@ -68,7 +68,7 @@ func normalize(v any, key string) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = normalize(e, key)
+			out[i] = normalize(e, "[]") // an array in an array is no list the table names
 		}
 		if by, ok := unorderedArrays[key]; ok {
 			sortArray(out, by)
