@@ -37,7 +37,8 @@ type ExtractStats struct {
 // than the limits, counted as they are written (a zip bomb's headers lie).
 // Writes go through an os.Root, so nothing lands outside destDir even if the
 // folder is tampered with meanwhile. On refusal destDir is removed with
-// everything written into it. Files are created 0600, folders 0700.
+// everything written into it. Files are created 0600, folders 0700, and keep
+// their modification time from the zip.
 func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (ExtractStats, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // insecure names are refused below, by name
@@ -110,6 +111,13 @@ func extract(zr *zip.Reader, destDir string, limits ZipLimits) (ExtractStats, er
 			return stats, err
 		case n > limit:
 			return stats, fmt.Errorf("zip entry %q refused: it expands beyond %s", f.Name, what)
+		}
+		// Keep the export's times: without lastModifiedDateTime (IntuneCD) they
+		// are what tells the newer of two copies of an object.
+		if !f.Modified.IsZero() {
+			if err := root.Chtimes(name, f.Modified, f.Modified); err != nil {
+				return stats, fmt.Errorf("zip entry %q: %w", f.Name, err)
+			}
 		}
 		stats.Files++
 	}
