@@ -127,6 +127,9 @@ var unorderedArrays = map[string][][]string{
 	"scheduledActionConfigurations": {{"actionType"}},
 	"apps":                          {{"mobileAppIdentifier"}},
 	"localizedNotificationMessages": {{"locale"}},
+	"exemptedAppProtocols":          {{"name"}},
+	"allowedResourceActions":        {{}},
+	"notAllowedResourceActions":     {{}},
 }
 
 // sortArray orders elements by their identity, then by their whole canonical

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -30,7 +31,7 @@ type ExtractStats struct {
 }
 
 // ExtractZip expands the zip in r (size bytes) into destDir, which it creates
-// (0700) and which must not exist yet. It refuses, naming the entry: absolute
+// (0700, with missing parents) and which must not exist yet. It refuses, naming the entry: absolute
 // paths, drive letters, ".." anywhere in a path, links and other non-regular
 // entries, two entries with one name (also differing only by case, as on a
 // laptop's file system), more entries than limits.MaxEntries, and more bytes
@@ -47,6 +48,9 @@ func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (Ex
 	}
 	if len(zr.File) > limits.MaxEntries {
 		return ExtractStats{}, fmt.Errorf("the zip holds %d entries, over the limit of %d", len(zr.File), limits.MaxEntries)
+	}
+	if err := os.MkdirAll(filepath.Dir(destDir), 0o700); err != nil {
+		return ExtractStats{}, fmt.Errorf("creating the folder for the export: %w", err)
 	}
 	if err := os.Mkdir(destDir, 0o700); err != nil {
 		return ExtractStats{}, fmt.Errorf("creating the folder for the export: %w", err)

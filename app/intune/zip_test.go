@@ -49,7 +49,7 @@ func TestExtractZip(t *testing.T) {
 		zipEntry{name: `Backup\Scope Tags\Default.json`, body: `{"displayName":"Default"}`},
 		zipEntry{name: "./README.md", body: "hi"},
 	)
-	dest := filepath.Join(t.TempDir(), "export")
+	dest := filepath.Join(t.TempDir(), "connections", "7", "export") // parents are created
 	stats, err := ExtractZip(bytes.NewReader(data), int64(len(data)), dest, DefaultZipLimits)
 	if err != nil {
 		t.Fatal(err)
