@@ -24,6 +24,13 @@ func TestNormalizeKeys(t *testing.T) {
 		{"@odata.type is the type and stays",
 			`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy"}`,
 			`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy"}`},
+		{"types Graph implies go, polymorphic ones stay",
+			`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","settings":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSetting",` +
+				`"settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","choiceSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingValue","value":"v"}}}]}`,
+			`{"settings":[{"settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","choiceSettingValue":{"value":"v"}}}]}`},
+		{"an empty assignments list is no assignments",
+			`{"assignments":[],"roleScopeTagIds":[]}`,
+			`{"roleScopeTagIds":[]}`},
 		{"OData control annotations go",
 			`{"@odata.context":"c","@odata.id":"i","@odata.editLink":"e","@odata.etag":"W/1","@microsoft.graph.tips":"x","k":1}`,
 			`{"k":1}`},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/metrics"
 	"slices"
@@ -241,6 +242,34 @@ func TestReorderedSettingsKeepTheHash(t *testing.T) {
 	first["settingDefinitionId"] = first["settingDefinitionId"].(string) + "_edited"
 	if got := Hash(Canonical(Normalize(again))); got == want {
 		t.Error("an edited setting kept the hash")
+	}
+}
+
+// TestOneFormatOneHash compares OpenIntuneBaseline's macOS policies as
+// IntuneManagement exported them (UTF-16, every Graph annotation) with their
+// NativeImport copies (UTF-8, the portal's format): unchanged policies hash the
+// same, and the one edited between the two exports does not.
+func TestOneFormatOneHash(t *testing.T) {
+	root := shareddata.Dir(t, "intune", "OpenIntuneBaseline", "MACOS")
+	hashes := map[string][]string{}
+	for _, sub := range []string{"IntuneManagement/SettingsCatalog", "NativeImport"} {
+		got := readAll(t, filepath.Join(root, sub))
+		for _, o := range got.objects {
+			hashes[path.Base(o.SourcePath)] = append(hashes[path.Base(o.SourcePath)], o.Hash)
+		}
+	}
+	var differ []string
+	for name, h := range hashes {
+		if len(h) != 2 {
+			t.Fatalf("%s read %d times", name, len(h))
+		}
+		if h[0] != h[1] {
+			differ = append(differ, name)
+		}
+	}
+	want := []string{"MacOS - OIB - Microsoft AutoUpdate - D - MAU Configuration - v1.0.json"} // channel 0 -> 4
+	if len(hashes) != 17 || !slices.Equal(differ, want) {
+		t.Errorf("%d policies, hashes differ for %v, want only %v", len(hashes), differ, want)
 	}
 }
 
