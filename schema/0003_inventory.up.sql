@@ -1,7 +1,9 @@
 -- Issue 4: inventory from configuration exports (DESIGN §3, spec 058 InventoryItem).
 
--- One connection per environment: a new source replaces the old one.
+-- One connection per environment: a new source replaces the old one. An
+-- uploaded zip keeps its file name (source_path is where it was extracted).
 CREATE UNIQUE INDEX provider_connections_one_per_environment ON provider_connections (managed_environment_id);
+ALTER TABLE provider_connections ADD COLUMN source_name TEXT;
 
 -- Content-addressed payloads: one row per distinct canonical JSON, so the same
 -- baseline policy in 40 environments is stored once.

@@ -13,7 +13,9 @@ import (
 func TenantOf(fsys fs.FS) string {
 	tenant := ""
 	found := errors.New("found")
-	fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	// A missing or unreadable table only means the export names no tenant, so
+	// the walk's errors (and its early stop) carry nothing to report.
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.EqualFold(path.Base(p), "migrationtable.json") {
 			return nil
 		}
