@@ -329,7 +329,6 @@ func Assignments(payload any) []Assignment {
 	return list
 }
 
-
 // indentJSON lays canonical JSON out for reading.
 func indentJSON(canonical []byte) string {
 	var b bytes.Buffer
