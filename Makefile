@@ -14,7 +14,7 @@ run: build ## build and start Atlas on its default data folder; opens the browse
 	./bin/atlas serve
 
 build: ## build bin/atlas (one static binary, no cgo)
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/atlas .
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/atlas .
 
 test: ## the whole test suite (browser tests skip without chromium unless ATLAS_REQUIRE_BROWSER=1)
 	go test $(RACE) -count=1 ./...
