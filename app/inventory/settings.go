@@ -20,8 +20,14 @@ type Setting struct {
 	Value string
 }
 
-// Indent is the row's nesting as a CSS class (CSP forbids style attributes).
-func (s Setting) Indent() string { return fmt.Sprintf("depth-%d", min(s.Depth, 6)) }
+// Indent marks a nested row: no-break spaces per level and an arrow (CSP
+// forbids style attributes, and the text reads right when copied too).
+func (s Setting) Indent() string {
+	if s.Depth == 0 {
+		return ""
+	}
+	return strings.Repeat("\u00a0\u00a0\u00a0", min(s.Depth, 6)-1) + "↳ "
+}
 
 // DecodePayload parses a stored canonical payload, keeping numbers exact.
 func DecodePayload(canonical []byte) (any, error) {
