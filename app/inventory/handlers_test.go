@@ -155,4 +155,3 @@ func TestInventoryPages(t *testing.T) {
 		})
 	}
 }
-
