@@ -1,7 +1,3 @@
-// Package intune reads Intune configuration exports (IntuneManagement, IntuneCD,
-// IntuneBackupAndRestore, plain Graph JSON): it decodes their files whatever the
-// encoding, tells what type of object each file holds, and normalises payloads so
-// that equal configuration hashes equally (DESIGN §7).
 package intune
 
 import (

@@ -14,7 +14,7 @@ type Object struct {
 	SourcePath string // slash path of the file inside the export
 	// ExternalID is the Graph id when the file has one (IntuneCD strips ids: "").
 	ExternalID string
-	Type       TypeInfo
+	Type       TypeInfo // its Coverage may be finer than the type's (see coverageByGraphType)
 	// GraphType is the file's @odata.type, or the type's canonical Graph type
 	// when the file has none (IntuneCD settings catalog), or "". Identity without
 	// an id needs it: IntuneCD's four default enrollment configurations share
@@ -204,7 +204,7 @@ func objectOf(p string, v any) (*Object, string, error) {
 
 	info := Other
 	if found {
-		info = t.TypeInfo
+		info = refineCoverage(t.TypeInfo, odataType)
 	}
 	if isArray && info.Key != "adminTemplate" {
 		return nil, "a JSON array that is not an administrative template: not a configuration object", nil

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -243,6 +245,34 @@ func TestReorderedSettingsKeepTheHash(t *testing.T) {
 	}
 }
 
+// TestOneFormatOneHash compares OpenIntuneBaseline's macOS policies as
+// IntuneManagement exported them (UTF-16, every Graph annotation) with their
+// NativeImport copies (UTF-8, the portal's format): unchanged policies hash the
+// same, and the one edited between the two exports does not.
+func TestOneFormatOneHash(t *testing.T) {
+	root := shareddata.Dir(t, "intune", "OpenIntuneBaseline", "MACOS")
+	hashes := map[string][]string{}
+	for _, sub := range []string{"IntuneManagement/SettingsCatalog", "NativeImport"} {
+		got := readAll(t, filepath.Join(root, sub))
+		for _, o := range got.objects {
+			hashes[path.Base(o.SourcePath)] = append(hashes[path.Base(o.SourcePath)], o.Hash)
+		}
+	}
+	var differ []string
+	for name, h := range hashes {
+		if len(h) != 2 {
+			t.Fatalf("%s read %d times", name, len(h))
+		}
+		if h[0] != h[1] {
+			differ = append(differ, name)
+		}
+	}
+	want := []string{"MacOS - OIB - Microsoft AutoUpdate - D - MAU Configuration - v1.0.json"} // channel 0 -> 4
+	if len(hashes) != 17 || !slices.Equal(differ, want) {
+		t.Errorf("%d policies, hashes differ for %v, want only %v", len(hashes), differ, want)
+	}
+}
+
 // reverseUnordered reverses, in place, every array Normalize puts in order,
 // and counts those with two or more elements.
 func reverseUnordered(v any, key string) int {
@@ -262,4 +292,84 @@ func reverseUnordered(v any, key string) int {
 		}
 	}
 	return n
+}
+
+// BenchmarkRead reads the whole OpenIntuneBaseline tree (UTF-16 settings
+// catalog files up to 1 MB): MB/s counts file bytes, files/s every entry.
+func BenchmarkRead(b *testing.B) {
+	fsys := os.DirFS(shareddata.Dir(b, "intune", "OpenIntuneBaseline"))
+	var files int
+	var size int64
+	err := Read(fsys, func(e Entry) error {
+		files++
+		if e.Object != nil {
+			size += e.Object.Size
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Read(fsys, func(Entry) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(files)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkReadCopies reads 20,000 files: the OpenIntuneBaseline IntuneManagement
+// files copied into folders in memory (issue 4's throughput tree). The heap
+// peak (sampled every 100 files, garbage included) stays that of a few files
+// in flight, not of the tree: Read streams.
+func BenchmarkReadCopies(b *testing.B) {
+	const want = 20_000
+	src := os.DirFS(shareddata.Dir(b, "intune", "OpenIntuneBaseline"))
+	var originals []string
+	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, "/IntuneManagement/") {
+			originals = append(originals, p)
+		}
+		return err
+	})
+	if err != nil || len(originals) == 0 {
+		b.Fatalf("no IntuneManagement files: %v", err)
+	}
+	contents := make([][]byte, len(originals))
+	for i, p := range originals {
+		if contents[i], err = fs.ReadFile(src, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tree := fstest.MapFS{}
+	var size int64
+	for i := range want {
+		data := contents[i%len(originals)] // shared: the tree costs the originals' 7 MB
+		tree[fmt.Sprintf("copy%03d/%s", i/len(originals), originals[i%len(originals)])] = &fstest.MapFile{Data: data, ModTime: time.Now()}
+		size += int64(len(data))
+	}
+	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := Read(tree, func(e Entry) error {
+			if e.Object == nil {
+				b.Fatalf("%s: %v %s", e.Path, e.Err, e.Skipped)
+			}
+			if n++; n%100 == 0 {
+				metrics.Read(heap)
+				peak = max(peak, heap[0].Value.Uint64())
+			}
+			return nil
+		})
+		if err != nil || n != want {
+			b.Fatalf("Read: %d objects, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }

@@ -42,6 +42,28 @@ func TestTypeLookups(t *testing.T) {
 	}
 }
 
+func TestCoverageByGraphType(t *testing.T) {
+	tests := map[string]Coverage{
+		"#microsoft.graph.windows10GeneralConfiguration":                        Restorable,
+		"#microsoft.graph.windows10CustomConfiguration":                         Partial,
+		"#microsoft.graph.iosEnterpriseWiFiConfiguration":                       Dependencies,
+		"#microsoft.graph.windowsWifiConfiguration":                             Partial,
+		"#microsoft.graph.windows10VpnConfiguration":                            Dependencies,
+		"#microsoft.graph.windowsDeliveryOptimizationConfiguration":             Partial, // the type's own coverage
+		"#microsoft.graph.deviceManagementConfigurationPolicy":                  Restorable,
+		"#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration": Partial,
+	}
+	for graphType, want := range tests {
+		o, _, err := objectOf("x.json", map[string]any{"@odata.type": graphType})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Type.Coverage != want || o.Type.CoverageReason == "" {
+			t.Errorf("%s: coverage %s (%s), want %s", graphType, o.Type.Coverage, o.Type.CoverageReason, want)
+		}
+	}
+}
+
 func TestPlatformOf(t *testing.T) {
 	tests := map[string]string{
 		"windows10": Windows, "#microsoft.graph.windows10CompliancePolicy": Windows, "macOS": MacOS,

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -30,14 +31,15 @@ type ExtractStats struct {
 }
 
 // ExtractZip expands the zip in r (size bytes) into destDir, which it creates
-// (0700) and which must not exist yet. It refuses, naming the entry: absolute
+// (0700, with missing parents) and which must not exist yet. It refuses, naming the entry: absolute
 // paths, drive letters, ".." anywhere in a path, links and other non-regular
 // entries, two entries with one name (also differing only by case, as on a
 // laptop's file system), more entries than limits.MaxEntries, and more bytes
 // than the limits, counted as they are written (a zip bomb's headers lie).
 // Writes go through an os.Root, so nothing lands outside destDir even if the
 // folder is tampered with meanwhile. On refusal destDir is removed with
-// everything written into it. Files are created 0600, folders 0700.
+// everything written into it. Files are created 0600, folders 0700, and keep
+// their modification time from the zip.
 func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (ExtractStats, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // insecure names are refused below, by name
@@ -46,6 +48,9 @@ func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (Ex
 	}
 	if len(zr.File) > limits.MaxEntries {
 		return ExtractStats{}, fmt.Errorf("the zip holds %d entries, over the limit of %d", len(zr.File), limits.MaxEntries)
+	}
+	if err := os.MkdirAll(filepath.Dir(destDir), 0o700); err != nil {
+		return ExtractStats{}, fmt.Errorf("creating the folder for the export: %w", err)
 	}
 	if err := os.Mkdir(destDir, 0o700); err != nil {
 		return ExtractStats{}, fmt.Errorf("creating the folder for the export: %w", err)
@@ -110,6 +115,13 @@ func extract(zr *zip.Reader, destDir string, limits ZipLimits) (ExtractStats, er
 			return stats, err
 		case n > limit:
 			return stats, fmt.Errorf("zip entry %q refused: it expands beyond %s", f.Name, what)
+		}
+		// Keep the export's times: without lastModifiedDateTime (IntuneCD) they
+		// are what tells the newer of two copies of an object.
+		if !f.Modified.IsZero() {
+			if err := root.Chtimes(name, f.Modified, f.Modified); err != nil {
+				return stats, fmt.Errorf("zip entry %q: %w", f.Name, err)
+			}
 		}
 		stats.Files++
 	}

@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+var zipTime = time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC)
 
 type zipEntry struct {
 	name string
@@ -21,7 +24,7 @@ func buildZip(t testing.TB, entries ...zipEntry) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: zipTime}
 		if e.mode != 0 {
 			h.SetMode(e.mode)
 		}
@@ -46,7 +49,7 @@ func TestExtractZip(t *testing.T) {
 		zipEntry{name: `Backup\Scope Tags\Default.json`, body: `{"displayName":"Default"}`},
 		zipEntry{name: "./README.md", body: "hi"},
 	)
-	dest := filepath.Join(t.TempDir(), "export")
+	dest := filepath.Join(t.TempDir(), "connections", "7", "export") // parents are created
 	stats, err := ExtractZip(bytes.NewReader(data), int64(len(data)), dest, DefaultZipLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +60,9 @@ func TestExtractZip(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dest, "Backup", "Scope Tags", "Default.json"))
 	if err != nil || string(b) != `{"displayName":"Default"}` {
 		t.Errorf("Default.json = %q, %v", b, err)
+	}
+	if st, err := os.Stat(filepath.Join(dest, "Backup", "Scope Tags", "Default.json")); err != nil || !st.ModTime().Equal(zipTime) {
+		t.Errorf("Default.json modified %v, want the zip's %v (%v)", st.ModTime(), zipTime, err)
 	}
 	for p, want := range map[string]fs.FileMode{"": 0o700, "Backup/Settings Catalog": 0o700, "Backup/Settings Catalog/a_mdm.json": 0o600} {
 		st, err := os.Stat(filepath.Join(dest, p))
