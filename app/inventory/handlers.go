@@ -172,7 +172,7 @@ type detailPage struct {
 	web.Page
 	Environment *access.Environment
 	Policy      *Policy
-	Coverage    intune.TypeInfo // the type's coverage, for a removed policy that has no inventory item
+	Coverage    intune.TypeInfo // the type's coverage, for a removed policy (it has no inventory item)
 	Settings    []Setting
 	Assignments []Assignment
 	Versions    []Version

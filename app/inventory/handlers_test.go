@@ -128,7 +128,7 @@ func TestInventoryPages(t *testing.T) {
 			[]string{"Compliance policy", "All devices", "Exclude", "Break glass", "passwordRequired", "true", "10.0.22631", "dependencies"}, nil},
 		{"admin template", fmt.Sprint("/admin/t/prod/policies/", edge), http.StatusOK,
 			[]string{"Administrative template", "Definition 06b9c400", "enabled", "↳ Presentation 6f60", "<td>2</td>"}, nil},
-		{"removed policy", fmt.Sprint("/admin/t/prod/policies/", removed), http.StatusOK, []string{"removed", "not in the exports since", "(when it was last seen)"}, nil},
+		{"removed policy", fmt.Sprint("/admin/t/prod/policies/", removed), http.StatusOK, []string{"removed", "not in the exports since", "this type's coverage"}, nil},
 		{"policy of another environment", fmt.Sprint("/admin/t/pilot/policies/", defender), http.StatusNotFound, nil, []string{"Defender"}},
 		{"policy of another workspace", fmt.Sprint("/admin/t/prod/policies/", other), http.StatusNotFound, nil, []string{"Other secret"}},
 		{"not an id", "/admin/t/prod/policies/abc", http.StatusNotFound, nil, nil},
