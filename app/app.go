@@ -15,6 +15,7 @@ import (
 	"atlas/app/auth"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/inventory"
 	"atlas/app/web"
 	"atlas/app/workspace"
 	"atlas/assets"
@@ -65,6 +66,8 @@ type Server struct {
 	auth         *auth.Handlers
 	workspaces   *workspace.Handlers
 	environments *environment.Handlers
+	connections  *environment.ConnectionHandlers
+	inventory    *inventory.Handlers
 	audit        *audit.Handlers
 	static       bunrouter.HandlerFunc
 }
@@ -90,6 +93,8 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver},
 		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
+		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir}},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}

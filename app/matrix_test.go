@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,17 +56,24 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/members":               {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members":              {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members/:user/remove": {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/connection":            {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/connection":           {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/connection/upload":    {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/inventory":             {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies":              {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy":      {ok, ok, ok, ok, hide, hide, login},
 }
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
-	"POST /admin/workspaces":              {"name": {"New Co"}, "slug": {"new-co"}},
-	"POST /admin/settings":                {"name": {"Renamed"}},
-	"POST /admin/members":                 {"email": {"victim@acme.test"}, "role": {"operator"}},
-	"POST /admin/members/:user/role":      {"role": {"operator"}},
-	"POST /admin/environments":            {"slug": {"test"}, "name": {"Test"}},
-	"POST /admin/t/:environment/settings": {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
-	"POST /admin/t/:environment/members":  {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/workspaces":                {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/settings":                  {"name": {"Renamed"}},
+	"POST /admin/members":                   {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":        {"role": {"operator"}},
+	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/connection": {"path": {os.TempDir()}},
 }
 
 func (f *fixture) path(t *testing.T, pattern string) string {
@@ -78,6 +86,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = "prod"
 		case ":user":
 			seg = strconv.FormatInt(f.victimID, 10)
+		case ":policy":
+			seg = strconv.FormatInt(f.policyID, 10)
 		case "*path":
 			seg = "robots.txt"
 		default:
