@@ -174,7 +174,9 @@ type syncer struct {
 	empty     bool
 }
 
-func (s *syncer) result() Result { return Result{Counts: s.counts, Cancelled: s.cancelled, Empty: s.empty} }
+func (s *syncer) result() Result {
+	return Result{Counts: s.counts, Cancelled: s.cancelled, Empty: s.empty}
+}
 
 func (s *syncer) visit(ctx context.Context, e intune.Entry) error {
 	s.counts.Files++
