@@ -32,11 +32,13 @@ CREATE TABLE policies (
     removed_at             TEXT,
     UNIQUE (managed_environment_id, identity_key)
 );
--- The policies list: by name (default sort), by type, by platform, by last seen; removed apart.
+-- The policies list: by name (default sort), by type, by platform, by last seen, by
+-- versions; removed apart.
 CREATE INDEX policies_environment_name ON policies (managed_environment_id, display_name COLLATE NOCASE, id);
 CREATE INDEX policies_environment_type ON policies (managed_environment_id, policy_type, display_name COLLATE NOCASE, id);
 CREATE INDEX policies_environment_platform ON policies (managed_environment_id, platform, display_name COLLATE NOCASE, id);
 CREATE INDEX policies_environment_seen ON policies (managed_environment_id, last_seen_at, id);
+CREATE INDEX policies_environment_versions ON policies (managed_environment_id, version_count, display_name COLLATE NOCASE, id);
 CREATE INDEX policies_environment_removed ON policies (managed_environment_id, removed_at) WHERE removed_at IS NOT NULL;
 
 CREATE TABLE policy_versions (

@@ -70,15 +70,19 @@ type Target struct {
 type Result struct {
 	Counts    Counts
 	Cancelled bool
+	// Empty: the export held no configuration object while the environment has
+	// policies. Nothing was marked removed: an empty or wrong folder is far more
+	// likely than a tenant emptied overnight.
+	Empty bool
 }
 
-// Outcome is the run's outcome: cancelled, partial when a file failed (nothing
-// was marked removed then), else succeeded.
+// Outcome is the run's outcome: cancelled, partial when a file failed or the
+// export was empty (nothing was marked removed then), else succeeded.
 func (r Result) Outcome() string {
 	switch {
 	case r.Cancelled:
 		return "cancelled"
-	case r.Counts.Failed > 0:
+	case r.Counts.Failed > 0, r.Empty:
 		return "partial"
 	}
 	return "succeeded"
@@ -120,7 +124,14 @@ func Sync(ctx context.Context, d *db.DB, t Target, fsys fs.FS, r Reporter) (Resu
 	if err := s.flush(ctx); err != nil {
 		return s.result(), err
 	}
-	if !s.cancelled && s.counts.Failed == 0 {
+	s.empty = s.counts.Seen == 0 && len(s.before) > 0
+	switch {
+	case s.cancelled, s.counts.Failed > 0:
+	case s.empty:
+		if err := r.Problem(ctx, Problem{File: ".", Reason: "the export holds no configuration object: nothing was marked removed; check the export source"}); err != nil {
+			return s.result(), err
+		}
+	default:
 		if err := s.markRemoved(ctx); err != nil {
 			return s.result(), err
 		}
@@ -160,9 +171,12 @@ type syncer struct {
 	bytes     int
 	counts    Counts
 	cancelled bool
+	empty     bool
 }
 
-func (s *syncer) result() Result { return Result{Counts: s.counts, Cancelled: s.cancelled} }
+func (s *syncer) result() Result {
+	return Result{Counts: s.counts, Cancelled: s.cancelled, Empty: s.empty}
+}
 
 func (s *syncer) visit(ctx context.Context, e intune.Entry) error {
 	s.counts.Files++

@@ -422,3 +422,43 @@ func TestSyncCancelledKeepsWhatWasDone(t *testing.T) {
 		t.Errorf("present policies after a cancelled sync = %d, want 10", got)
 	}
 }
+
+func TestSyncOfAnEmptyExportRemovesNothing(t *testing.T) {
+	p := newPlace(t, dbtest.Open(t), "ws")
+	p.sync(t, fstest.MapFS{"a.json": graphFile("a", "A", "2025-01-01T00:00:00Z", "")})
+	res, rec := p.sync(t, fstest.MapFS{"report.csv": {Data: []byte("x")}})
+	if res.Outcome() != "partial" || !res.Empty || res.Counts.Removed != 0 || len(rec.problems) != 1 {
+		t.Errorf("empty export: %s %+v %+v", res.Outcome(), res, rec.problems)
+	}
+	if got := p.count(t, `SELECT count(*) FROM policies WHERE removed_at IS NULL`); got != 1 {
+		t.Errorf("present policies = %d, want 1", got)
+	}
+	// A first sync of an empty export is simply empty.
+	empty, _ := newPlace(t, dbtest.Open(t), "ws2").sync(t, fstest.MapFS{})
+	if empty.Outcome() != "succeeded" || empty.Empty {
+		t.Errorf("first empty sync: %s %+v", empty.Outcome(), empty)
+	}
+}
+
+func TestSyncRun(t *testing.T) {
+	src := shareddata.Dir(t, "intune", "Azure-securedworkstation", "ENT")
+	sel := Selection{ConnectionID: 1, SourceKind: "folder", Source: src, Path: src, Layout: intune.GraphJSON}
+	rc := ContextFor(sel)
+	if rc.ExpectedFiles != 8 || len(rc.SelectionHash) != 64 || ContextFor(sel).SelectionHash != rc.SelectionHash {
+		t.Errorf("context %+v", rc)
+	}
+	b, err := json.Marshal(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlace(t, dbtest.Open(t), "ws")
+	res, err := SyncRun(context.Background(), p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, b, &recorder{})
+	if err != nil || res.Counts.Created != 8 {
+		t.Errorf("SyncRun: %+v %v", res.Counts, err)
+	}
+	for name, ctx := range map[string]string{"no selection": `{}`, "folder gone": `{"selection":{"path":"/nonexistent/atlas","source":"x"}}`} {
+		if _, err := SyncRun(context.Background(), p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, []byte(ctx), &recorder{}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

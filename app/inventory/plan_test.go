@@ -1,0 +1,81 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"atlas/app/db"
+	"atlas/app/db/dbtest"
+)
+
+// plan is SQLite's EXPLAIN QUERY PLAN of a query, one step per line.
+func plan(t *testing.T, q db.Querier, query string, args ...any) string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	return strings.Join(steps, "\n")
+}
+
+// TestHotQueriesUseIndexes checks that the list, the hub's KPIs and the sync's
+// look-ups search an index instead of scanning a table, and that the list's
+// sorts need no temporary sort.
+func TestHotQueriesUseIndexes(t *testing.T) {
+	d := dbtest.Open(t)
+	type query struct {
+		name  string
+		sql   string
+		args  []any
+		order bool // the ORDER BY must come from the index
+	}
+	var queries []query
+	for _, sort := range []string{"name", "type", "platform", "versions", "seen"} {
+		for _, desc := range []bool{false, true} {
+			f := Filter{Sort: sort, Desc: desc, State: "all"}
+			f.clean()
+			where, args := f.where(1)
+			dir := map[bool]string{false: "ASC", true: "DESC"}[desc]
+			queries = append(queries, query{fmt.Sprintf("list by %s %s", sort, dir),
+				`SELECT ` + policyColumns + ` FROM policies p LEFT JOIN inventory_items i ON i.policy_id = p.id WHERE ` + where +
+					` ORDER BY ` + fmt.Sprintf(sorts[sort], dir) + ` LIMIT 50`, args, true})
+		}
+	}
+	for _, f := range []Filter{{Type: "settingsCatalog"}, {Platform: "windows"}, {Coverage: "partial"}, {State: "removed"}, {Search: "edge"}} {
+		f.clean()
+		where, args := f.where(1)
+		queries = append(queries, query{fmt.Sprintf("count %+v", f), `SELECT count(*) FROM policies p LEFT JOIN inventory_items i ON i.policy_id = p.id WHERE ` + where, args, false})
+	}
+	queries = append(queries,
+		query{"coverage chips", `SELECT coverage, count(*) FROM inventory_items WHERE managed_environment_id = ? GROUP BY coverage`, []any{1}, false},
+		query{"type facets", `SELECT policy_type, count(*) FROM policies WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY policy_type`, []any{1}, false},
+		query{"last sync", `SELECT ` + runColumns + ` FROM operation_runs WHERE managed_environment_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{1, OperationType}, true},
+		query{"policy versions", `SELECT id FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, []any{1, 1}, true},
+		query{"sync look-up", `SELECT identity_key, id FROM policies WHERE managed_environment_id = ?`, []any{1}, false},
+	)
+	for _, q := range queries {
+		t.Run(q.name, func(t *testing.T) {
+			got := plan(t, d.Read, q.sql, q.args...)
+			for _, line := range strings.Split(got, "\n") {
+				if strings.HasPrefix(line, "SCAN ") {
+					t.Errorf("scans a table:\n%s", got)
+				}
+			}
+			if q.order && strings.Contains(got, "TEMP B-TREE") {
+				t.Errorf("sorts in a temporary b-tree:\n%s", got)
+			}
+		})
+	}
+}
