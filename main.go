@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"atlas/app"
+	"atlas/app/demo"
 )
 
 // version is set by the Makefile from git.
@@ -92,6 +93,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return data.AddMember(ctx, *ws, *email, *role, *env)
 			}
 		}},
+		"demo": {"atlas demo [--force]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+			force := fs.Bool("force", false, "replace the demo's own workspaces and users; other data is kept")
+			return func(ctx context.Context, data *app.Data) error {
+				summary, err := demo.Load(ctx, data.DB, data.Dir, data.Owner.ID, demo.Options{Force: *force})
+				if err != nil {
+					return err
+				}
+				summary.Print(stdout)
+				return nil
+			}
+		}},
 	}
 
 	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
@@ -100,7 +112,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "demo"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")

@@ -1,0 +1,393 @@
+// Package demo fills an empty database with a deterministic dataset that shows
+// every page of Atlas at its best, offline (issue 4): three customers, their
+// environments, policies of many types in Graph shape with real changes
+// between versions, 90 days of operation runs of every type and outcome, and
+// users of every role. Policies and versions are written by the real importer
+// from generated exports, never copied from real data.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	mathrand "math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing/fstest"
+	"time"
+
+	"atlas/app/access"
+	"atlas/app/auth"
+	"atlas/app/db"
+	"atlas/app/environment"
+	"atlas/app/intune"
+	"atlas/app/inventory"
+	"atlas/app/workspace"
+)
+
+// Options say how Load runs.
+type Options struct {
+	// Force replaces the demo's own workspaces and users (by slug and email)
+	// instead of refusing a database that has workspaces; other data stays.
+	Force bool
+	// Now anchors the 90 days of history: they end shortly before it. The zero
+	// time is the current time. It may not be in the future.
+	Now time.Time
+}
+
+// ErrNotEmpty is Load's refusal of a database that already has workspaces.
+var ErrNotEmpty = errors.New("the database already has workspaces: the demo fills an empty one (--force replaces only the demo's own workspaces)")
+
+// Account is how a demo user signs in, and what they may see.
+type Account struct {
+	Email, Name, Password string
+	Roles                 []string // "manager in Contoso Ltd", "operator in Contoso Ltd (prod, pilot)"
+}
+
+// Summary is what Load wrote.
+type Summary struct {
+	Workspaces, Environments, Policies, Versions, Runs int
+	Accounts                                           []Account
+	Took                                               time.Duration
+}
+
+// ExportsFolder is where the demo's exports are written under the data folder:
+// each environment's connection points at its folder, so "Sync now" works in
+// a live demo.
+const ExportsFolder = "demo-exports"
+
+// Load writes the demo dataset as the local owner (ownerID), with exports
+// under dataDir. Passwords of the demo users are random and only in the
+// returned Summary.
+func Load(ctx context.Context, d *db.DB, dataDir string, ownerID int64, opt Options) (*Summary, error) {
+	began := time.Now()
+	anchor := opt.Now
+	if anchor.IsZero() {
+		anchor = began
+	}
+	if anchor.After(began) {
+		return nil, fmt.Errorf("the demo's history cannot end in the future (%s)", anchor.UTC().Format(time.RFC3339))
+	}
+	// The history is restamped by comparing with the wall clock (see syncStamps),
+	// so it must end before the first write; whole hours keep it readable.
+	anchor = anchor.UTC().Truncate(time.Hour)
+
+	n, err := countWorkspaces(ctx, d.Read)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 && !opt.Force {
+		return nil, ErrNotEmpty
+	}
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return removeDemo(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	exports := filepath.Join(dataDir, ExportsFolder)
+	if err := os.RemoveAll(exports); err != nil {
+		return nil, err
+	}
+
+	s := &Summary{}
+	userIDs, err := createPeople(ctx, d, s)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := auth.UserByID(ctx, d.Read, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	g := &generator{d: d, anchor: anchor, owner: &actor{id: owner.ID, name: owner.Name, restore: true}, userIDs: userIDs, exports: exports}
+	var workspaceIDs []int64
+	var history []*run
+	for _, c := range customers {
+		id, runs, err := g.customer(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("demo workspace %s: %w", c.slug, err)
+		}
+		workspaceIDs = append(workspaceIDs, id)
+		history = append(history, runs...)
+	}
+	if err := g.writeHistory(ctx, history); err != nil {
+		return nil, err
+	}
+	if err := totals(ctx, d.Read, workspaceIDs, s); err != nil {
+		return nil, err
+	}
+	s.Took = time.Since(began)
+	return s, nil
+}
+
+// Print writes the summary and every demo user's sign-in, one per line.
+func (s *Summary) Print(w io.Writer) {
+	fmt.Fprintf(w, "Demo data loaded in %.1f s: %d workspaces, %d environments, %d policies (%d versions), %d operation runs over 90 days.\n",
+		s.Took.Seconds(), s.Workspaces, s.Environments, s.Policies, s.Versions, s.Runs)
+	fmt.Fprintln(w, "The local owner signs in through the launch URL that atlas serve prints. The demo users sign in at /login:")
+	for _, a := range s.Accounts {
+		fmt.Fprintf(w, "  %s  password: %s  (%s: %s)\n", a.Email, a.Password, a.Name, strings.Join(a.Roles, "; "))
+	}
+}
+
+// generator carries what every workspace of one Load shares.
+type generator struct {
+	d       *db.DB
+	anchor  time.Time
+	owner   *actor
+	userIDs map[string]int64 // the demo users by email
+	exports string
+}
+
+// createPeople adds the demo users with fresh random passwords, and lists their
+// sign-ins in the summary.
+func createPeople(ctx context.Context, d *db.DB, s *Summary) (map[string]int64, error) {
+	ids := map[string]int64{}
+	return ids, d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, p := range people {
+			a := Account{Email: p.email, Name: p.name, Password: password()}
+			u, err := auth.CreateUser(ctx, tx, p.email, p.name, a.Password)
+			if err != nil {
+				return fmt.Errorf("demo user %s: %w", p.email, err)
+			}
+			ids[p.email] = u.ID
+			for _, m := range p.memberships {
+				role := fmt.Sprintf("%s in %s", m.role, customerBySlug(m.workspace).name)
+				if m.environments != nil {
+					role += " (" + strings.Join(m.environments, ", ") + ")"
+				}
+				a.Roles = append(a.Roles, role)
+			}
+			s.Accounts = append(s.Accounts, a)
+		}
+		return nil
+	})
+}
+
+// password is random: the demo's sign-ins are printed once, never guessable
+// from this source (a LAN demo with --allow-host exposes the login page).
+func password() string {
+	const letters = "abcdefghijkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return fmt.Sprintf("%s-%s-%s-%s", b[0:4], b[4:8], b[8:12], b[12:16])
+}
+
+func customerBySlug(slug string) customer {
+	for _, c := range customers {
+		if c.slug == slug {
+			return c
+		}
+	}
+	panic("demo: no customer " + slug) // a mistake in the catalogue
+}
+
+// customer creates one workspace with its environments and members, syncs the
+// environments' histories and returns the other runs it planned.
+func (g *generator) customer(ctx context.Context, c customer) (int64, []*run, error) {
+	var wsID int64
+	envIDs := map[string]int64{}
+	err := g.d.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if wsID, err = workspace.Create(ctx, tx, c.name, c.slug, g.owner.id); err != nil {
+			return err
+		}
+		for _, s := range c.environments {
+			if envIDs[s.slug], err = environment.Create(ctx, tx, wsID, g.owner.id, environment.Fields{Slug: s.slug, Name: s.name, Kind: s.kind}); err != nil {
+				return err
+			}
+		}
+		for _, p := range people {
+			for _, m := range p.memberships {
+				if m.workspace != c.slug {
+					continue
+				}
+				if _, err := workspace.AddMember(ctx, tx, wsID, g.owner.id, p.email, m.role); err != nil {
+					return err
+				}
+				for _, e := range m.environments {
+					if err := environment.AddMember(ctx, tx, wsID, envIDs[e], g.owner.id, p.email, m.role); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	var history []*run
+	for _, s := range c.environments {
+		t := &tenant{customer: c, site: s}
+		env := &access.Environment{ID: envIDs[s.slug], WorkspaceID: wsID, Slug: s.slug, Name: s.name, Kind: s.kind}
+		runs, err := g.environment(ctx, t, env, g.actors(c, s))
+		if err != nil {
+			return 0, nil, fmt.Errorf("environment %s: %w", s.slug, err)
+		}
+		history = append(history, runs...)
+	}
+	start := g.anchor.AddDate(0, 0, -95)
+	return wsID, history, stamp(ctx, g.d, setupStamps, start, wsID, "")
+}
+
+// actors are who may start runs in an environment: the owner, the managers,
+// and the operators entitled to it.
+func (g *generator) actors(c customer, s site) []*actor {
+	list := []*actor{g.owner}
+	for _, p := range people {
+		for _, m := range p.memberships {
+			entitled := m.role == access.Manager || (m.role == access.Operator && slices.Contains(m.environments, s.slug))
+			if m.workspace == c.slug && entitled {
+				list = append(list, &actor{id: g.userIDs[p.email], name: p.name, restore: m.role == access.Manager})
+			}
+		}
+	}
+	return list
+}
+
+// seed makes each environment's random choices its own, whatever the order
+// environments are generated in.
+func seed(parts ...string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(strings.Join(parts, "/")))
+	return h.Sum64()
+}
+
+// environment writes one environment's history: its export source, then one
+// real sync per point of its timeline (versions appear where policies
+// changed), and plans its other runs.
+func (g *generator) environment(ctx context.Context, t *tenant, env *access.Environment, actors []*actor) ([]*run, error) {
+	rnd := mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 1))
+	t.plan(g.anchor, rnd)
+	exportsOf := make([]fstest.MapFS, syncs)
+	for i := range exportsOf {
+		exportsOf[i] = t.export(i)
+		if err := check(exportsOf[i]); err != nil {
+			return nil, err
+		}
+	}
+	dir := filepath.Join(g.exports, t.customer.slug, t.site.slug)
+	if err := writeExport(exportsOf[syncs-1], dir); err != nil {
+		return nil, err
+	}
+	conn, err := environment.ConnectFolder(ctx, g.d, env, g.owner.id, dir, environment.Identity{Domain: t.customer.domain + ".onmicrosoft.com"})
+	if err != nil {
+		return nil, err
+	}
+	sel := inventory.SelectionOf(conn)
+	syncContext := func(files int) obj {
+		return obj{"selection": sel, "selection_hash": intune.Hash(intune.Canonical(sel)), "expected_files": files, "trigger": "schedule"}
+	}
+	var history []*run
+	for i, fsys := range exportsOf {
+		for _, inc := range incidents {
+			if inc.customer != t.customer.slug || inc.site != t.site.slug || inc.sync != i {
+				continue
+			}
+			for _, r := range inc.apply(t, i, fsys, actors) {
+				r.workspaceID, r.environmentID, r.context = env.WorkspaceID, env.ID, syncContext(len(fsys))
+				if r.initiator != nil {
+					r.context["trigger"] = "manual"
+				}
+				history = append(history, r)
+			}
+		}
+		r := &run{workspaceID: env.WorkspaceID, environmentID: env.ID, typ: inventory.OperationType,
+			created: t.syncAt[i].Add(-3 * time.Second), started: t.syncAt[i], seed: rnd.Uint64(), context: syncContext(len(fsys))}
+		if rnd.IntN(5) == 0 {
+			r.initiator, r.context["trigger"] = pickActor(rnd, actors, false), "manual"
+		}
+		if err := g.sync(ctx, r, fsys); err != nil {
+			return nil, fmt.Errorf("sync %d: %w", i, err)
+		}
+	}
+	for _, r := range t.history(g.anchor, rnd, actors) {
+		r.workspaceID, r.environmentID = env.WorkspaceID, env.ID
+		history = append(history, r)
+	}
+	return history, nil
+}
+
+// plan spreads the environment's syncs over the 90 days: roughly weekly, the
+// last one a few hours before the anchor.
+func (t *tenant) plan(anchor time.Time, rnd *mathrand.Rand) {
+	first := anchor.Add(-89 * 24 * time.Hour)
+	step := anchor.Sub(first) / syncs
+	for i := range t.syncAt {
+		jitter := time.Duration(rnd.IntN(12*60)-6*60) * time.Minute
+		t.syncAt[i] = first.Add(time.Duration(i)*step + jitter).Truncate(time.Second)
+	}
+	t.syncAt[0] = first.Add(time.Duration(rnd.IntN(6*60)) * time.Minute)
+	t.syncAt[syncs-1] = anchor.Add(-time.Duration(60+rnd.IntN(180)) * time.Minute)
+}
+
+// problems is the sync's reporter: nobody cancels a demo sync, and what it
+// reports becomes the run's failure summary.
+type problems struct{ list []inventory.Problem }
+
+func (p *problems) Progress(context.Context, inventory.Counts) error { return nil }
+func (p *problems) Problem(_ context.Context, pr inventory.Problem) error {
+	p.list = append(p.list, pr)
+	return nil
+}
+func (p *problems) Cancelled(context.Context) bool { return false }
+
+// sync runs the real inventory sync of one export in a run dated r.started,
+// then dates what it wrote to the run's end.
+func (g *generator) sync(ctx context.Context, r *run, fsys fstest.MapFS) error {
+	id, err := insertRun(ctx, g.d.Write, r)
+	if err != nil {
+		return err
+	}
+	since := db.Now()
+	rep := &problems{}
+	res, err := inventory.Sync(ctx, g.d, inventory.Target{WorkspaceID: r.workspaceID, EnvironmentID: r.environmentID, RunID: id}, fsys, rep)
+	if err != nil {
+		return err
+	}
+	rnd := mathrand.New(mathrand.NewPCG(r.seed, 0))
+	r.outcome, r.counts = res.Outcome(), res.Counts.Map()
+	r.completed = r.started.Add(time.Duration(3+len(fsys)/4+rnd.IntN(15))*time.Second + time.Duration(rnd.IntN(1000))*time.Millisecond)
+	if len(rep.list) > 0 {
+		r.failure = &failure{Reason: "1 warning"}
+		if len(rep.list) > 1 {
+			r.failure.Reason = fmt.Sprintf("%d warnings", len(rep.list))
+		}
+		if res.Counts.Failed > 0 {
+			r.failure.Reason = fmt.Sprintf("%d of %d files could not be read: nothing was marked removed", res.Counts.Failed, res.Counts.Files)
+		}
+		for _, p := range rep.list[:min(10, len(rep.list))] {
+			r.failure.Errors = append(r.failure.Errors, p)
+		}
+	}
+	if err := completeRun(ctx, g.d, id, r); err != nil {
+		return err
+	}
+	return stamp(ctx, g.d, syncStamps, r.completed, r.environmentID, since)
+}
+
+// writeHistory gives every planned run its outcome's details and writes them
+// all in one transaction, oldest first.
+func (g *generator) writeHistory(ctx context.Context, history []*run) error {
+	coverOutcomes(history)
+	sort.SliceStable(history, func(i, j int) bool { return history[i].created.Before(history[j].created) })
+	return g.d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range history {
+			if r.of != nil {
+				r.of.finish(r)
+			}
+			if _, err := insertRun(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

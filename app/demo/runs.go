@@ -1,0 +1,354 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing/fstest"
+	"time"
+
+	"atlas/app/inventory"
+)
+
+// run is one operation_runs row of the demo's history (issue 3's fields).
+type run struct {
+	workspaceID, environmentID int64
+	typ                        string
+	outcome                    string
+	created                    time.Time
+	started                    time.Time // zero: cancelled while still queued
+	completed                  time.Time
+	context                    obj
+	counts                     map[string]int
+	failure                    *failure
+	initiator                  *actor  // nil: the schedule started it
+	seed                       uint64  // draws its details once its outcome is final
+	of                         *tenant // a routine's run, finished (details drawn) just before it is written
+}
+
+// failure is a run's failure_summary: a reason and a bounded list of
+// per-item errors.
+type failure struct {
+	Reason string `json:"reason"`
+	Errors []any  `json:"errors,omitempty"`
+}
+
+// itemError is one per-item error of a run that is not a sync (a sync's are
+// inventory.Problem, as the real sync reports them).
+type itemError struct {
+	Item   string `json:"item"`
+	Reason string `json:"reason"`
+}
+
+// actor is someone who starts runs: the local owner or a demo user.
+type actor struct {
+	id      int64
+	name    string
+	restore bool // may run a restore (owner, manager)
+}
+
+// Outcomes every run type must show, in the order the fix-up assigns them.
+var outcomes = []string{"succeeded", "partial", "failed", "cancelled"}
+
+// pickOutcome: most runs succeed, a few do not.
+func pickOutcome(r *rand.Rand) string {
+	switch n := r.IntN(100); {
+	case n < 84:
+		return "succeeded"
+	case n < 92:
+		return "partial"
+	case n < 97:
+		return "failed"
+	}
+	return "cancelled"
+}
+
+// routine is an operation that runs on a cadence in every environment of the
+// given kinds: by schedule at night, or started by a person in office hours.
+type routine struct {
+	typ     string
+	every   int // days between runs
+	kinds   []string
+	manual  bool
+	restore bool // only people who may restore start it
+	seconds [2]int
+	finish  func(t *tenant, r *run, rnd *rand.Rand)
+}
+
+// routines are the run types later issues build; their rows exist already so
+// the operations pages have 90 days of history. Inventory syncs are real (see
+// Load), not listed here.
+var routines = []routine{
+	{typ: "backup.create", every: 7, seconds: [2]int{40, 200}, finish: finishBackup},
+	{typ: "drift.compare", every: 3, seconds: [2]int{6, 110}, finish: finishCompare},
+	{typ: "baseline.capture", every: 14, kinds: prodOnly, manual: true, seconds: [2]int{12, 45}, finish: finishCapture},
+	{typ: "restore.apply", every: 30, manual: true, restore: true, seconds: [2]int{60, 360}, finish: finishRestore},
+}
+
+// history plans the tenant's runs of every routine over the 90 days before
+// anchor: times, initiator and a first outcome.
+func (t *tenant) history(anchor time.Time, rnd *rand.Rand, actors []*actor) []*run {
+	start := anchor.Add(-89 * 24 * time.Hour).Truncate(24 * time.Hour)
+	var list []*run
+	for _, rt := range routines {
+		if !applies(rt.kinds, t.site.kind) {
+			continue
+		}
+		for day := rnd.IntN(rt.every); day < 90; day += rt.every {
+			at := start.AddDate(0, 0, day).Add(time.Duration(1+rnd.IntN(4))*time.Hour + time.Duration(rnd.IntN(60))*time.Minute)
+			r := &run{typ: rt.typ, outcome: pickOutcome(rnd), seed: rnd.Uint64(), of: t}
+			if rt.manual || rnd.IntN(8) == 0 {
+				at = at.Add(7 * time.Hour) // office hours
+				r.initiator = pickActor(rnd, actors, rt.restore)
+			}
+			stale := rt.typ == "drift.compare" && t.site.compareStaleDays > 0 && at.After(anchor.AddDate(0, 0, -t.site.compareStaleDays))
+			if at.After(anchor.Add(-10*time.Minute)) || stale {
+				continue
+			}
+			r.created = at
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+func pickActor(rnd *rand.Rand, actors []*actor, restore bool) *actor {
+	var can []*actor
+	for _, a := range actors {
+		if a.restore || !restore {
+			can = append(can, a)
+		}
+	}
+	return can[rnd.IntN(len(can))]
+}
+
+// coverOutcomes makes sure every run type shows every outcome: for each one
+// missing, a succeeded run of the type (spread over the 90 days) takes it.
+func coverOutcomes(list []*run) {
+	byType := map[string][]*run{}
+	for _, r := range list {
+		byType[r.typ] = append(byType[r.typ], r)
+	}
+	for _, rt := range routines {
+		runs := byType[rt.typ]
+		for k, o := range outcomes {
+			if slices.ContainsFunc(runs, func(r *run) bool { return r.outcome == o }) {
+				continue
+			}
+			for i := (k + 1) * len(runs) / 5; i < len(runs); i++ {
+				if runs[i].outcome == "succeeded" {
+					runs[i].outcome = o
+					break
+				}
+			}
+		}
+	}
+}
+
+// finish draws a planned run's timeline, counts and failures for its outcome.
+func (t *tenant) finish(r *run) {
+	rnd := rand.New(rand.NewPCG(r.seed, 0))
+	rt := routines[slices.IndexFunc(routines, func(rt routine) bool { return rt.typ == r.typ })]
+	r.context = obj{"trigger": "schedule"}
+	if r.initiator != nil {
+		r.context["trigger"] = "manual"
+	}
+	seconds := rt.seconds[0] + rnd.IntN(rt.seconds[1]-rt.seconds[0]+1)
+	switch r.outcome {
+	case "failed":
+		seconds = 1 + rnd.IntN(8)
+	case "cancelled":
+		seconds = max(1, seconds*(1+rnd.IntN(3))/4)
+	}
+	r.started = r.created.Add(time.Duration(1+rnd.IntN(4)) * time.Second)
+	r.completed = r.started.Add(time.Duration(seconds)*time.Second + time.Duration(rnd.IntN(1000))*time.Millisecond)
+	if r.outcome == "cancelled" && rnd.IntN(3) == 0 {
+		// Cancelled before a worker picked it up: never started.
+		r.started = time.Time{}
+		r.completed = r.created.Add(time.Duration(2+rnd.IntN(15)) * time.Minute)
+	}
+	rt.finish(t, r, rnd)
+	if r.outcome == "cancelled" {
+		by := "the schedule's owner"
+		if r.initiator != nil {
+			by = r.initiator.name
+		}
+		r.failure = &failure{Reason: "cancelled by " + by}
+		if r.started.IsZero() {
+			r.failure.Reason += " before it started"
+		}
+	}
+}
+
+// names are the tenant's policies at its last sync, for per-item errors.
+func (t *tenant) names() []string {
+	var list []string
+	for k := range policies {
+		if t.holds(&policies[k], syncs-1) {
+			list = append(list, policies[k].name)
+		}
+	}
+	return list
+}
+
+// errorsAbout lists n per-item errors about distinct policies, at most 10
+// (the failure summary is bounded).
+func (t *tenant) errorsAbout(rnd *rand.Rand, n int, reasons ...string) []any {
+	names := t.names()
+	list := make([]any, 0, min(n, 10))
+	for _, i := range rnd.Perm(len(names))[:min(n, 10, len(names))] {
+		list = append(list, itemError{Item: names[i], Reason: reasons[rnd.IntN(len(reasons))]})
+	}
+	return list
+}
+
+// done is how many of n items a run handled before it stopped.
+func done(rnd *rand.Rand, r *run, n int) int {
+	switch r.outcome {
+	case "failed":
+		return 0
+	case "cancelled":
+		if r.started.IsZero() {
+			return 0
+		}
+		return rnd.IntN(n)
+	}
+	return n
+}
+
+func (t *tenant) backupName(at time.Time) string {
+	sunday := at.AddDate(0, 0, -int(at.Weekday()))
+	return "Weekly backup " + sunday.Format("2006-01-02")
+}
+
+func finishBackup(t *tenant, r *run, rnd *rand.Rand) {
+	n := len(t.names())
+	r.context["backup_set"] = t.backupName(r.created)
+	ok := done(rnd, r, n)
+	failed := 0
+	switch r.outcome {
+	case "partial":
+		failed = 1 + rnd.IntN(3)
+		ok -= failed
+		r.failure = &failure{Reason: fmt.Sprintf("%d of %d items could not be written to the backup set", failed, n),
+			Errors: t.errorsAbout(rnd, failed, "the latest version's payload is missing: sync the environment again",
+				"write backups/"+t.site.slug+"/item.json: no space left on device")}
+	case "failed":
+		r.failure = &failure{Reason: "the backup folder cannot be written: permission denied"}
+	}
+	r.counts = map[string]int{"items": n, "backed_up": ok, "failed": failed}
+}
+
+func finishCompare(t *tenant, r *run, rnd *rand.Rand) {
+	n := len(t.names())
+	r.context["baseline_profile"] = t.customer.name + " baseline"
+	compared := done(rnd, r, n)
+	drifted, missing, unexpected := rnd.IntN(4), rnd.IntN(2), rnd.IntN(3)
+	if compared < n {
+		drifted, missing, unexpected = 0, 0, 0
+	}
+	failed := 0
+	switch r.outcome {
+	case "partial":
+		failed = 1 + rnd.IntN(2)
+		r.failure = &failure{Reason: fmt.Sprintf("%d items could not be compared", failed),
+			Errors: t.errorsAbout(rnd, failed, "the baseline item's payload cannot be decoded", "no version of this policy was captured")}
+	case "failed":
+		r.failure = &failure{Reason: "the baseline profile has no snapshot: capture it first"}
+	}
+	matched := max(0, compared-drifted-missing-failed)
+	r.counts = map[string]int{"compared": compared, "matched": matched, "drifted": drifted, "missing": missing,
+		"unexpected": unexpected, "failed": failed, "findings_opened": rnd.IntN(drifted + missing + 1), "findings_resolved": rnd.IntN(2)}
+}
+
+func finishCapture(t *tenant, r *run, rnd *rand.Rand) {
+	n := len(t.names())
+	r.context["baseline_profile"] = t.customer.name + " baseline"
+	r.context["source_environment"] = t.site.slug
+	captured := done(rnd, r, n)
+	skipped := 0
+	if captured > 0 {
+		skipped = 1 // the Win32 app: its package is not exported
+		captured--
+	}
+	switch r.outcome {
+	case "partial":
+		r.failure = &failure{Reason: "1 item could not be captured",
+			Errors: t.errorsAbout(rnd, 1, "no readable payload for the latest version")}
+		captured--
+	case "failed":
+		r.failure = &failure{Reason: "the source environment has not been synced in the last 30 days"}
+	}
+	r.counts = map[string]int{"items": n, "captured": max(0, captured), "skipped": skipped}
+}
+
+func finishRestore(t *tenant, r *run, rnd *rand.Rand) {
+	selected := 1 + rnd.IntN(6)
+	r.context["backup_set"] = t.backupName(r.created.AddDate(0, 0, -7))
+	r.context["target_folder"] = "restores/" + t.site.slug + "/" + r.created.Format("2006-01-02-1504")
+	restored := done(rnd, r, selected)
+	failed := 0
+	switch r.outcome {
+	case "partial":
+		failed = 1
+		restored = max(0, restored-1)
+		r.failure = &failure{Reason: "1 item was not restored",
+			Errors: t.errorsAbout(rnd, 1, "app packages are not exported: the app's metadata was written, upload its package again",
+				"the item references a group that no longer exists in the target")}
+	case "failed":
+		r.failure = &failure{Reason: "the restore folder exists and is not empty: choose another one"}
+	}
+	r.counts = map[string]int{"items": selected, "restored": restored, "failed": failed}
+}
+
+// incident is something that goes wrong around one sync of one environment.
+type incident struct {
+	customer, site string
+	sync           int
+	kind           incidentKind
+}
+
+type incidentKind int
+
+const (
+	brokenFile    incidentKind = iota // a file cut short mid-export: the sync ends partial and marks nothing removed
+	olderCopy                         // an older copy of a policy beside the current one: a warning, the newer is kept
+	exportMissing                     // a day later the export folder was gone: that sync fails
+	cancelledSync                     // a day later a person cancels a sync they started
+)
+
+var incidents = []incident{
+	{"fabrikam", "pilot", 7, brokenFile},
+	{"northwind", "test", 12, brokenFile},
+	{"contoso", "prod", 9, olderCopy},
+	{"northwind", "prod", 4, exportMissing},
+	{"fabrikam", "prod", 12, exportMissing},
+	{"contoso", "pilot", 10, cancelledSync},
+}
+
+// apply adds the incident's files to the export of sync i, or returns the runs
+// it adds to the history (without workspace, environment and context).
+func (inc incident) apply(t *tenant, i int, fsys fstest.MapFS, actors []*actor) []*run {
+	at := t.syncAt[i].Add(26 * time.Hour)
+	switch inc.kind {
+	case brokenFile:
+		fsys["DeviceConfiguration/Win - Kiosk - Edge.json"] = &fstest.MapFile{Mode: 0o600, ModTime: t.syncAt[i],
+			Data: []byte(`{"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "Win - Kiosk - Edge", "edgeKioskMode`)}
+	case olderCopy:
+		p := &policies[slices.IndexFunc(policies, func(p policy) bool { return p.key == "bitlocker" })]
+		s, _ := t.version(p, 0)
+		older := t.changedAt(0).Add(-24 * time.Hour)
+		fsys[strings.TrimSuffix(t.filePath(p), ".json")+" (1).json"] = file(t.document(p, s, older, older), older)
+	case exportMissing:
+		return []*run{{typ: inventory.OperationType, outcome: "failed", created: at, started: at.Add(2 * time.Second),
+			completed: at.Add(3 * time.Second), counts: inventory.Counts{}.Map(),
+			failure: &failure{Reason: "the export cannot be read: connect the environment's export source again"}}}
+	case cancelledSync:
+		by := actors[len(actors)-1]
+		return []*run{{typ: inventory.OperationType, outcome: "cancelled", created: at, started: at.Add(2 * time.Second),
+			completed: at.Add(9 * time.Second), initiator: by, counts: inventory.Counts{Files: 12, Seen: 12, Unchanged: 12}.Map(),
+			failure: &failure{Reason: "cancelled by " + by.name}}}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"atlas/app/db"
+)
+
+// The SQL the demo runs itself, in one place. Everything else (users,
+// workspaces, environments, memberships, connections, policies and versions)
+// goes through the domains' own functions.
+
+// removeDemo deletes the demo's workspaces (every row under them cascades) and
+// its users, for --force; other workspaces and users are not touched.
+func removeDemo(ctx context.Context, tx *sql.Tx) error {
+	for _, c := range customers {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM workspaces WHERE slug = ?`, c.slug); err != nil {
+			return err
+		}
+	}
+	for _, p := range people {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE email = ? AND is_local_owner = 0`, p.email); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countWorkspaces(ctx context.Context, q db.Querier) (int, error) {
+	var n int
+	return n, q.QueryRowContext(ctx, `SELECT count(*) FROM workspaces`).Scan(&n)
+}
+
+// insertRun writes a run: running (no outcome yet, a sync about to happen) or
+// completed.
+func insertRun(ctx context.Context, q db.Querier, r *run) (int64, error) {
+	status, heartbeat := "completed", r.completed
+	if r.outcome == "" {
+		status, heartbeat = "running", r.started
+	}
+	if r.started.IsZero() {
+		heartbeat = time.Time{}
+	}
+	var initiator int64
+	if r.initiator != nil {
+		initiator = r.initiator.id
+	}
+	var id int64
+	err := q.QueryRowContext(ctx, `INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome,
+		created_at, started_at, completed_at, context, summary_counts, failure_summary, initiated_by_user_id, heartbeat_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.workspaceID, db.NullID(r.environmentID), r.typ, status, db.NullString(r.outcome),
+		db.Time{Time: r.created}, db.Time{Time: r.started}, db.Time{Time: r.completed},
+		jsonText(r.context), jsonText(r.counts), failureText(r.failure), db.NullID(initiator), db.Time{Time: heartbeat}).Scan(&id)
+	return id, err
+}
+
+// completeRun ends a sync run with what the sync did.
+func completeRun(ctx context.Context, d *db.DB, id int64, r *run) error {
+	_, err := d.Write.ExecContext(ctx, `UPDATE operation_runs SET status = 'completed', outcome = ?, completed_at = ?, heartbeat_at = ?,
+		summary_counts = ?, failure_summary = ? WHERE id = ?`,
+		r.outcome, db.Time{Time: r.completed}, db.Time{Time: r.completed}, jsonText(r.counts), failureText(r.failure), id)
+	return err
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // maps of JSON values always marshal
+	}
+	return string(b)
+}
+
+func failureText(f *failure) any {
+	if f == nil {
+		return nil
+	}
+	return jsonText(f)
+}
+
+// syncStamps move what a sync wrote at wall-clock time (?3 and later) to the
+// time its run ended (?1) in its environment (?2): the sync code stamps "now",
+// the demo's history happened over 90 days.
+var syncStamps = []string{
+	`UPDATE policies SET first_seen_at = ?1 WHERE managed_environment_id = ?2 AND first_seen_at >= ?3`,
+	`UPDATE policies SET last_seen_at = ?1 WHERE managed_environment_id = ?2 AND last_seen_at >= ?3`,
+	`UPDATE policies SET removed_at = ?1 WHERE managed_environment_id = ?2 AND removed_at >= ?3`,
+	`UPDATE policy_versions SET captured_at = ?1 WHERE managed_environment_id = ?2 AND captured_at >= ?3`,
+	`UPDATE inventory_items SET observed_at = ?1 WHERE managed_environment_id = ?2 AND observed_at >= ?3`,
+	`UPDATE policy_payloads SET created_at = ?1 WHERE created_at >= ?3`,
+}
+
+// setupStamps date a workspace's own rows and its audit trail (?2) to when the
+// demo's story begins (?1).
+var setupStamps = []string{
+	`UPDATE workspaces SET created_at = ?1, updated_at = ?1 WHERE id = ?2`,
+	`UPDATE workspace_memberships SET created_at = ?1, updated_at = ?1 WHERE workspace_id = ?2`,
+	`UPDATE managed_environments SET created_at = ?1, updated_at = ?1 WHERE workspace_id = ?2`,
+	`UPDATE managed_environment_memberships SET created_at = ?1, updated_at = ?1
+		WHERE managed_environment_id IN (SELECT id FROM managed_environments WHERE workspace_id = ?2)`,
+	`UPDATE provider_connections SET created_at = ?1, updated_at = ?1 WHERE workspace_id = ?2`,
+	`UPDATE audit_events SET created_at = ?1 WHERE workspace_id = ?2`,
+}
+
+// stamp runs statements with (time, scope id, wall-clock start) in one transaction.
+func stamp(ctx context.Context, d *db.DB, statements []string, at time.Time, scope int64, since string) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, s := range statements {
+			args := []any{db.Format(at), scope}
+			if since != "" {
+				args = append(args, since)
+			}
+			if _, err := tx.ExecContext(ctx, s, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// totals adds up what the demo wrote in its workspaces.
+func totals(ctx context.Context, q db.Querier, workspaceIDs []int64, s *Summary) error {
+	for _, id := range workspaceIDs {
+		var envs, pols, versions, runs int
+		if err := q.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM managed_environments WHERE workspace_id = ?1),
+			(SELECT count(*) FROM policies WHERE workspace_id = ?1),
+			(SELECT count(*) FROM policy_versions WHERE workspace_id = ?1),
+			(SELECT count(*) FROM operation_runs WHERE workspace_id = ?1)`, id).Scan(&envs, &pols, &versions, &runs); err != nil {
+			return err
+		}
+		s.Workspaces++
+		s.Environments += envs
+		s.Policies += pols
+		s.Versions += versions
+		s.Runs += runs
+	}
+	return nil
+}
