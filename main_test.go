@@ -75,3 +75,29 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q", stdout.String())
 	}
 }
+
+// TestDemoCommand: the demo fills an empty data folder, refuses it once it has
+// data (one line, status 1), and --force loads it again.
+func TestDemoCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	tests := []struct {
+		args   string
+		status int
+		stdout string
+		stderr string
+	}{
+		{"demo", 0, "password: ", ""},
+		{"demo", 1, "", "already has workspaces"},
+		{"demo --force", 0, "3 workspaces", ""},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		got := run(append(strings.Fields(tt.args), "--data", data), nil, &stdout, &stderr)
+		if got != tt.status || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Fatalf("%s: exit %d (want %d), stdout %q, stderr %q", tt.args, got, tt.status, stdout.String(), stderr.String())
+		}
+		if tt.status != 0 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+			t.Errorf("%s: error is not one line: %q", tt.args, stderr.String())
+		}
+	}
+}

@@ -1,0 +1,353 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"atlas/app/apptest"
+	"atlas/app/auth"
+	"atlas/app/db"
+	"atlas/app/db/dbtest"
+	"atlas/app/demo"
+)
+
+// anchor is a fixed "now" in the past, so runs on any day compare equal.
+var anchor = time.Date(2026, 3, 15, 9, 30, 0, 0, time.UTC)
+
+func load(t *testing.T, e *apptest.Env, force bool) *demo.Summary {
+	t.Helper()
+	s, err := demo.Load(context.Background(), e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Force: force, Now: anchor})
+	if err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	return s
+}
+
+func count(t *testing.T, q db.Querier, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := q.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// TestLoad loads the demo once and checks it from every side.
+func TestLoad(t *testing.T) {
+	e := apptest.New(t)
+	s := load(t, e, false)
+	t.Run("counts", func(t *testing.T) { checkCounts(t, e, s) })
+	t.Run("versions hold real changes", func(t *testing.T) { checkChanges(t, e) })
+	t.Run("printed sign-ins sign in", func(t *testing.T) { checkSignIns(t, e, s) })
+	t.Run("pages render", func(t *testing.T) { checkPages(t, e) })
+}
+
+// checkCounts: what every page needs is there, in the amounts the issue asks.
+func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
+	q := e.Data.DB.Read
+	start, end := db.Format(anchor.AddDate(0, 0, -90)), db.Format(anchor)
+	tests := []struct {
+		name     string
+		query    string
+		min, max int
+	}{
+		{"workspaces", `SELECT count(*) FROM workspaces`, 3, 3},
+		{"workspaces with fewer than 2 or more than 4 environments", `SELECT count(*) FROM workspaces w
+			WHERE (SELECT count(*) FROM managed_environments e WHERE e.workspace_id = w.id) NOT BETWEEN 2 AND 4`, 0, 0},
+		{"distinct policy types", `SELECT count(DISTINCT policy_type) FROM policies`, 8, 99},
+		{"policies with 3 versions or more", `SELECT count(*) FROM policies WHERE version_count >= 3`, 10, 999},
+		{"policies whose version count is not their versions", `SELECT count(*) FROM policies p
+			WHERE version_count != (SELECT count(*) FROM policy_versions v WHERE v.policy_id = p.id)`, 0, 0},
+		{"removed policies (history kept)", `SELECT count(*) FROM policies WHERE removed_at IS NOT NULL`, 1, 99},
+		{"environments without an IntuneManagement connection", `SELECT count(*) FROM managed_environments e WHERE NOT EXISTS
+			(SELECT 1 FROM provider_connections c WHERE c.managed_environment_id = e.id AND c.layout = 'intunemanagement')`, 0, 0},
+		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 20, 20},
+		{"run types", `SELECT count(DISTINCT type) FROM operation_runs WHERE type IN
+			('inventory.sync', 'backup.create', 'baseline.capture', 'drift.compare', 'restore.apply')`, 5, 5},
+		{"active runs (a live demo starts its own)", `SELECT count(*) FROM operation_runs WHERE status != 'completed'`, 0, 0},
+		{"runs before the 90 days", `SELECT count(*) FROM operation_runs WHERE created_at < ?1`, 0, 0},
+		{"runs after now", `SELECT count(*) FROM operation_runs WHERE completed_at > ?2`, 0, 0},
+		{"runs in the first week", `SELECT count(*) FROM operation_runs WHERE created_at < date(?1, '+7 days')`, 5, 999},
+		{"runs in the last day", `SELECT count(*) FROM operation_runs WHERE created_at > datetime(?2, '-1 day')`, 5, 999},
+		{"versions captured outside the 90 days", `SELECT count(*) FROM policy_versions WHERE captured_at < ?1 OR captured_at > ?2`, 0, 0},
+		{"runs of seconds", `SELECT count(*) FROM operation_runs WHERE julianday(completed_at) - julianday(started_at) < 10.0 / 86400`, 1, 9999},
+		{"runs of minutes", `SELECT count(*) FROM operation_runs WHERE julianday(completed_at) - julianday(started_at) > 120.0 / 86400`, 1, 9999},
+		{"cancelled before they started", `SELECT count(*) FROM operation_runs WHERE outcome = 'cancelled' AND started_at IS NULL`, 1, 99},
+		{"partial runs without per-item errors", `SELECT count(*) FROM operation_runs
+			WHERE outcome = 'partial' AND coalesce(json_array_length(failure_summary, '$.errors'), 0) = 0`, 0, 0},
+		{"failed or cancelled runs without a reason", `SELECT count(*) FROM operation_runs
+			WHERE outcome IN ('failed', 'cancelled') AND coalesce(json_extract(failure_summary, '$.reason'), '') = ''`, 0, 0},
+		{"runs started by people", `SELECT count(DISTINCT initiated_by_user_id) FROM operation_runs`, 3, 99},
+		{"sync runs without their counts", `SELECT count(*) FROM operation_runs WHERE type = 'inventory.sync'
+			AND json_extract(summary_counts, '$.files') IS NULL`, 0, 0},
+		{"environments whose last drift compare is over 7 days old", `SELECT count(*) FROM managed_environments e
+			WHERE (SELECT max(created_at) FROM operation_runs r WHERE r.managed_environment_id = e.id AND r.type = 'drift.compare')
+			< datetime(?2, '-7 days')`, 1, 1},
+		{"workspace roles", `SELECT count(DISTINCT role) FROM workspace_memberships`, 4, 4},
+		{"environment memberships of operators and readonly members", `SELECT count(DISTINCT role) FROM managed_environment_memberships
+			WHERE role IN ('operator', 'readonly')`, 2, 2},
+	}
+	for _, tt := range tests {
+		if n := count(t, q, tt.query, start, end); n < tt.min || n > tt.max {
+			t.Errorf("%s: %d, want %d–%d", tt.name, n, tt.min, tt.max)
+		}
+	}
+	want := demo.Summary{Workspaces: 3, Environments: count(t, q, `SELECT count(*) FROM managed_environments`),
+		Policies: count(t, q, `SELECT count(*) FROM policies`), Versions: count(t, q, `SELECT count(*) FROM policy_versions`),
+		Runs: count(t, q, `SELECT count(*) FROM operation_runs`)}
+	if s.Workspaces != want.Workspaces || s.Environments != want.Environments || s.Policies != want.Policies ||
+		s.Versions != want.Versions || s.Runs != want.Runs {
+		t.Errorf("summary %+v, database %+v", *s, want)
+	}
+}
+
+// checkChanges reads what changed between versions in the stored payloads: a
+// BitLocker encryption method, a setting added, an assignment widened to all
+// devices, a script line edited.
+func checkChanges(t *testing.T, e *apptest.Env) {
+	payload := func(name string, version int) map[string]any {
+		t.Helper()
+		var canonical string
+		err := e.Data.DB.Read.QueryRow(`SELECT pp.canonical FROM policy_versions v JOIN policies p ON p.id = v.policy_id
+			JOIN policy_payloads pp ON pp.content_hash = v.content_hash JOIN workspaces w ON w.id = p.workspace_id
+			JOIN managed_environments e ON e.id = p.managed_environment_id
+			WHERE w.slug = 'contoso' AND e.slug = 'prod' AND p.display_name = ? AND v.version_number = ?`, name, version).Scan(&canonical)
+		if err != nil {
+			t.Fatalf("%s v%d: %v", name, version, err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(canonical), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	script := func(m map[string]any) string {
+		b, _ := base64.StdEncoding.DecodeString(m["scriptContent"].(string))
+		return string(b)
+	}
+	text := func(m map[string]any) string { b, _ := json.Marshal(m); return string(b) }
+	const bitlocker, timezone = "Win - BitLocker - OS disk encryption", "Win - Script - Set time zone"
+	tests := []struct {
+		name         string
+		got          string
+		want, unwant string
+	}{
+		{"v1 encrypts with XTS-AES 128", text(payload(bitlocker, 1)), "encryptionmethodwithxtsosdropdown_name_6", "encryptionmethodwithxtsosdropdown_name_7"},
+		{"v2 encrypts with XTS-AES 256", text(payload(bitlocker, 2)), "encryptionmethodwithxtsosdropdown_name_7", "systemdrivesrequirestartupauthentication"},
+		{"v3 adds startup authentication", text(payload(bitlocker, 3)), "systemdrivesrequirestartupauthentication_configuretpmpinkeyusagedropdown_name_2", "allDevicesAssignmentTarget"},
+		{"v4 is assigned to all devices", text(payload(bitlocker, 4)), "allDevicesAssignmentTarget", "groupAssignmentTarget\""},
+		{"script v1", script(payload(timezone, 1)), "Set-TimeZone -Id 'W. Europe Standard Time'", "GMT"},
+		{"script v2 has the line edited", script(payload(timezone, 2)), "Set-TimeZone -Id 'GMT Standard Time'", "W. Europe"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(tt.got, tt.want) || strings.Contains(tt.got, tt.unwant) {
+			t.Errorf("%s: want %q and not %q in\n%s", tt.name, tt.want, tt.unwant, tt.got)
+		}
+	}
+}
+
+// signIns reads the sign-in lines Print writes.
+var signIns = regexp.MustCompile(`(?m)^\s+(\S+@\S+)\s+password: (\S+)\s+\((.*)\)$`)
+
+// checkSignIns signs in with what Print wrote: each user sees exactly the
+// workspaces their roles name.
+func checkSignIns(t *testing.T, e *apptest.Env, s *demo.Summary) {
+	var out bytes.Buffer
+	s.Print(&out)
+	found := signIns.FindAllStringSubmatch(out.String(), -1)
+	var roles []string
+	for _, m := range found {
+		email, password, access := m[1], m[2], m[3]
+		for _, role := range []string{"manager", "operator", "readonly"} {
+			if strings.Contains(access, role+" in ") && !slices.Contains(roles, role) {
+				roles = append(roles, role)
+			}
+		}
+		page := e.SignIn(email, password).Get("/admin/workspaces")
+		if page.Status != http.StatusOK {
+			t.Fatalf("%s: workspaces page %d", email, page.Status)
+		}
+		for _, ws := range []string{"Contoso Ltd", "Fabrikam Inc", "Northwind Traders"} {
+			if strings.Contains(page.Body, ws) != strings.Contains(access, ws) {
+				t.Errorf("%s (%s): workspace %s listed: %v", email, access, ws, strings.Contains(page.Body, ws))
+			}
+		}
+	}
+	if len(found) != 3 || len(roles) != 3 {
+		t.Errorf("sign-ins %d with roles %v, want 3 covering manager, operator, readonly:\n%s", len(found), roles, out.String())
+	}
+}
+
+// fingerprint is everything the demo decides: policies with their hashes and
+// versions, and runs with their times, counts and failures (not their context:
+// it names the data folder).
+func fingerprint(t *testing.T, q db.Querier) string {
+	t.Helper()
+	var b strings.Builder
+	for _, query := range []string{
+		`SELECT w.slug, e.slug, p.identity_key, p.display_name, p.policy_type, p.content_hash, p.version_count,
+			p.first_seen_at, p.last_seen_at, coalesce(p.removed_at, '')
+			FROM policies p JOIN managed_environments e ON e.id = p.managed_environment_id JOIN workspaces w ON w.id = e.workspace_id
+			ORDER BY 1, 2, 3`,
+		`SELECT w.slug, e.slug, p.identity_key, v.version_number, v.content_hash, v.captured_at
+			FROM policy_versions v JOIN policies p ON p.id = v.policy_id JOIN managed_environments e ON e.id = p.managed_environment_id
+			JOIN workspaces w ON w.id = e.workspace_id ORDER BY 1, 2, 3, 4`,
+		`SELECT w.slug, coalesce(e.slug, ''), r.type, r.outcome, r.created_at, coalesce(r.started_at, ''), r.completed_at,
+			r.summary_counts, coalesce(r.failure_summary, ''), coalesce(u.email, '')
+			FROM operation_runs r JOIN workspaces w ON w.id = r.workspace_id LEFT JOIN managed_environments e ON e.id = r.managed_environment_id
+			LEFT JOIN users u ON u.id = r.initiated_by_user_id ORDER BY 1, 2, 3, 5, 7`,
+	} {
+		rows, err := q.QueryContext(context.Background(), query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			values := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range values {
+				ptrs[i] = &values[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, values...)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+func TestLoadIsDeterministic(t *testing.T) {
+	var prints []string
+	for range 2 {
+		d := dbtest.Open(t)
+		owner, err := auth.EnsureLocalOwner(context.Background(), d, "owner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.Load(context.Background(), d, t.TempDir(), owner.ID, demo.Options{Now: anchor}); err != nil {
+			t.Fatal(err)
+		}
+		prints = append(prints, fingerprint(t, d.Read))
+	}
+	if prints[0] != prints[1] {
+		a, b := strings.Split(prints[0], "\n"), strings.Split(prints[1], "\n")
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("two loads differ (%d and %d lines), first at line %d:\n%s\n%s", len(a), len(b), i, a[i], b[i])
+			}
+		}
+		t.Fatalf("two loads differ: %d and %d lines", len(a), len(b))
+	}
+	if lines := strings.Count(prints[0], "\n"); lines < 500 {
+		t.Errorf("fingerprint has %d lines: the demo wrote little", lines)
+	}
+}
+
+func TestRefusesANonEmptyDatabaseUnlessForced(t *testing.T) {
+	e := apptest.New(t)
+	ctx := context.Background()
+	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
+		t.Fatal(err)
+	}
+	q := e.Data.DB.Read
+	state := func() string {
+		return fmt.Sprint(count(t, q, `SELECT count(*) FROM workspaces`), count(t, q, `SELECT count(*) FROM users`),
+			count(t, q, `SELECT count(*) FROM managed_environments WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'acme')`),
+			count(t, q, `SELECT count(*) FROM operation_runs`))
+	}
+	before := state()
+	_, err := demo.Load(ctx, e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Now: anchor})
+	if !errors.Is(err, demo.ErrNotEmpty) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %v, want the one-line ErrNotEmpty", err)
+	}
+	if after := state(); after != before {
+		t.Fatalf("refusal wrote data: %s, was %s", after, before)
+	}
+
+	first := load(t, e, true)
+	first.Took = 0
+	var out bytes.Buffer
+	second := load(t, e, true)
+	second.Print(&out)
+	second.Took = 0
+	if got := state(); got != fmt.Sprint(4, 1+3, 1, second.Runs) {
+		t.Errorf("after two forced loads: workspaces, users, acme environments, runs = %s", got)
+	}
+	if first.Policies != second.Policies || first.Versions != second.Versions || first.Runs != second.Runs {
+		t.Errorf("second forced load differs: %+v, first %+v", second, first)
+	}
+	for _, a := range second.Accounts {
+		e.SignIn(a.Email, a.Password)
+	}
+	if n := count(t, q, `SELECT count(*) FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id
+		WHERE w.slug = 'acme' AND m.user_id = ?`, e.Data.Owner.ID); n != 1 {
+		t.Errorf("acme lost its owner: %d memberships", n)
+	}
+}
+
+func TestLoadRefusesAFutureAnchor(t *testing.T) {
+	e := apptest.New(t)
+	_, err := demo.Load(context.Background(), e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Now: time.Now().Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "future") {
+		t.Fatalf("error %v, want a refusal of the future", err)
+	}
+	if n := count(t, e.Data.DB.Read, `SELECT count(*) FROM users`); n != 1 {
+		t.Errorf("%d users after a refusal", n)
+	}
+}
+
+// checkPages opens the pages that exist as the owner: each renders the demo's data.
+func checkPages(t *testing.T, e *apptest.Env) {
+	owner := e.Owner()
+	if r := owner.Post("/admin/workspaces/contoso/select", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("select contoso: %d", r.Status)
+	}
+	var bitlocker int64
+	if err := e.Data.DB.Read.QueryRow(`SELECT p.id FROM policies p JOIN managed_environments e ON e.id = p.managed_environment_id
+		JOIN workspaces w ON w.id = e.workspace_id WHERE w.slug = 'contoso' AND e.slug = 'prod'
+		AND p.display_name = 'Win - BitLocker - OS disk encryption'`).Scan(&bitlocker); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		want []string
+	}{
+		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test"}},
+		{"environment dashboard", "/admin/t/prod", []string{"Production"}},
+		{"inventory hub", "/admin/t/prod/inventory", []string{"badge-succeeded", "restorable", "dependencies", "partial", "risk"}},
+		{"policies list", "/admin/t/prod/policies", []string{"Win - BitLocker - OS disk encryption", "Settings catalog",
+			"Compliance policy", "Administrative template", "PowerShell script", "Enrollment status page"}},
+		{"removed policies", "/admin/t/prod/policies?state=removed", []string{"Win - Antivirus (legacy template)"}},
+		{"policy detail", fmt.Sprint("/admin/t/prod/policies/", bitlocker), []string{"Win - BitLocker - OS disk encryption",
+			"Settings catalog", "encryptionmethodwithxtsosdropdown", "All devices", "/admin/operations/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := owner.Get(tt.path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d", r.Status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.Body, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+		})
+	}
+}
