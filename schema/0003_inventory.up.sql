@@ -32,13 +32,14 @@ CREATE TABLE policies (
     removed_at             TEXT,
     UNIQUE (managed_environment_id, identity_key)
 );
--- The policies list: by name (default sort), by type, by platform, by last seen, by
--- versions; removed apart.
-CREATE INDEX policies_environment_name ON policies (managed_environment_id, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_type ON policies (managed_environment_id, policy_type, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_platform ON policies (managed_environment_id, platform, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_seen ON policies (managed_environment_id, last_seen_at, id);
-CREATE INDEX policies_environment_versions ON policies (managed_environment_id, version_count, display_name COLLATE NOCASE, id);
+-- The policies list: one index per sort (name, type, platform, versions, last
+-- seen), each ending in removed_at so that paging and counting present or removed
+-- policies never leave the index.
+CREATE INDEX policies_environment_name ON policies (managed_environment_id, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_type ON policies (managed_environment_id, policy_type, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_platform ON policies (managed_environment_id, platform, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_versions ON policies (managed_environment_id, version_count, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_seen ON policies (managed_environment_id, last_seen_at, id, removed_at);
 CREATE INDEX policies_environment_removed ON policies (managed_environment_id, removed_at) WHERE removed_at IS NOT NULL;
 
 CREATE TABLE policy_versions (
@@ -72,7 +73,7 @@ CREATE TABLE inventory_items (
     operation_run_id       INTEGER REFERENCES operation_runs (id) ON DELETE SET NULL
 );
 -- The hub's total and chips, and the policies list's coverage filter.
-CREATE INDEX inventory_items_environment_coverage ON inventory_items (managed_environment_id, coverage);
+CREATE INDEX inventory_items_environment_coverage ON inventory_items (managed_environment_id, coverage, policy_id);
 
 -- The hub's last sync and the runs of one type in an environment.
 CREATE INDEX operation_runs_environment_type ON operation_runs (managed_environment_id, type, created_at DESC, id DESC);
