@@ -48,15 +48,15 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{Platform: "windows"}, {Coverage: "partial", Sort: "versions"}, {Search: "edge"}} {
 		f.clean()
 		count, page, args := listQueries(1, f)
-		queries = append(queries, query{fmt.Sprintf("count %+v", f), count, args, false},
+		queries = append(queries, query{fmt.Sprintf("count %+v", f), count, args, false, false},
 			query{fmt.Sprintf("page %+v", f), page, append(args, PageSize, 0), false, true})
 	}
 	queries = append(queries,
-		query{"coverage chips", `SELECT coverage, count(*) FROM inventory_items WHERE managed_environment_id = ? GROUP BY coverage`, []any{1}, false},
-		query{"type facets", `SELECT policy_type, count(*) FROM policies WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY policy_type`, []any{1}, false},
-		query{"last sync", `SELECT ` + runColumns + ` FROM operation_runs WHERE managed_environment_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{1, OperationType}, true},
-		query{"policy versions", `SELECT id FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, []any{1, 1}, true},
-		query{"sync look-up", `SELECT identity_key, id FROM policies WHERE managed_environment_id = ?`, []any{1}, false},
+		query{"coverage chips", `SELECT coverage, count(*) FROM inventory_items WHERE managed_environment_id = ? GROUP BY coverage`, []any{1}, false, false},
+		query{"type facets", `SELECT policy_type, count(*) FROM policies WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY policy_type`, []any{1}, false, false},
+		query{"last sync", `SELECT ` + runColumns + ` FROM operation_runs WHERE managed_environment_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{1, OperationType}, true, false},
+		query{"policy versions", `SELECT id FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, []any{1, 1}, true, false},
+		query{"sync look-up", `SELECT identity_key, id FROM policies WHERE managed_environment_id = ?`, []any{1}, false, false},
 	)
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
