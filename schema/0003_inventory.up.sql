@@ -7,11 +7,13 @@ ALTER TABLE provider_connections ADD COLUMN source_name TEXT;
 
 -- Content-addressed payloads: one row per distinct canonical JSON, so the same
 -- baseline policy in 40 environments is stored once.
+-- (A rowid table: payloads run to megabytes, too large for WITHOUT ROWID rows.)
 CREATE TABLE policy_payloads (
-    content_hash TEXT PRIMARY KEY,            -- hex SHA-256 of canonical
+    id           INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,        -- hex SHA-256 of canonical
     canonical    TEXT NOT NULL CHECK (json_valid(canonical)),
     created_at   TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Every configuration object of an environment. identity_key is the Graph id
 -- (with the type) when the export has one, else the type and the name.

@@ -268,7 +268,7 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 
 // Statements of one batch, prepared once per transaction.
 const (
-	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`
 	insertPolicy  = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
 		display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
