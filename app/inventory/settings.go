@@ -51,7 +51,7 @@ func Settings(payload any) []Setting {
 			var rows []Setting
 			for _, s := range list {
 				inst, _ := s.(map[string]any)["settingInstance"].(map[string]any)
-				rows = append(rows, instanceRows(inst, 0)...)
+				rows = append(rows, instanceRows(inst, nil, 0)...)
 			}
 			return rows
 		}
@@ -70,10 +70,18 @@ func isInstanceList(list []any) bool {
 	return true
 }
 
-// instanceRows renders one settings-catalog setting instance and its children.
-func instanceRows(inst map[string]any, depth int) []Setting {
+// instanceRows renders one settings-catalog setting instance and its children;
+// a child is labelled by what its id adds to its nearest ancestor's.
+func instanceRows(inst map[string]any, ancestors []string, depth int) []Setting {
 	id, _ := inst["settingDefinitionId"].(string)
 	row := Setting{Depth: depth, Name: settingLabel(id), ID: id}
+	for i := len(ancestors) - 1; i >= 0; i-- {
+		if rest, ok := strings.CutPrefix(id, ancestors[i]+"_"); ok && rest != "" {
+			row.Name = strings.ReplaceAll(rest, "_", " › ")
+			break
+		}
+	}
+	ancestors = append(ancestors[:len(ancestors):len(ancestors)], id)
 	var children []any
 	switch {
 	case inst["choiceSettingValue"] != nil:
@@ -106,7 +114,7 @@ func instanceRows(inst map[string]any, depth int) []Setting {
 			}
 			for _, c := range items {
 				if m, ok := c.(map[string]any); ok {
-					rows = append(rows, instanceRows(m, depth+1+min(1, len(groups)-1))...)
+					rows = append(rows, instanceRows(m, ancestors, depth+1+min(1, len(groups)-1))...)
 				}
 			}
 		}
@@ -118,7 +126,7 @@ func instanceRows(inst map[string]any, depth int) []Setting {
 	rows := []Setting{row}
 	for _, c := range children {
 		if m, ok := c.(map[string]any); ok {
-			rows = append(rows, instanceRows(m, depth+1)...)
+			rows = append(rows, instanceRows(m, ancestors, depth+1)...)
 		}
 	}
 	return rows
@@ -211,8 +219,9 @@ const longValue = 160
 // propertyRows renders any other payload as its properties, nested ones indented.
 func propertyRows(m map[string]any, path string, depth int) []Setting {
 	keys := make([]string, 0, len(m))
-	for k := range m {
-		if depth == 0 && presentationKeys[k] {
+	for k, v := range m {
+		// Graph writes null for what is not configured: nothing to read there.
+		if v == nil || depth == 0 && presentationKeys[k] || k == "@odata.type" {
 			continue
 		}
 		keys = append(keys, k)
@@ -232,6 +241,10 @@ func propertyRows(m map[string]any, path string, depth int) []Setting {
 func valueRows(name, path string, v any, depth int) []Setting {
 	switch x := v.(type) {
 	case map[string]any:
+		if uri, ok := x["omaUri"].(string); ok {
+			// An OMA-URI setting reads as its name and value.
+			return []Setting{{Depth: depth, Name: name, ID: uri, Value: valueText(x["value"])}}
+		}
 		if inner, ok := x[intune.EmbeddedJSONKey]; ok && len(x) == 1 {
 			return []Setting{{Depth: depth, Name: name, ID: path, Value: clip(string(intune.Canonical(inner)))}}
 		}
@@ -252,11 +265,25 @@ func valueRows(name, path string, v any, depth int) []Setting {
 		}
 		rows := []Setting{{Depth: depth, Name: name, ID: path, Value: plural(len(x), "item")}}
 		for i, e := range x {
-			rows = append(rows, valueRows(fmt.Sprintf("%s %d", name, i+1), fmt.Sprintf("%s[%d]", path, i), e, depth+1)...)
+			rows = append(rows, valueRows(itemName(e, fmt.Sprintf("%s %d", name, i+1)), fmt.Sprintf("%s[%d]", path, i), e, depth+1)...)
 		}
 		return rows
 	}
 	return []Setting{{Depth: depth, Name: name, ID: path, Value: clip(scalar(v))}}
+}
+
+// itemNames are the properties that name an element of a list, best first.
+var itemNames = []string{"displayName", "name", "omaUri", "ruleName", "actionType", "locale", "key"}
+
+// itemName labels a list element by its own name when it has one.
+func itemName(e any, fallback string) string {
+	m, _ := e.(map[string]any)
+	for _, k := range itemNames {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return fallback
 }
 
 func allScalars(list []any) bool {
@@ -267,6 +294,14 @@ func allScalars(list []any) bool {
 		}
 	}
 	return true
+}
+
+// valueText renders any value on one line, clipped.
+func valueText(v any) string {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 && m[intune.EmbeddedJSONKey] != nil {
+		v = m[intune.EmbeddedJSONKey]
+	}
+	return clip(scalar(v))
 }
 
 // scalar renders a JSON scalar as text ("" for null).
