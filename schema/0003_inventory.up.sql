@@ -76,6 +76,3 @@ CREATE TABLE inventory_items (
 );
 -- The hub's total and chips, and the policies list's coverage filter.
 CREATE INDEX inventory_items_environment_coverage ON inventory_items (managed_environment_id, coverage, policy_id);
-
--- The hub's last sync and the runs of one type in an environment.
-CREATE INDEX operation_runs_environment_type ON operation_runs (managed_environment_id, type, created_at DESC, id DESC);
