@@ -1,0 +1,235 @@
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// errShape means a payload is not the shape its key promises; the generic
+// flattening then takes it, so nothing is ever lost.
+var errShape = errors.New("unexpected shape")
+
+// catalog flattens a settings-catalog policy's settings[].settingInstance trees
+// into one row per setting definition (choice, simple, collections, groups,
+// nested children), keyed by settingDefinitionId. It reports false, adding
+// nothing, when the value is not such a list.
+func (f *flat) catalog(v any) bool {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return false
+	}
+	c := &flat{}
+	seen := make(map[string]int, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return false
+		}
+		inst, ok := m["settingInstance"].(map[string]any)
+		if !ok {
+			return false
+		}
+		def, ok := inst["settingDefinitionId"].(string)
+		if !ok {
+			return false
+		}
+		// Anything beside the instance (an id Normalize kept, an @odata.type)
+		// still counts: it goes into the compared value.
+		fold := ""
+		if len(m) > 1 {
+			fold = canonical(without(m, "settingInstance"))
+		}
+		path := "settings[" + dedupe(seen, escape(def)) + "]"
+		if err := c.instance(path, "", "", categoryOf(def), inst, fold); err != nil {
+			return false
+		}
+	}
+	f.rows = append(f.rows, c.rows...)
+	f.unkeyed = append(f.unkeyed, c.unkeyed...)
+	return true
+}
+
+// instance flattens one setting instance. fold carries the compared text of
+// enclosing structure that has no row of its own (a group collection item).
+func (f *flat) instance(path, parentDef, parentLabel, section string, inst map[string]any, fold string) error {
+	def, ok := inst["settingDefinitionId"].(string)
+	if !ok {
+		return errShape
+	}
+	label := joinLabel(parentLabel, settingName(def, parentDef))
+	r := row{path: path, section: section, label: label, key: def}
+	switch {
+	case inst["choiceSettingValue"] != nil:
+		cv, ok := inst["choiceSettingValue"].(map[string]any)
+		if !ok {
+			return errShape
+		}
+		value, _ := cv["value"].(string)
+		r.display, r.id = choiceText(def, value)
+		r.raw = fold + canonical(with(inst, "choiceSettingValue", without(cv, "children")))
+		f.leaf(r)
+		return f.children(path, def, label, section, cv["children"], "")
+	case inst["simpleSettingValue"] != nil:
+		sv, ok := inst["simpleSettingValue"].(map[string]any)
+		if !ok {
+			return errShape
+		}
+		r.display = scalarText(sv["value"])
+		r.raw = fold + canonical(inst)
+		f.leaf(r)
+		return nil
+	case inst["simpleSettingCollectionValue"] != nil:
+		return f.collection(r, inst, "simpleSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+			f.leaf(row{path: path, section: section, label: label, key: def, display: scalarText(e["value"]), raw: fold + canonical(e)})
+			return nil
+		})
+	case inst["choiceSettingCollectionValue"] != nil:
+		return f.collection(r, inst, "choiceSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+			value, _ := e["value"].(string)
+			display, id := choiceText(def, value)
+			f.leaf(row{path: path, section: section, label: label, key: def, display: display, id: id, raw: fold + canonical(without(e, "children"))})
+			return f.children(path, def, label, section, e["children"], "")
+		})
+	case inst["groupSettingCollectionValue"] != nil:
+		return f.collection(r, inst, "groupSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+			return f.group(path, def, label, section, e, fold)
+		})
+	case inst["groupSettingValue"] != nil:
+		g, ok := inst["groupSettingValue"].(map[string]any)
+		if !ok {
+			return errShape
+		}
+		return f.group(path, def, label, section, g, fold+canonical(without(inst, "groupSettingValue")))
+	}
+	// An instance of a kind this engine does not know: compared whole.
+	r.display, r.raw = "configured", fold+canonical(inst)
+	f.leaf(r)
+	return nil
+}
+
+// collection flattens a collection instance: one row per element, keyed by the
+// element's value or, for groups, by a key child or a fingerprint. The
+// instance's own fields fold into every element's compared text.
+func (f *flat) collection(r row, inst map[string]any, field, fold string, element func(path string, e map[string]any, fold string) error) error {
+	list, ok := inst[field].([]any)
+	if !ok {
+		return errShape
+	}
+	fold += canonical(without(inst, field))
+	if len(list) == 0 {
+		r.display, r.raw, r.empty = "(none)", fold, true
+		f.leaf(r)
+		return nil
+	}
+	seen := make(map[string]int, len(list))
+	items := make([]string, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return errShape
+		}
+		key, fingerprinted := elementKey(r.key, m)
+		key = dedupe(seen, key)
+		items = append(items, key)
+		item := r.path + "[" + key + "]"
+		if fingerprinted {
+			f.unkeyed = append(f.unkeyed, unkeyed{array: r.path, item: item})
+		}
+		if err := element(item, m, fold); err != nil {
+			return err
+		}
+	}
+	f.orderRow(r.path, r.section, r.label, items)
+	return nil
+}
+
+// group flattens one group of child settings. Its own fields fold into its
+// children; a group without children gets a row of its own.
+func (f *flat) group(path, def, label, section string, g map[string]any, fold string) error {
+	kids, ok := g["children"].([]any)
+	if !ok && g["children"] != nil {
+		return errShape
+	}
+	fold += canonical(without(g, "children"))
+	if len(kids) == 0 {
+		f.leaf(row{path: path, section: section, label: label, key: def, display: "(empty group)", raw: fold, empty: true})
+		return nil
+	}
+	return f.children(path, def, label, section, g["children"], fold)
+}
+
+// children flattens child instances under their parent, keyed by definition id.
+func (f *flat) children(path, parentDef, parentLabel, section string, v any, fold string) error {
+	if v == nil {
+		return nil
+	}
+	kids, ok := v.([]any)
+	if !ok {
+		return errShape
+	}
+	seen := make(map[string]int, len(kids))
+	for _, k := range kids {
+		inst, ok := k.(map[string]any)
+		if !ok {
+			return errShape
+		}
+		def, ok := inst["settingDefinitionId"].(string)
+		if !ok {
+			return errShape
+		}
+		child := path + "/" + dedupe(seen, escape(def))
+		if err := f.instance(child, parentDef, parentLabel, section, inst, fold); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// elementKey names a collection element: a simple or choice value names
+// itself; a group is named by a child that reads like a key (…_key,
+// …_identifier, …_name), else by a fingerprint of its content.
+func elementKey(def string, e map[string]any) (key string, fingerprinted bool) {
+	if v, ok := e["value"]; ok && isScalar(v) {
+		return escape(scalarText(v)), false
+	}
+	kids, _ := e["children"].([]any)
+	for _, suffix := range []string{"_key", "_identifier", "_name"} {
+		for _, k := range kids {
+			inst, _ := k.(map[string]any)
+			id, _ := inst["settingDefinitionId"].(string)
+			sv, _ := inst["simpleSettingValue"].(map[string]any)
+			if v, ok := sv["value"].(string); ok && v != "" && strings.HasSuffix(id, suffix) {
+				return escape(v), false
+			}
+		}
+	}
+	return "#" + fingerprint(e), true
+}
+
+func dedupe(seen map[string]int, key string) string {
+	n := seen[key]
+	seen[key]++
+	if n > 0 {
+		return fmt.Sprintf("%s#%d", key, n+1)
+	}
+	return key
+}
+
+// without returns a shallow copy of m lacking key.
+func without(m map[string]any, key string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// with returns a shallow copy of m with key set to v.
+func with(m map[string]any, key string, v any) map[string]any {
+	out := without(m, key)
+	out[key] = v
+	return out
+}

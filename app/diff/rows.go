@@ -1,0 +1,333 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+)
+
+// row is one comparable value of a payload: a setting, a property, an
+// assignment, a script. Flattening is lossless: two payloads with equal rows
+// have equal canonical JSON, which is what makes "no changes" trustworthy.
+type row struct {
+	path, section, label, key string
+	display, id               string // what people read, and the raw id behind it
+	raw                       string // what is compared
+	text                      bool   // multi-line text: a change is shown line by line
+	empty                     bool   // an empty object or array
+	order                     bool   // the order of an array's elements
+	items                     []string
+}
+
+// flat is the rows of one payload, and the array elements that had no natural
+// key (identified by a fingerprint of their content).
+type flat struct {
+	rows    []row
+	unkeyed []unkeyed
+}
+
+type unkeyed struct{ array, item string }
+
+func flatten(v any) *flat {
+	f := &flat{}
+	switch x := v.(type) {
+	case map[string]any:
+		f.root(x)
+	case []any:
+		if !f.templates("", SectionSettings, "", x) {
+			f.value("", SectionSettings, "", x)
+		}
+	default:
+		f.value("", SectionSettings, "", v)
+	}
+	f.unique()
+	return f
+}
+
+// root flattens a policy object: well-known keys get their own handling, the
+// rest are properties by dotted path.
+func (f *flat) root(m map[string]any) {
+	for _, k := range sortedKeys(m) {
+		v, path := m[k], escape(k)
+		label := humanKey(k)
+		switch {
+		case k == "settings" && f.catalog(v):
+		case k == "assignments" && f.assignments(path, v):
+		case k == "definitionValues" && f.templates(path, SectionSettings, "", v):
+		case scriptKeys[k] != "":
+			f.script(path, scriptKeys[k], v)
+		case propertyKeys[k]:
+			f.value(path, SectionProperties, label, v)
+		default:
+			f.value(path, SectionSettings, label, v)
+		}
+	}
+}
+
+// propertyKeys are a policy's identity and bookkeeping, not its configuration.
+var propertyKeys = map[string]bool{
+	"@odata.type": true, "displayName": true, "name": true, "description": true,
+	"roleScopeTagIds": true, "platforms": true, "technologies": true,
+	"templateReference": true, "creationSource": true, "priorityMetaData": true,
+	"supportsScopeTags": true, "isAssigned": true, "fileName": true,
+}
+
+// value flattens any JSON value generically: objects by key, arrays by the
+// natural key of their elements, scalars as one row.
+func (f *flat) value(path, section, label string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			f.leaf(row{path: path, section: section, label: label, key: path, display: "{}", raw: "{}", empty: true})
+			return
+		}
+		for _, k := range sortedKeys(x) {
+			f.value(join(path, k), section, joinLabel(label, humanKey(k)), x[k])
+		}
+	case []any:
+		f.array(path, section, label, x, func(e any) (string, string) { return naturalKey(e) })
+	default:
+		f.leaf(row{path: path, section: section, label: label, key: path, display: scalarText(v), raw: canonical(v)})
+	}
+}
+
+// array flattens elements under their natural key; elements without one are
+// named by a fingerprint of their content and paired later (pairUnkeyed).
+func (f *flat) array(path, section, label string, a []any, keyOf func(any) (key, itemLabel string)) {
+	if len(a) == 0 {
+		f.leaf(row{path: path, section: section, label: label, key: path, display: "(none)", raw: "[]", empty: true})
+		return
+	}
+	seen := make(map[string]int, len(a))
+	items := make([]string, 0, len(a))
+	for _, e := range a {
+		key, itemLabel := keyOf(e)
+		fingerprinted := key == ""
+		if fingerprinted {
+			key = "#" + fingerprint(e)
+		} else {
+			key = escape(key)
+		}
+		key = dedupe(seen, key)
+		items = append(items, key)
+		item := path + "[" + key + "]"
+		if fingerprinted {
+			f.unkeyed = append(f.unkeyed, unkeyed{array: path, item: item})
+		}
+		if isScalar(e) {
+			f.leaf(row{path: item, section: section, label: label, key: path, display: scalarText(e), raw: canonical(e)})
+			continue
+		}
+		f.value(item, section, joinLabel(label, itemLabel), e)
+	}
+	f.orderRow(path, section, label, items)
+}
+
+// orderRow records the order of an array's elements; it is a change only when
+// the elements both sides share come in another order.
+func (f *flat) orderRow(path, section, label string, items []string) {
+	if len(items) < 2 {
+		return
+	}
+	f.leaf(row{path: path + "#order", section: section, label: joinLabel(label, "order"), key: path,
+		display: strings.Join(items, ", "), raw: strings.Join(items, "\x00"), order: true, items: items})
+}
+
+func (f *flat) leaf(r row) { f.rows = append(f.rows, r) }
+
+// naturalKeyFields name an element's identity, first found wins.
+var naturalKeyFields = []string{
+	"omaUri", "settingDefinitionId", "definition@odata.bind", "presentation@odata.bind",
+	"ruleName", "actionType", "locale", "mobileAppIdentifier", "displayName", "name", "key",
+}
+
+func naturalKey(e any) (key, label string) {
+	switch x := e.(type) {
+	case map[string]any:
+		for _, k := range naturalKeyFields {
+			v, ok := x[k]
+			if !ok || v == nil {
+				continue
+			}
+			key = scalarText(v)
+			if !isScalar(v) {
+				key = canonical(v)
+			}
+			if key == "" {
+				continue
+			}
+			label = key
+			if k == "omaUri" {
+				label = omaLabel(key)
+			}
+			return key, label
+		}
+		return "", ""
+	case []any:
+		return "", ""
+	}
+	return scalarText(e), scalarText(e)
+}
+
+// pairUnkeyed matches, in each array, the one element without a natural key
+// that only the old side has with the one only the new side has: editing one
+// field of such an element then reads as that field changing, not as the whole
+// element removed and added. The common name keeps Compare symmetric.
+func pairUnkeyed(a, b *flat) {
+	for _, ua := range a.unkeyed {
+		oldOnly := a.unmatched(b, ua.array)
+		newOnly := b.unmatched(a, ua.array)
+		if len(oldOnly) != 1 || len(newOnly) != 1 {
+			continue
+		}
+		common := ua.array + "[#paired]"
+		a.rename(oldOnly[0], common)
+		b.rename(newOnly[0], common)
+	}
+}
+
+// unmatched lists this side's fingerprinted elements of an array that the other side lacks.
+func (f *flat) unmatched(other *flat, array string) []string {
+	var out []string
+	for _, u := range f.unkeyed {
+		if u.array == array && !slices.ContainsFunc(other.unkeyed, func(o unkeyed) bool { return o.item == u.item }) {
+			out = append(out, u.item)
+		}
+	}
+	return out
+}
+
+func (f *flat) rename(from, to string) {
+	for i := range f.rows {
+		if p, ok := under(f.rows[i].path, from); ok {
+			f.rows[i].path = to + p
+		}
+	}
+	for i := range f.unkeyed {
+		if p, ok := under(f.unkeyed[i].array, from); ok {
+			f.unkeyed[i].array = to + p
+		}
+		if p, ok := under(f.unkeyed[i].item, from); ok {
+			f.unkeyed[i].item = to + p
+		}
+	}
+}
+
+// under reports whether path is prefix itself or lies below it, and the rest.
+func under(path, prefix string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, prefix)
+	if !ok {
+		return "", false
+	}
+	if rest == "" || prefix == "" || strings.ContainsRune(".[/#", rune(rest[0])) {
+		return rest, true
+	}
+	return "", false
+}
+
+// hasUnder reports whether a row lies strictly below path: an empty array on
+// one side is then not a change of its own, its elements' rows say it all.
+func (f *flat) hasUnder(path string) bool {
+	for _, r := range f.rows {
+		if rest, ok := under(r.path, path); ok && rest != "" && !r.order {
+			return true
+		}
+	}
+	return false
+}
+
+// unique makes every path distinct, whatever strange keys a payload holds.
+func (f *flat) unique() {
+	seen := make(map[string]int, len(f.rows))
+	for i := range f.rows {
+		p := f.rows[i].path
+		if n := seen[p]; n > 0 {
+			f.rows[i].path = fmt.Sprintf("%s#dup%d", p, n+1)
+		}
+		seen[p]++
+	}
+}
+
+// escape keeps the characters that structure a path out of keys, so that two
+// different payloads never flatten to the same paths.
+func escape(k string) string {
+	if !strings.ContainsAny(k, `\.[]/#`) {
+		return k
+	}
+	var b strings.Builder
+	for _, r := range k {
+		if strings.ContainsRune(`\.[]/#`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return escape(k)
+	}
+	return path + "." + escape(k)
+}
+
+func joinLabel(parent, child string) string {
+	switch {
+	case child == "":
+		return parent
+	case parent == "":
+		return child
+	}
+	return parent + " › " + child
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return true
+}
+
+// scalarText is how a scalar reads: strings without quotes, null as "null".
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return "null"
+	case json.Number:
+		return string(x)
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	return canonical(v)
+}
+
+func fingerprint(v any) string {
+	h := fnv.New64a()
+	h.Write([]byte(canonical(v)))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+func canonical(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

@@ -1,0 +1,61 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+)
+
+// nouns name what a section's rows are, in the order a summary lists them.
+var nouns = []struct{ section, one, many string }{
+	{"", "setting", "settings"},
+	{SectionProperties, "property", "properties"},
+	{SectionAssignments, "assignment", "assignments"},
+	{SectionScript, "script line", "script lines"},
+}
+
+// Summary says in one line what changed, for version timelines:
+// "3 settings changed, 1 added; 1 assignment added".
+func Summary(changes []Change) string {
+	if len(changes) == 0 {
+		return "No changes"
+	}
+	counts := make([]map[Kind]int, len(nouns))
+	for i := range counts {
+		counts[i] = map[Kind]int{}
+	}
+	for _, c := range changes {
+		counts[nounOf(c.Section)][c.Kind]++
+	}
+	var groups []string
+	for i, n := range nouns {
+		var parts []string
+		for _, k := range []Kind{Changed, Added, Removed} {
+			count := counts[i][k]
+			if count == 0 {
+				continue
+			}
+			if len(parts) == 0 {
+				noun := n.many
+				if count == 1 {
+					noun = n.one
+				}
+				parts = append(parts, fmt.Sprintf("%d %s %s", count, noun, k))
+			} else {
+				parts = append(parts, fmt.Sprintf("%d %s", count, k))
+			}
+		}
+		if len(parts) > 0 {
+			groups = append(groups, strings.Join(parts, ", "))
+		}
+	}
+	return strings.Join(groups, "; ")
+}
+
+func nounOf(section string) int {
+	for i, n := range nouns {
+		if n.section != "" && n.section == section {
+			return i
+		}
+	}
+	return 0
+}
