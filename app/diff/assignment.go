@@ -27,7 +27,7 @@ func (f *flat) assignments(path string, v any) bool {
 			return false
 		}
 		key, label, group := describeTarget(t)
-		key = dedupe(seen, escape(key))
+		key = dedupe(seen, escapeItem(key))
 		items = append(items, key)
 		rows = append(rows, row{path: path + "[" + key + "]", section: SectionAssignments, label: label, key: group,
 			display: assignmentText(m, t), raw: canonical(m)})

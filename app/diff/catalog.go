@@ -40,7 +40,7 @@ func (f *flat) catalog(v any) bool {
 		if len(m) > 1 {
 			fold = canonical(without(m, "settingInstance"))
 		}
-		path := "settings[" + dedupe(seen, escape(def)) + "]"
+		path := "settings[" + dedupe(seen, escapeItem(def)) + "]"
 		if err := c.instance(path, "", "", categoryOf(def), inst, fold); err != nil {
 			return false
 		}
@@ -178,7 +178,7 @@ func (f *flat) children(path, parentDef, parentLabel, section string, v any, fol
 		if !ok {
 			return errShape
 		}
-		child := path + "/" + dedupe(seen, escape(def))
+		child := path + "/" + dedupe(seen, escapeSegment(def))
 		if err := f.instance(child, parentDef, parentLabel, section, inst, fold); err != nil {
 			return err
 		}
@@ -191,16 +191,16 @@ func (f *flat) children(path, parentDef, parentLabel, section string, v any, fol
 // …_identifier, …_name), else by a fingerprint of its content.
 func elementKey(def string, e map[string]any) (key string, fingerprinted bool) {
 	if v, ok := e["value"]; ok && isScalar(v) {
-		return escape(scalarText(v)), false
+		return escapeItem(scalarText(v)), false
 	}
 	kids, _ := e["children"].([]any)
-	for _, suffix := range []string{"_key", "_identifier", "_name"} {
+	for _, suffix := range []string{"_key", "_keytobereplaced", "_identifier", "_name"} {
 		for _, k := range kids {
 			inst, _ := k.(map[string]any)
 			id, _ := inst["settingDefinitionId"].(string)
 			sv, _ := inst["simpleSettingValue"].(map[string]any)
 			if v, ok := sv["value"].(string); ok && v != "" && strings.HasSuffix(id, suffix) {
-				return escape(v), false
+				return escapeItem(v), false
 			}
 		}
 	}

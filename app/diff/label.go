@@ -67,7 +67,21 @@ func humanKey(k string) string {
 			start = i
 		}
 	}
-	return sentence(words)
+	return sentence(joinNames(words))
+}
+
+// joinNames rejoins a proper name that camelCase split ("bit", "locker" → "bitlocker").
+func joinNames(ws []string) []string {
+	out := ws[:0]
+	for i := 0; i < len(ws); i++ {
+		if i+1 < len(ws) && properNames[ws[i]+ws[i+1]] != "" {
+			out = append(out, ws[i]+ws[i+1])
+			i++
+			continue
+		}
+		out = append(out, ws[i])
+	}
+	return out
 }
 
 // boundary reports a word break before runes[i] in a camelCase or snake_case name.
@@ -226,7 +240,10 @@ func settingName(def, parentDef string) string {
 		_, rest := splitDefinition(def)
 		return sentence(words(rest))
 	}
-	_, rest := splitDefinition(def)
+	area, rest := splitDefinition(def)
+	if rest == area { // Apple's top-level payload: "com.apple.extensiblesso_com.apple.extensiblesso"
+		rest = ""
+	}
 	name := ""
 	for _, part := range strings.Split(rest, "~") {
 		name = joinLabel(name, sentence(words(part)))

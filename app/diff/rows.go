@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+
+	"atlas/app/intune"
 )
 
 // row is one comparable value of a payload: a setting, a property, an
@@ -50,7 +52,7 @@ func flatten(v any) *flat {
 // rest are properties by dotted path.
 func (f *flat) root(m map[string]any) {
 	for _, k := range sortedKeys(m) {
-		v, path := m[k], escape(k)
+		v, path := m[k], escapeKey(k)
 		label := humanKey(k)
 		switch {
 		case k == "settings" && f.catalog(v):
@@ -108,7 +110,7 @@ func (f *flat) array(path, section, label string, a []any, keyOf func(any) (key,
 		if fingerprinted {
 			key = "#" + fingerprint(e)
 		} else {
-			key = escape(key)
+			key = escapeItem(key)
 		}
 		key = dedupe(seen, key)
 		items = append(items, key)
@@ -118,6 +120,10 @@ func (f *flat) array(path, section, label string, a []any, keyOf func(any) (key,
 		}
 		if isScalar(e) {
 			f.leaf(row{path: item, section: section, label: label, key: path, display: scalarText(e), raw: canonical(e)})
+			continue
+		}
+		if m, ok := e.(map[string]any); ok && !fingerprinted {
+			f.item(item, section, joinLabel(label, itemLabel), m)
 			continue
 		}
 		f.value(item, section, joinLabel(label, itemLabel), e)
@@ -131,8 +137,27 @@ func (f *flat) orderRow(path, section, label string, items []string) {
 	if len(items) < 2 {
 		return
 	}
-	f.leaf(row{path: path + "#order", section: section, label: joinLabel(label, "order"), key: path,
+	orderLabel := "Order"
+	if label != "" {
+		orderLabel = label + " › order"
+	}
+	f.leaf(row{path: path + "#order", section: section, label: orderLabel, key: path,
 		display: strings.Join(items, ", "), raw: strings.Join(items, "\x00"), order: true, items: items})
+}
+
+// item flattens an array element object; the string field its key came from
+// is already in the path and gets no row of its own.
+func (f *flat) item(path, section, label string, m map[string]any) {
+	keyField, _ := naturalKeyField(m)
+	if _, ok := m[keyField].(string); !ok {
+		f.value(path, section, label, m)
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		if k != keyField {
+			f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
+		}
+	}
 }
 
 func (f *flat) leaf(r row) { f.rows = append(f.rows, r) }
@@ -146,29 +171,33 @@ var naturalKeyFields = []string{
 func naturalKey(e any) (key, label string) {
 	switch x := e.(type) {
 	case map[string]any:
-		for _, k := range naturalKeyFields {
-			v, ok := x[k]
-			if !ok || v == nil {
-				continue
-			}
-			key = scalarText(v)
-			if !isScalar(v) {
-				key = canonical(v)
-			}
-			if key == "" {
-				continue
-			}
-			label = key
-			if k == "omaUri" {
-				label = omaLabel(key)
-			}
-			return key, label
+		field, key := naturalKeyField(x)
+		if field == "omaUri" {
+			return key, omaLabel(key)
 		}
-		return "", ""
+		return key, key
 	case []any:
 		return "", ""
 	}
 	return scalarText(e), scalarText(e)
+}
+
+// naturalKeyField finds the field that names an element, and its text.
+func naturalKeyField(m map[string]any) (field, key string) {
+	for _, k := range naturalKeyFields {
+		v, ok := m[k]
+		if !ok || v == nil {
+			continue
+		}
+		key = scalarText(v)
+		if !isScalar(v) {
+			key = canonical(v)
+		}
+		if key != "" {
+			return k, key
+		}
+	}
+	return "", ""
 }
 
 // pairUnkeyed matches, in each array, the one element without a natural key
@@ -250,15 +279,21 @@ func (f *flat) unique() {
 	}
 }
 
-// escape keeps the characters that structure a path out of keys, so that two
-// different payloads never flatten to the same paths.
-func escape(k string) string {
-	if !strings.ContainsAny(k, `\.[]/#`) {
+// Paths are built so that two different payloads never flatten to the same
+// paths: the characters that end a part are escaped inside it. An object key
+// follows "." and ends at ".", "[", "/" or "#"; a setting id follows "/"; an
+// element key sits in brackets, where "#" marks duplicates and fingerprints.
+func escapeKey(k string) string     { return escape(k, `\.[/#`) }
+func escapeSegment(k string) string { return escape(k, `\/[#`) }
+func escapeItem(k string) string    { return escape(k, `\]#`) }
+
+func escape(k, special string) string {
+	if !strings.ContainsAny(k, special) {
 		return k
 	}
 	var b strings.Builder
 	for _, r := range k {
-		if strings.ContainsRune(`\.[]/#`, r) {
+		if strings.ContainsRune(special, r) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
@@ -268,9 +303,9 @@ func escape(k string) string {
 
 func join(path, k string) string {
 	if path == "" {
-		return escape(k)
+		return escapeKey(k)
 	}
-	return path + "." + escape(k)
+	return path + "." + escapeKey(k)
 }
 
 func joinLabel(parent, child string) string {
@@ -324,10 +359,4 @@ func fingerprint(v any) string {
 	return fmt.Sprintf("%016x", h.Sum64())
 }
 
-func canonical(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
+func canonical(v any) string { return string(intune.Canonical(v)) }

@@ -26,7 +26,7 @@ func (f *flat) templates(path, section, label string, v any) bool {
 		if !ok {
 			return false
 		}
-		key = dedupe(seen, escape(key))
+		key = dedupe(seen, escapeItem(key))
 		items = append(items, key)
 		item := path + "[" + key + "]"
 		defLabel := joinLabel(label, name)
@@ -57,7 +57,7 @@ func (f *flat) presentations(path, section, label string, values []any) bool {
 		if !ok {
 			key, name = "#"+fingerprint(m), "Option"
 		}
-		key = dedupe(seen, escape(key))
+		key = dedupe(seen, escapeItem(key))
 		items = append(items, key)
 		f.leaf(row{path: path + "[" + key + "]", section: section, label: joinLabel(label, name), key: key,
 			display: presentationText(m), raw: canonical(m)})
