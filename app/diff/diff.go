@@ -76,7 +76,8 @@ func Payloads(old, new any) Result {
 		rb, ok := ib[ra.path]
 		switch {
 		case !ok:
-			if !ra.empty || !b.hasUnder(ra.path) {
+			// An order row alone on one side says nothing: its elements' rows do.
+			if !ra.order && (!ra.empty || !b.hasUnder(ra.path)) {
 				res.Changes = append(res.Changes, single(*ra, Removed))
 			}
 		case ra.order:
@@ -90,7 +91,7 @@ func Payloads(old, new any) Result {
 		}
 	}
 	for _, rb := range b.rows {
-		if _, ok := ia[rb.path]; !ok && (!rb.empty || !a.hasUnder(rb.path)) {
+		if _, ok := ia[rb.path]; !ok && !rb.order && (!rb.empty || !a.hasUnder(rb.path)) {
 			res.Changes = append(res.Changes, single(rb, Added))
 		}
 	}

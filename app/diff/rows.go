@@ -41,6 +41,7 @@ func flatten(v any) *flat {
 		if !f.templates("", SectionSettings, "", x) {
 			f.value("", SectionSettings, "", x)
 		}
+	case nil: // no policy: every row of the other side is added or removed
 	default:
 		f.value("", SectionSettings, "", v)
 	}
@@ -154,7 +155,11 @@ func (f *flat) item(path, section, label string, m map[string]any) {
 		return
 	}
 	for _, k := range sortedKeys(m) {
-		if k != keyField {
+		switch k {
+		case keyField:
+		case "value": // an OMA-URI's or a key/value pair's value is the item itself
+			f.value(join(path, k), section, label, m[k])
+		default:
 			f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
 		}
 	}
