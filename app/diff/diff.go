@@ -136,8 +136,10 @@ func changed(a, b *row) []Change {
 			return lines
 		}
 	}
+	// A value that changed shape (a list become a string) may read differently
+	// on each side: take one reading, the same whichever side is old.
 	return []Change{{
-		Path: a.path, Section: a.section, Label: a.label, Key: a.key, Kind: Changed,
+		Path: a.path, Section: min(a.section, b.section), Label: min(a.label, b.label), Key: min(a.key, b.key), Kind: Changed,
 		Old: a.display, New: b.display, OldID: a.id, NewID: b.id,
 	}}
 }

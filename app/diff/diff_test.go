@@ -321,13 +321,13 @@ func checkMirror(t testing.TB, a, b any) {
 	t.Helper()
 	ab, ba := Compare(a, b), Compare(b, a)
 	if len(ab) != len(ba) {
-		t.Fatalf("mirror: %d changes one way, %d the other\n%v\n%v", len(ab), len(ba), ab, ba)
+		t.Fatalf("mirror: %d changes one way, %d the other\n%.600v\n%.600v", len(ab), len(ba), ab, ba)
 	}
 	swap := map[Kind]Kind{Added: Removed, Removed: Added, Changed: Changed}
 	for i, x := range ab {
 		y := ba[i]
 		if x.Path != y.Path || x.Section != y.Section || x.Kind != swap[y.Kind] || x.Old != y.New || x.New != y.Old || x.OldID != y.NewID || x.NewID != y.OldID {
-			t.Fatalf("mirror: change %d is %+v one way and %+v the other", i, x, y)
+			t.Fatalf("mirror: change %d is %.600v one way and %.600v the other", i, x, y)
 		}
 	}
 }

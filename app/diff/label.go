@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -112,9 +113,22 @@ func words(id string) []string {
 	return out
 }
 
+// splitMemo remembers cut words: the same setting ids come back in every
+// version of every policy, and cutting is the costliest part of flattening.
+var splitMemo sync.Map
+
 // split cuts a run of lower-case letters and digits into known words, the
 // cheapest cut first; letters no word covers stay together as one word.
 func split(s string) []string {
+	if w, ok := splitMemo.Load(s); ok {
+		return w.([]string)
+	}
+	w := cut(s)
+	splitMemo.Store(s, w)
+	return w
+}
+
+func cut(s string) []string {
 	if isWord(s) || len(s) > 80 {
 		return []string{s}
 	}
@@ -177,12 +191,17 @@ func allDigits(s string) bool {
 // sentence writes words as a label: proper names spelt their way, the first
 // word capitalised.
 func sentence(ws []string) string {
+	var b strings.Builder
 	for i, w := range ws {
-		if p := properNames[w]; p != "" {
-			ws[i] = p
+		if i > 0 {
+			b.WriteByte(' ')
 		}
+		if p := properNames[w]; p != "" {
+			w = p
+		}
+		b.WriteString(w)
 	}
-	s := strings.Join(ws, " ")
+	s := b.String()
 	if s == "" {
 		return ""
 	}

@@ -36,6 +36,9 @@ func flatten(v any) *flat {
 	f := &flat{}
 	switch x := v.(type) {
 	case map[string]any:
+		if len(x) == 0 {
+			f.value("", SectionSettings, "", x)
+		}
 		f.root(x)
 	case []any:
 		if !f.templates("", SectionSettings, "", x) {
@@ -288,7 +291,12 @@ func (f *flat) unique() {
 // paths: the characters that end a part are escaped inside it. An object key
 // follows "." and ends at ".", "[", "/" or "#"; a setting id follows "/"; an
 // element key sits in brackets, where "#" marks duplicates and fingerprints.
-func escapeKey(k string) string     { return escape(k, `\.[/#`) }
+func escapeKey(k string) string {
+	if k == "" {
+		return `""` // not the path of the object itself
+	}
+	return escape(k, `\.[/#"`)
+}
 func escapeSegment(k string) string { return escape(k, `\/[#`) }
 func escapeItem(k string) string    { return escape(k, `\]#`) }
 
