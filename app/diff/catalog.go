@@ -41,7 +41,7 @@ func (f *flat) catalog(v any) bool {
 			fold = canonical(without(m, "settingInstance"))
 		}
 		path := "settings[" + dedupe(seen, escapeItem(def)) + "]"
-		if err := c.instance(path, "", "", categoryOf(def), inst, fold); err != nil {
+		if err := c.instance(path, "", nil, categoryOf(def), inst, fold); err != nil {
 			return false
 		}
 	}
@@ -52,13 +52,13 @@ func (f *flat) catalog(v any) bool {
 
 // instance flattens one setting instance. fold carries the compared text of
 // enclosing structure that has no row of its own (a group collection item).
-func (f *flat) instance(path, parentDef, parentLabel, section string, inst map[string]any, fold string) error {
+func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, section string, inst map[string]any, fold string) error {
 	def, ok := inst["settingDefinitionId"].(string)
 	if !ok {
 		return errShape
 	}
-	label := joinLabel(parentLabel, settingName(def, parentDef))
-	r := row{path: path, section: section, label: label, key: def}
+	label := &settingLabel{parent: parentLabel, def: def, parentDef: parentDef}
+	r := row{path: path, section: section, named: label, key: def}
 	switch {
 	case inst["choiceSettingValue"] != nil:
 		cv, ok := inst["choiceSettingValue"].(map[string]any)
@@ -81,14 +81,14 @@ func (f *flat) instance(path, parentDef, parentLabel, section string, inst map[s
 		return nil
 	case inst["simpleSettingCollectionValue"] != nil:
 		return f.collection(r, inst, "simpleSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
-			f.leaf(row{path: path, section: section, label: label, key: def, display: scalarText(e["value"]), raw: fold + canonical(e)})
+			f.leaf(row{path: path, section: section, named: label, key: def, display: scalarText(e["value"]), raw: fold + canonical(e)})
 			return nil
 		})
 	case inst["choiceSettingCollectionValue"] != nil:
 		return f.collection(r, inst, "choiceSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
 			value, _ := e["value"].(string)
 			display, id := choiceText(def, value)
-			f.leaf(row{path: path, section: section, label: label, key: def, display: display, id: id, raw: fold + canonical(without(e, "children"))})
+			f.leaf(row{path: path, section: section, named: label, key: def, display: display, id: id, raw: fold + canonical(without(e, "children"))})
 			return f.children(path, def, label, section, e["children"], "")
 		})
 	case inst["groupSettingCollectionValue"] != nil:
@@ -140,27 +140,27 @@ func (f *flat) collection(r row, inst map[string]any, field, fold string, elemen
 			return err
 		}
 	}
-	f.orderRow(r.path, r.section, r.label, items)
+	f.orderRow(r.path, r.section, r.name(), items)
 	return nil
 }
 
 // group flattens one group of child settings. Its own fields fold into its
 // children; a group without children gets a row of its own.
-func (f *flat) group(path, def, label, section string, g map[string]any, fold string) error {
+func (f *flat) group(path, def string, label *settingLabel, section string, g map[string]any, fold string) error {
 	kids, ok := g["children"].([]any)
 	if !ok && g["children"] != nil {
 		return errShape
 	}
 	fold += canonical(without(g, "children"))
 	if len(kids) == 0 {
-		f.leaf(row{path: path, section: section, label: label, key: def, display: "(empty group)", raw: fold, empty: true})
+		f.leaf(row{path: path, section: section, named: label, key: def, display: "(empty group)", raw: fold, empty: true})
 		return nil
 	}
 	return f.children(path, def, label, section, g["children"], fold)
 }
 
 // children flattens child instances under their parent, keyed by definition id.
-func (f *flat) children(path, parentDef, parentLabel, section string, v any, fold string) error {
+func (f *flat) children(path, parentDef string, parentLabel *settingLabel, section string, v any, fold string) error {
 	if v == nil {
 		return nil
 	}
@@ -232,4 +232,18 @@ func with(m map[string]any, key string, v any) map[string]any {
 	out := without(m, key)
 	out[key] = v
 	return out
+}
+
+// settingLabel names a setting when it is shown: most rows never change, and
+// making labels is the costliest part of flattening.
+type settingLabel struct {
+	parent         *settingLabel
+	def, parentDef string
+}
+
+func (l *settingLabel) String() string {
+	if l == nil {
+		return ""
+	}
+	return joinLabel(l.parent.String(), settingName(l.def, l.parentDef))
 }

@@ -78,7 +78,7 @@ func Payloads(old, new any) Result {
 		case !ok:
 			// An order row alone on one side says nothing: its elements' rows do.
 			if !ra.order && (!ra.empty || !b.hasUnder(ra.path)) {
-				res.Changes = append(res.Changes, single(*ra, Removed))
+				res.Changes = append(res.Changes, single(ra, Removed))
 			}
 		case ra.order:
 			if !sameRelativeOrder(ra.items, rb.items) {
@@ -90,9 +90,10 @@ func Payloads(old, new any) Result {
 			res.Unchanged++
 		}
 	}
-	for _, rb := range b.rows {
+	for j := range b.rows {
+		rb := &b.rows[j]
 		if _, ok := ia[rb.path]; !ok && !rb.order && (!rb.empty || !a.hasUnder(rb.path)) {
-			res.Changes = append(res.Changes, single(rb, Added))
+			res.Changes = append(res.Changes, single(&b.rows[j], Added))
 		}
 	}
 	for i := range res.Changes {
@@ -118,8 +119,8 @@ func index(rows []row) map[string]*row {
 	return m
 }
 
-func single(r row, k Kind) Change {
-	c := Change{Path: r.path, Section: r.section, Label: r.label, Key: r.key, Kind: k}
+func single(r *row, k Kind) Change {
+	c := Change{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Kind: k}
 	if k == Removed {
 		c.Old, c.OldID = r.display, r.id
 	} else {
@@ -139,7 +140,7 @@ func changed(a, b *row) []Change {
 	// A value that changed shape (a list become a string) may read differently
 	// on each side: take one reading, the same whichever side is old.
 	return []Change{{
-		Path: a.path, Section: min(a.section, b.section), Label: min(a.label, b.label), Key: min(a.key, b.key), Kind: Changed,
+		Path: a.path, Section: min(a.section, b.section), Label: min(a.name(), b.name()), Key: min(a.key, b.key), Kind: Changed,
 		Old: a.display, New: b.display, OldID: a.id, NewID: b.id,
 	}}
 }

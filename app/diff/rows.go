@@ -15,6 +15,7 @@ import (
 // have equal canonical JSON, which is what makes "no changes" trustworthy.
 type row struct {
 	path, section, label, key string
+	named                     *settingLabel // the label, made when needed
 	display, id               string // what people read, and the raw id behind it
 	raw                       string // what is compared
 	text                      bool   // multi-line text: a change is shown line by line
@@ -166,6 +167,13 @@ func (f *flat) item(path, section, label string, m map[string]any) {
 			f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
 		}
 	}
+}
+
+func (r *row) name() string {
+	if r.named != nil {
+		return r.named.String()
+	}
+	return r.label
 }
 
 func (f *flat) leaf(r row) { f.rows = append(f.rows, r) }

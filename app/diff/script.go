@@ -59,11 +59,11 @@ func lineChanges(a, b *row) []Change {
 		c := Change{Path: fmt.Sprintf("%s#line%05d", a.path, len(out)+1), Section: a.section, Key: a.key, Kind: kind}
 		switch kind {
 		case Removed:
-			c.Old, c.Label = x[oldLine], fmt.Sprintf("%s › line %d", a.label, oldLine+1)
+			c.Old, c.Label = x[oldLine], fmt.Sprintf("%s › line %d", a.name(), oldLine+1)
 		case Added:
-			c.New, c.Label = y[newLine], fmt.Sprintf("%s › line %d", a.label, newLine+1)
+			c.New, c.Label = y[newLine], fmt.Sprintf("%s › line %d", a.name(), newLine+1)
 		default:
-			c.Old, c.New, c.Label = x[oldLine], y[newLine], fmt.Sprintf("%s › line %d", a.label, newLine+1)
+			c.Old, c.New, c.Label = x[oldLine], y[newLine], fmt.Sprintf("%s › line %d", a.name(), newLine+1)
 		}
 		out = append(out, c)
 	}
