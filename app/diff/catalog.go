@@ -3,6 +3,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -34,14 +35,12 @@ func (f *flat) catalog(v any) bool {
 		if !ok {
 			return false
 		}
-		// Anything beside the instance (an id Normalize kept, an @odata.type)
-		// still counts: it goes into the compared value.
-		fold := ""
-		if len(m) > 1 {
-			fold = canonical(without(m, "settingInstance"))
-		}
+		// Anything beside the instance (IntuneManagement's wrapper @odata.type)
+		// is bookkeeping, compared with the template references.
+		meta := map[string]any{}
+		lift(m, meta, "setting.", slices.DeleteFunc(sortedKeys(m), func(k string) bool { return k == "settingInstance" })...)
 		path := "settings[" + dedupe(seen, escapeItem(def)) + "]"
-		if err := c.instance(path, "", nil, categoryOf(def), inst, fold); err != nil {
+		if err := c.instance(path, "", nil, categoryOf(def), inst, "", meta); err != nil {
 			return false
 		}
 	}
@@ -52,13 +51,21 @@ func (f *flat) catalog(v any) bool {
 
 // instance flattens one setting instance. fold carries the compared text of
 // enclosing structure that has no row of its own (a group collection item).
-func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, section string, inst map[string]any, fold string) error {
+func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, section string, inst map[string]any, fold string, meta map[string]any) error {
 	def, ok := inst["settingDefinitionId"].(string)
 	if !ok {
 		return errShape
 	}
 	label := &settingLabel{parent: parentLabel, def: def, parentDef: parentDef}
 	r := row{path: path, section: section, named: label, key: def}
+	// Template references tie a setting to the template it was made from: a
+	// row of their own, so that two policies setting the same value do not
+	// read as "1 → 1" because one came from a template.
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	defer f.templateRow(r, meta)
+	inst = lift(inst, meta, "", "settingInstanceTemplateReference", "auditRuleInformation")
 	switch {
 	case inst["choiceSettingValue"] != nil:
 		cv, ok := inst["choiceSettingValue"].(map[string]any)
@@ -67,7 +74,9 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 		}
 		value, _ := cv["value"].(string)
 		r.display, r.id = choiceText(def, value)
-		r.raw = fold + canonical(with(inst, "choiceSettingValue", without(cv, "children")))
+		// A choice value's own type says nothing (IntuneCD drops it).
+		core := lift(without(cv, "children"), meta, "choiceSettingValue.", valueMeta...)
+		r.raw = fold + canonical(with(inst, "choiceSettingValue", core))
 		f.leaf(r)
 		return f.children(path, def, label, section, cv["children"], "")
 	case inst["simpleSettingValue"] != nil:
@@ -76,23 +85,24 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 			return errShape
 		}
 		r.display = scalarText(sv["value"])
-		r.raw = fold + canonical(inst)
+		core := lift(sv, meta, "simpleSettingValue.", simpleValueMeta...)
+		r.raw = fold + canonical(with(inst, "simpleSettingValue", core))
 		f.leaf(r)
 		return nil
 	case inst["simpleSettingCollectionValue"] != nil:
-		return f.collection(r, inst, "simpleSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+		return f.collection(r, inst, "simpleSettingCollectionValue", fold, meta, simpleValueMeta, func(path string, e map[string]any, fold string) error {
 			f.leaf(row{path: path, section: section, named: label, key: def, display: scalarText(e["value"]), raw: fold + canonical(e)})
 			return nil
 		})
 	case inst["choiceSettingCollectionValue"] != nil:
-		return f.collection(r, inst, "choiceSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+		return f.collection(r, inst, "choiceSettingCollectionValue", fold, meta, valueMeta, func(path string, e map[string]any, fold string) error {
 			value, _ := e["value"].(string)
 			display, id := choiceText(def, value)
 			f.leaf(row{path: path, section: section, named: label, key: def, display: display, id: id, raw: fold + canonical(without(e, "children"))})
 			return f.children(path, def, label, section, e["children"], "")
 		})
 	case inst["groupSettingCollectionValue"] != nil:
-		return f.collection(r, inst, "groupSettingCollectionValue", fold, func(path string, e map[string]any, fold string) error {
+		return f.collection(r, inst, "groupSettingCollectionValue", fold, meta, valueMeta, func(path string, e map[string]any, fold string) error {
 			return f.group(path, def, label, section, e, fold)
 		})
 	case inst["groupSettingValue"] != nil:
@@ -100,6 +110,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 		if !ok {
 			return errShape
 		}
+		g = lift(g, meta, "groupSettingValue.", valueMeta...)
 		return f.group(path, def, label, section, g, fold+canonical(without(inst, "groupSettingValue")))
 	}
 	// An instance of a kind this engine does not know: compared whole.
@@ -108,10 +119,53 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 	return nil
 }
 
+// templateRow records a setting's template references, if it has any.
+func (f *flat) templateRow(owner row, meta map[string]any) {
+	if len(meta) == 0 {
+		return
+	}
+	var ids []string
+	for _, k := range sortedKeys(meta) {
+		ref, _ := meta[k].(map[string]any)
+		for _, idKey := range []string{"settingInstanceTemplateId", "settingValueTemplateId"} {
+			if id, ok := ref[idKey].(string); ok && id != "" {
+				ids = append(ids, strings.TrimSuffix(idKey, "TemplateId")+" "+id)
+			}
+		}
+	}
+	display := "none"
+	if len(ids) > 0 {
+		display = strings.Join(ids, ", ")
+	}
+	f.leaf(row{path: owner.path + "#template", section: owner.section, named: owner.named, suffix: " › template reference",
+		key: owner.key, display: display, raw: canonical(meta), meta: true, owner: owner.path})
+}
+
+// valueMeta are the bookkeeping fields of a choice or group value: its
+// template reference and its type (which IntuneCD drops). A simple value
+// keeps its type: it tells a number from a string.
+var (
+	valueMeta       = []string{"settingValueTemplateReference", "@odata.type"}
+	simpleValueMeta = []string{"settingValueTemplateReference"}
+)
+
+// lift returns a copy of m without keys, which it moves to meta under prefix.
+func lift(m, meta map[string]any, prefix string, keys ...string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if slices.Contains(keys, k) {
+			meta[prefix+k] = v
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // collection flattens a collection instance: one row per element, keyed by the
 // element's value or, for groups, by a key child or a fingerprint. The
 // instance's own fields fold into every element's compared text.
-func (f *flat) collection(r row, inst map[string]any, field, fold string, element func(path string, e map[string]any, fold string) error) error {
+func (f *flat) collection(r row, inst map[string]any, field, fold string, meta map[string]any, liftKeys []string, element func(path string, e map[string]any, fold string) error) error {
 	list, ok := inst[field].([]any)
 	if !ok {
 		return errShape
@@ -129,8 +183,13 @@ func (f *flat) collection(r row, inst map[string]any, field, fold string, elemen
 		if !ok {
 			return errShape
 		}
+		lifted := map[string]any{}
+		m = lift(m, lifted, "", liftKeys...)
 		key, fingerprinted := elementKey(r.key, m)
 		key = dedupe(seen, key)
+		for k, v := range lifted {
+			meta[field+"["+key+"]."+k] = v
+		}
 		items = append(items, key)
 		item := r.path + "[" + key + "]"
 		if fingerprinted {
@@ -179,7 +238,7 @@ func (f *flat) children(path, parentDef string, parentLabel *settingLabel, secti
 			return errShape
 		}
 		child := path + "/" + dedupe(seen, escapeSegment(def))
-		if err := f.instance(child, parentDef, parentLabel, section, inst, fold); err != nil {
+		if err := f.instance(child, parentDef, parentLabel, section, inst, fold, nil); err != nil {
 			return err
 		}
 	}
@@ -198,13 +257,47 @@ func elementKey(def string, e map[string]any) (key string, fingerprinted bool) {
 		for _, k := range kids {
 			inst, _ := k.(map[string]any)
 			id, _ := inst["settingDefinitionId"].(string)
-			sv, _ := inst["simpleSettingValue"].(map[string]any)
-			if v, ok := sv["value"].(string); ok && v != "" && strings.HasSuffix(id, suffix) {
+			if v := instanceValue(inst); v != "" && strings.HasSuffix(id, suffix) {
 				return escapeItem(v), false
 			}
 		}
 	}
-	return "#" + fingerprint(e), true
+	return "#" + fingerprint(bare(e)), true
+}
+
+// instanceValue is a simple or choice instance's value, or "".
+func instanceValue(inst map[string]any) string {
+	for _, field := range []string{"simpleSettingValue", "choiceSettingValue"} {
+		v, _ := inst[field].(map[string]any)
+		if s, ok := v["value"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// bare strips bookkeeping (template references, types) from a whole tree, so
+// that an element's fingerprint is the same in every export format.
+func bare(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			switch k {
+			case "@odata.type", "settingValueTemplateReference", "settingInstanceTemplateReference", "auditRuleInformation":
+			default:
+				m[k] = bare(e)
+			}
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = bare(e)
+		}
+		return a
+	}
+	return v
 }
 
 func dedupe(seen map[string]int, key string) string {

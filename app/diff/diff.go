@@ -76,8 +76,7 @@ func Payloads(old, new any) Result {
 		rb, ok := ib[ra.path]
 		switch {
 		case !ok:
-			// An order row alone on one side says nothing: its elements' rows do.
-			if !ra.order && (!ra.empty || !b.hasUnder(ra.path)) {
+			if b.reports(ra) {
 				res.Changes = append(res.Changes, single(ra, Removed))
 			}
 		case ra.order:
@@ -86,13 +85,13 @@ func Payloads(old, new any) Result {
 			}
 		case ra.raw != rb.raw:
 			res.Changes = append(res.Changes, changed(ra, rb)...)
-		default:
+		case !ra.meta:
 			res.Unchanged++
 		}
 	}
 	for j := range b.rows {
 		rb := &b.rows[j]
-		if _, ok := ia[rb.path]; !ok && !rb.order && (!rb.empty || !a.hasUnder(rb.path)) {
+		if _, ok := ia[rb.path]; !ok && a.reports(rb) {
 			res.Changes = append(res.Changes, single(&b.rows[j], Added))
 		}
 	}
@@ -109,6 +108,33 @@ func Payloads(old, new any) Result {
 		return strings.Compare(x.Path, y.Path)
 	})
 	return res
+}
+
+// reports says whether a row that only the other side has is a change of its
+// own. An order row is not: its elements' rows say it all. Nor is an empty
+// list whose elements this side has, nor the template references of a
+// setting that is itself added or removed.
+func (f *flat) reports(r *row) bool {
+	switch {
+	case r.order:
+		return false
+	case r.empty:
+		return !f.hasUnder(r.path)
+	case r.meta:
+		return f.holds(r.owner)
+	}
+	return true
+}
+
+// holds reports whether this side has the setting at path: its row, or the
+// rows of its elements.
+func (f *flat) holds(path string) bool {
+	for i := range f.rows {
+		if _, ok := under(f.rows[i].path, path); ok && !f.rows[i].meta && !f.rows[i].order {
+			return true
+		}
+	}
+	return false
 }
 
 func index(rows []row) map[string]*row {

@@ -44,7 +44,7 @@ var properNames = map[string]string{
 	"powershell": "PowerShell", "intune": "Intune", "entra": "Entra", "azure": "Azure",
 	"passportforwork": "Windows Hello for Business", "xbox": "Xbox", "dhcp": "DHCP",
 	"hello": "Hello", "autopilot": "Autopilot", "sha": "SHA", "rsa": "RSA", "fips": "FIPS",
-	"lm": "LM", "kerberos": "Kerberos", "netbios": "NetBIOS", "mfa": "MFA", "otp": "OTP",
+	"lm": "LM", "kerberos": "Kerberos", "dra": "DRA", "bde": "BDE", "netbios": "NetBIOS", "mfa": "MFA", "otp": "OTP",
 }
 
 // humanKey turns a property name into words: "passwordMinimumLength" →

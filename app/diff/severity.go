@@ -34,6 +34,8 @@ var severityRules = []severityRule{
 	{"name or description", func(c *Change) bool {
 		return c.Section == SectionProperties && nameOrDescription(c.Path)
 	}, Low},
+	// Template references are bookkeeping of the portal.
+	{"template reference", func(c *Change) bool { return isTemplateReference(c.Path) }, Low},
 	// A removed setting stops enforcing something.
 	{"setting removed", func(c *Change) bool {
 		return c.Kind == Removed && c.Section != SectionProperties && c.Section != SectionScript && !strings.HasSuffix(c.Path, "#order")
@@ -55,13 +57,18 @@ func everyone(path string) bool {
 	return strings.Contains(path, "["+allDevicesKey) || strings.Contains(path, "["+allUsersKey)
 }
 
+// nameOrDescription covers a policy's names, description and the template it
+// was made from: none of them changes what a device does.
 func nameOrDescription(path string) bool {
 	switch path {
-	case "name", "displayName", "description":
+	case "name", "displayName", "description", "creationSource", "priorityMetaData":
 		return true
 	}
-	return false
+	return strings.HasPrefix(path, "templateReference")
 }
+
+// isTemplateReference reports a setting's template-reference row.
+func isTemplateReference(path string) bool { return strings.HasSuffix(path, "#template") }
 
 func securityTopic(c *Change) bool {
 	text := strings.ToLower(c.Key + " " + c.Label + " " + c.Section)

@@ -5,12 +5,13 @@ import (
 	"strings"
 )
 
-// nouns name what a section's rows are, in the order a summary lists them.
-var nouns = []struct{ section, one, many string }{
-	{"", "setting", "settings"},
-	{SectionProperties, "property", "properties"},
-	{SectionAssignments, "assignment", "assignments"},
-	{SectionScript, "script line", "script lines"},
+// nouns name what changed rows are, in the order a summary lists them.
+var nouns = []struct{ one, many string }{
+	{"setting", "settings"},
+	{"property", "properties"},
+	{"assignment", "assignments"},
+	{"script line", "script lines"},
+	{"template reference", "template references"},
 }
 
 // Summary says in one line what changed, for version timelines:
@@ -24,7 +25,7 @@ func Summary(changes []Change) string {
 		counts[i] = map[Kind]int{}
 	}
 	for _, c := range changes {
-		counts[nounOf(c.Section)][c.Kind]++
+		counts[nounOf(c)][c.Kind]++
 	}
 	var groups []string
 	for i, n := range nouns {
@@ -51,11 +52,16 @@ func Summary(changes []Change) string {
 	return strings.Join(groups, "; ")
 }
 
-func nounOf(section string) int {
-	for i, n := range nouns {
-		if n.section != "" && n.section == section {
-			return i
-		}
+func nounOf(c Change) int {
+	switch {
+	case isTemplateReference(c.Path):
+		return 4
+	case c.Section == SectionProperties:
+		return 1
+	case c.Section == SectionAssignments:
+		return 2
+	case c.Section == SectionScript:
+		return 3
 	}
 	return 0
 }
