@@ -17,13 +17,13 @@ type row struct {
 	path, section, label, key string
 	named                     *settingLabel // the label, made when needed
 	suffix                    string        // added to the made label
-	display, id               string // what people read, and the raw id behind it
-	raw                       string // what is compared
-	text                      bool   // multi-line text: a change is shown line by line
-	empty                     bool   // an empty object or array
-	order                     bool   // the order of an array's elements
-	meta                      bool   // a setting's template references
-	owner                     string // for a meta row: the setting's row
+	display, id               string        // what people read, and the raw id behind it
+	raw                       string        // what is compared
+	text                      bool          // multi-line text: a change is shown line by line
+	empty                     bool          // an empty object or array
+	order                     bool          // the order of an array's elements
+	meta                      bool          // a setting's template references
+	owner                     string        // for a meta row: the setting's row
 	items                     []string
 }
 
