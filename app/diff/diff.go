@@ -119,22 +119,11 @@ func (f *flat) reports(r *row) bool {
 	case r.order:
 		return false
 	case r.empty:
-		return !f.hasUnder(r.path)
+		return !f.holds(r.path, true)
 	case r.meta:
-		return f.holds(r.owner)
+		return f.holds(r.owner, false)
 	}
 	return true
-}
-
-// holds reports whether this side has the setting at path: its row, or the
-// rows of its elements.
-func (f *flat) holds(path string) bool {
-	for i := range f.rows {
-		if _, ok := under(f.rows[i].path, path); ok && !f.rows[i].meta && !f.rows[i].order {
-			return true
-		}
-	}
-	return false
 }
 
 func index(rows []row) map[string]*row {

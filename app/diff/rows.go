@@ -32,6 +32,7 @@ type row struct {
 type flat struct {
 	rows    []row
 	unkeyed []unkeyed
+	byPath  []int // row indexes in path order, made by holds
 }
 
 type unkeyed struct{ array, item string }
@@ -224,24 +225,59 @@ func naturalKeyField(m map[string]any) (field, key string) {
 // field of such an element then reads as that field changing, not as the whole
 // element removed and added. The common name keeps Compare symmetric.
 func pairUnkeyed(a, b *flat) {
-	for _, ua := range a.unkeyed {
-		oldOnly := a.unmatched(b, ua.array)
-		newOnly := b.unmatched(a, ua.array)
+	if len(a.unkeyed) == 0 || len(b.unkeyed) == 0 {
+		return
+	}
+	ga, gb := a.groups(), b.groups()
+	// Outer arrays first: pairing an element renames the arrays inside it.
+	arrays := sortedArrays(ga)
+	for i := 0; i < len(arrays); i++ {
+		array := arrays[i]
+		oldOnly, newOnly := minus(ga[array], gb[array]), minus(gb[array], ga[array])
 		if len(oldOnly) != 1 || len(newOnly) != 1 {
 			continue
 		}
-		common := ua.array + "[#paired]"
+		common := array + "[#paired]"
 		a.rename(oldOnly[0], common)
 		b.rename(newOnly[0], common)
+		ga, gb = a.groups(), b.groups()
+		arrays = sortedArrays(ga)
+		i = slices.Index(arrays, array)
 	}
 }
 
-// unmatched lists this side's fingerprinted elements of an array that the other side lacks.
-func (f *flat) unmatched(other *flat, array string) []string {
-	var out []string
+// groups lists the fingerprinted elements by their array.
+func (f *flat) groups() map[string]map[string]bool {
+	g := map[string]map[string]bool{}
 	for _, u := range f.unkeyed {
-		if u.array == array && !slices.ContainsFunc(other.unkeyed, func(o unkeyed) bool { return o.item == u.item }) {
-			out = append(out, u.item)
+		if g[u.array] == nil {
+			g[u.array] = map[string]bool{}
+		}
+		g[u.array][u.item] = true
+	}
+	return g
+}
+
+func sortedArrays(g map[string]map[string]bool) []string {
+	arrays := make([]string, 0, len(g))
+	for a := range g {
+		arrays = append(arrays, a)
+	}
+	slices.SortFunc(arrays, func(x, y string) int {
+		if len(x) != len(y) {
+			return len(x) - len(y)
+		}
+		return strings.Compare(x, y)
+	})
+	return arrays
+}
+
+// minus lists the items of x that y lacks.
+func minus(x, y map[string]bool) []string {
+	var out []string
+	for item := range x {
+		if !y[item] {
+			out = append(out, item)
 		}
 	}
 	return out
@@ -275,11 +311,24 @@ func under(path, prefix string) (string, bool) {
 	return "", false
 }
 
-// hasUnder reports whether a row lies strictly below path: an empty array on
-// one side is then not a change of its own, its elements' rows say it all.
-func (f *flat) hasUnder(path string) bool {
-	for _, r := range f.rows {
-		if rest, ok := under(r.path, path); ok && rest != "" && !r.order {
+// holds reports whether a row other than an order or template row lies at
+// path (unless strictly) or below it. Rows with a common prefix sit together
+// in path order, so only those are looked at.
+func (f *flat) holds(path string, strictly bool) bool {
+	if f.byPath == nil {
+		f.byPath = make([]int, len(f.rows))
+		for i := range f.byPath {
+			f.byPath[i] = i
+		}
+		slices.SortFunc(f.byPath, func(i, j int) int { return strings.Compare(f.rows[i].path, f.rows[j].path) })
+	}
+	start, _ := slices.BinarySearchFunc(f.byPath, path, func(i int, p string) int { return strings.Compare(f.rows[i].path, p) })
+	for _, i := range f.byPath[start:] {
+		r := &f.rows[i]
+		if !strings.HasPrefix(r.path, path) {
+			return false
+		}
+		if rest, ok := under(r.path, path); ok && (rest != "" || !strictly) && !r.order && !r.meta {
 			return true
 		}
 	}
