@@ -14,26 +14,21 @@ func (f *flat) assignments(path string, v any) bool {
 		f.value(path, SectionAssignments, "Assignments", list)
 		return true
 	}
-	var rows []row
-	seen := make(map[string]int, len(list))
-	items := make([]string, 0, len(list))
-	for _, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return false
-		}
+	objects, ok := keyedObjects(list, func(m map[string]any) (string, bool) {
 		t, ok := m["target"].(map[string]any)
-		if !ok {
-			return false
-		}
-		key, label, group := describeTarget(t)
-		key = dedupe(seen, escapeItem(key))
-		items = append(items, key)
-		rows = append(rows, row{path: path + "[" + key + "]", section: SectionAssignments, label: label, key: group,
-			display: assignmentText(m, t), raw: canonical(m)})
+		key, _, _ := describeTarget(t)
+		return escapeItem(key), ok
+	})
+	if !ok {
+		return false
 	}
-	f.rows = append(f.rows, rows...)
-	f.orderRow(path, SectionAssignments, "Assignments", items)
+	for _, o := range objects {
+		t := o.m["target"].(map[string]any)
+		_, label, group := describeTarget(t)
+		f.leaf(row{path: path + "[" + o.key + "]", section: SectionAssignments, label: label, key: group,
+			display: assignmentText(o.m, t), raw: canonical(o.m)})
+	}
+	f.orderRow(path, SectionAssignments, "Assignments", keysOf(objects))
 	return true
 }
 

@@ -20,27 +20,23 @@ func (f *flat) catalog(v any) bool {
 	if !ok || len(list) == 0 {
 		return false
 	}
-	c := &flat{}
-	seen := make(map[string]int, len(list))
-	for _, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return false
-		}
-		inst, ok := m["settingInstance"].(map[string]any)
-		if !ok {
-			return false
-		}
+	settings, ok := keyedObjects(list, func(m map[string]any) (string, bool) {
+		inst, _ := m["settingInstance"].(map[string]any)
 		def, ok := inst["settingDefinitionId"].(string)
-		if !ok {
-			return false
-		}
+		return escapeItem(def), ok
+	})
+	if !ok {
+		return false
+	}
+	c := &flat{}
+	for _, s := range settings {
+		inst := s.m["settingInstance"].(map[string]any)
+		def := inst["settingDefinitionId"].(string)
 		// Anything beside the instance (IntuneManagement's wrapper @odata.type)
 		// is bookkeeping, compared with the template references.
 		meta := map[string]any{}
-		lift(m, meta, "setting.", slices.DeleteFunc(sortedKeys(m), func(k string) bool { return k == "settingInstance" })...)
-		path := "settings[" + dedupe(seen, escapeItem(def)) + "]"
-		if err := c.instance(path, "", nil, categoryOf(def), inst, "", meta); err != nil {
+		lift(s.m, meta, "setting.", slices.DeleteFunc(sortedKeys(s.m), func(k string) bool { return k == "settingInstance" })...)
+		if err := c.instance("settings["+s.key+"]", "", nil, categoryOf(def), inst, "", meta); err != nil {
 			return false
 		}
 	}
@@ -298,6 +294,40 @@ func bare(v any) any {
 		return a
 	}
 	return v
+}
+
+// keyed is one object of a list under its key in paths.
+type keyed struct {
+	key string
+	m   map[string]any
+}
+
+// keyedObjects names each object of a list by keyOf (which escapes), and
+// numbers duplicates (k, k#2…). It reports false when an element is not an
+// object or keyOf cannot name it.
+func keyedObjects(list []any, keyOf func(map[string]any) (string, bool)) ([]keyed, bool) {
+	out := make([]keyed, 0, len(list))
+	seen := make(map[string]int, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		key, ok := keyOf(m)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, keyed{dedupe(seen, key), m})
+	}
+	return out, true
+}
+
+func keysOf(objects []keyed) []string {
+	keys := make([]string, len(objects))
+	for i, o := range objects {
+		keys[i] = o.key
+	}
+	return keys
 }
 
 func dedupe(seen map[string]int, key string) string {

@@ -14,55 +14,53 @@ func (f *flat) templates(path, section, label string, v any) bool {
 	if !ok || len(list) == 0 {
 		return false
 	}
+	definitions, ok := keyedObjects(list, func(m map[string]any) (string, bool) {
+		key, _, ok := templateRef(m, "definition")
+		return escapeItem(key), ok
+	})
+	if !ok {
+		return false
+	}
 	t := &flat{}
-	seen := make(map[string]int, len(list))
-	items := make([]string, 0, len(list))
-	for _, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return false
-		}
-		key, name, ok := templateRef(m, "definition")
-		if !ok {
-			return false
-		}
-		key = dedupe(seen, escapeItem(key))
-		items = append(items, key)
-		item := path + "[" + key + "]"
+	for _, d := range definitions {
+		m := d.m
+		_, name, _ := templateRef(m, "definition")
+		item := path + "[" + d.key + "]"
 		defLabel := joinLabel(label, name)
 		values, _ := m["presentationValues"].([]any)
 		compared := m
 		if len(values) > 0 {
 			compared = without(m, "presentationValues")
 		}
-		t.leaf(row{path: item, section: section, label: defLabel, key: key, display: enabledText(m["enabled"]), raw: canonical(compared)})
+		t.leaf(row{path: item, section: section, label: defLabel, key: d.key, display: enabledText(m["enabled"]), raw: canonical(compared)})
 		if len(values) > 0 && !t.presentations(item, section, defLabel, values) {
 			return false
 		}
 	}
-	t.orderRow(path, section, label, items)
+	t.orderRow(path, section, label, keysOf(definitions))
 	f.rows = append(f.rows, t.rows...)
 	return true
 }
 
 func (f *flat) presentations(path, section, label string, values []any) bool {
-	seen := make(map[string]int, len(values))
-	items := make([]string, 0, len(values))
-	for _, e := range values {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return false
+	options, ok := keyedObjects(values, func(m map[string]any) (string, bool) {
+		if key, _, ok := templateRef(m, "presentation"); ok {
+			return escapeItem(key), true
 		}
-		key, name, ok := templateRef(m, "presentation")
-		if !ok {
-			key, name = "#"+fingerprint(m), "Option"
-		}
-		key = dedupe(seen, escapeItem(key))
-		items = append(items, key)
-		f.leaf(row{path: path + "[" + key + "]", section: section, label: joinLabel(label, name), key: key,
-			display: presentationText(m), raw: canonical(m)})
+		return "#" + fingerprint(m), true
+	})
+	if !ok {
+		return false
 	}
-	f.orderRow(path, section, joinLabel(label, "options"), items)
+	for _, o := range options {
+		name := "Option"
+		if _, n, ok := templateRef(o.m, "presentation"); ok {
+			name = n
+		}
+		f.leaf(row{path: path + "[" + o.key + "]", section: section, label: joinLabel(label, name), key: o.key,
+			display: presentationText(o.m), raw: canonical(o.m)})
+	}
+	f.orderRow(path, section, joinLabel(label, "options"), keysOf(options))
 	return true
 }
 
