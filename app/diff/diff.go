@@ -98,16 +98,46 @@ func Payloads(old, new any) Result {
 	for i := range res.Changes {
 		res.Changes[i].Severity = severityOf(&res.Changes[i])
 	}
-	slices.SortStableFunc(res.Changes, func(x, y Change) int {
-		if c := sectionRank(x.Section) - sectionRank(y.Section); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.Section, y.Section); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Path, y.Path)
-	})
+	slices.SortStableFunc(res.Changes, func(x, y Change) int { return pageOrder(x.Section, x.Path, y.Section, y.Path) })
 	return res
+}
+
+// pageOrder orders rows by section (settings first), then by path.
+func pageOrder(sectionX, pathX, sectionY, pathY string) int {
+	if c := sectionRank(sectionX) - sectionRank(sectionY); c != 0 {
+		return c
+	}
+	if c := strings.Compare(sectionX, sectionY); c != 0 {
+		return c
+	}
+	return strings.Compare(pathX, pathY)
+}
+
+// IsTemplateReference reports a change to a setting's template references
+// (the portal's bookkeeping), which pages may fold away like the text output.
+func (c Change) IsTemplateReference() bool { return isTemplateReference(c.Path) }
+
+// Setting is one row of a payload as people read it.
+type Setting struct {
+	Path, Section, Label, Key string
+	Value, ValueID            string // ValueID: the raw id behind Value, when it differs
+}
+
+// Settings lists a payload's rows in page order: a version shown readably
+// rather than as JSON, or the unchanged rows a comparison collapses. Order and
+// template-reference rows are left out; len(Settings(v)) is the Unchanged
+// count of comparing v with itself.
+func Settings(v any) []Setting {
+	f := flatten(v)
+	out := make([]Setting, 0, len(f.rows))
+	for i := range f.rows {
+		r := &f.rows[i]
+		if !r.order && !r.meta {
+			out = append(out, Setting{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Value: r.display, ValueID: r.id})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Setting) int { return pageOrder(x.Section, x.Path, y.Section, y.Path) })
+	return out
 }
 
 // reports says whether a row that only the other side has is a change of its

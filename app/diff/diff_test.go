@@ -332,6 +332,25 @@ func checkMirror(t testing.TB, a, b any) {
 	}
 }
 
+func TestSettings(t *testing.T) {
+	v := intune.Normalize(decoded(t, bitlockerFile...))
+	got := Settings(v)
+	if len(got) != Payloads(v, v).Unchanged {
+		t.Errorf("%d settings, but comparing with itself counts %d unchanged", len(got), Payloads(v, v).Unchanged)
+	}
+	want := Setting{
+		Path:    "settings[device_vendor_msft_bitlocker_encryptionmethodbydrivetype]/" + xtsFixed,
+		Section: "BitLocker", Label: "BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name",
+		Key: xtsFixed, Value: "XTS-AES 256", ValueID: xtsFixed + "_7",
+	}
+	if !slices.Contains(got, want) {
+		t.Errorf("settings lack %+v:\n%+v", want, got)
+	}
+	if got[0].Section != "BitLocker" || got[len(got)-1].Section != SectionAssignments {
+		t.Errorf("settings not in page order: first %+v, last %+v", got[0], got[len(got)-1])
+	}
+}
+
 func TestSummary(t *testing.T) {
 	tests := []struct {
 		changes []Change
