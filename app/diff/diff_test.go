@@ -388,3 +388,35 @@ func TestLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestSeverityRules(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Change
+		want Severity
+	}{
+		{"assignment to all devices", Change{Section: SectionAssignments, Path: "assignments[all devices]", Kind: Added}, High},
+		{"assignment to all users changed", Change{Section: SectionAssignments, Path: "assignments[all users]", Kind: Changed}, High},
+		{"all users assignment removed", Change{Section: SectionAssignments, Path: "assignments[all users]", Kind: Removed}, Medium},
+		{"exclusion removed", Change{Section: SectionAssignments, Path: "assignments[exclude:g1]", Kind: Removed}, High},
+		{"group assignment added", Change{Section: SectionAssignments, Path: "assignments[group:g1]", Kind: Added}, Medium},
+		{"description changed", Change{Section: SectionProperties, Path: "description", Kind: Changed}, Low},
+		{"name removed", Change{Section: SectionProperties, Path: "displayName", Kind: Removed}, Low},
+		{"policy template changed", Change{Section: SectionProperties, Path: "templateReference.templateId", Kind: Changed}, Low},
+		{"scope tags changed", Change{Section: SectionProperties, Path: "roleScopeTagIds[0]", Kind: Added}, Medium},
+		{"template reference removed", Change{Section: "Defender", Path: "settings[x]#template", Kind: Removed}, Low},
+		{"any setting removed", Change{Section: "Start", Path: "settings[device_vendor_msft_policy_config_start_hidesleep]", Kind: Removed}, High},
+		{"firewall setting added", Change{Section: "Firewall", Key: "vendor_msft_firewall_mdmstore_global_disablestatefulftp", Kind: Added}, High},
+		{"password property changed", Change{Section: SectionSettings, Key: "passwordMinimumLength", Label: "Password minimum length", Kind: Changed}, High},
+		{"LSA protection changed", Change{Section: "Local security authority", Key: "device_vendor_msft_policy_config_lsa_configurelsaprotectedprocess", Kind: Changed}, High},
+		{"ASR rule changed", Change{Section: "Defender", Key: "device_vendor_msft_policy_config_defender_attacksurfacereductionrules", Kind: Changed}, High},
+		{"script line changed", Change{Section: SectionScript, Path: "scriptContent#line00001", Kind: Changed}, Medium},
+		{"script line removed", Change{Section: SectionScript, Path: "scriptContent#line00002", Kind: Removed}, Medium},
+		{"other setting changed", Change{Section: "Start", Key: "device_vendor_msft_policy_config_start_hidesleep", Kind: Changed}, Medium},
+	}
+	for _, tt := range tests {
+		if got := severityOf(&tt.c); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

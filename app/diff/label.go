@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -115,7 +116,12 @@ func words(id string) []string {
 
 // splitMemo remembers cut words: the same setting ids come back in every
 // version of every policy, and cutting is the costliest part of flattening.
-var splitMemo sync.Map
+// It stops growing at maxMemo entries, whatever keys odd payloads bring.
+var (
+	splitMemo sync.Map
+	memoSize  atomic.Int64
+	maxMemo   = int64(100_000)
+)
 
 // split cuts a run of lower-case letters and digits into known words, the
 // cheapest cut first; letters no word covers stay together as one word.
@@ -124,7 +130,9 @@ func split(s string) []string {
 		return w.([]string)
 	}
 	w := cut(s)
-	splitMemo.Store(s, w)
+	if memoSize.Add(1) <= maxMemo {
+		splitMemo.Store(s, w)
+	}
 	return w
 }
 
