@@ -71,7 +71,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 		value, _ := cv["value"].(string)
 		r.display, r.id = choiceText(def, value)
 		// A choice value's own type says nothing (IntuneCD drops it).
-		core := lift(without(cv, "children"), meta, "choiceSettingValue.", valueMeta...)
+		core := lift(withoutChildren(cv), meta, "choiceSettingValue.", valueMeta...)
 		r.raw = fold + canonical(with(inst, "choiceSettingValue", core))
 		f.leaf(r)
 		return f.children(path, def, label, section, cv["children"], "")
@@ -94,7 +94,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 		return f.collection(r, inst, "choiceSettingCollectionValue", fold, meta, valueMeta, func(path string, e map[string]any, fold string) error {
 			value, _ := e["value"].(string)
 			display, id := choiceText(def, value)
-			f.leaf(row{path: path, section: section, named: label, key: def, display: display, id: id, raw: fold + canonical(without(e, "children"))})
+			f.leaf(row{path: path, section: section, named: label, key: def, display: display, id: id, raw: fold + canonical(withoutChildren(e))})
 			return f.children(path, def, label, section, e["children"], "")
 		})
 	case inst["groupSettingCollectionValue"] != nil:
@@ -168,7 +168,7 @@ func (f *flat) collection(r row, inst map[string]any, field, fold string, meta m
 	}
 	fold += canonical(without(inst, field))
 	if len(list) == 0 {
-		r.display, r.raw, r.empty = "(none)", fold, true
+		r.display, r.raw, r.empty = "(none)", fold+"[]", true
 		f.leaf(r)
 		return nil
 	}
@@ -206,7 +206,7 @@ func (f *flat) group(path, def string, label *settingLabel, section string, g ma
 	if !ok && g["children"] != nil {
 		return errShape
 	}
-	fold += canonical(without(g, "children"))
+	fold += canonical(withoutChildren(g))
 	if len(kids) == 0 {
 		f.leaf(row{path: path, section: section, named: label, key: def, display: "(empty group)", raw: fold, empty: true})
 		return nil
@@ -337,6 +337,15 @@ func dedupe(seen map[string]int, key string) string {
 		return fmt.Sprintf("%s#%d", key, n+1)
 	}
 	return key
+}
+
+// withoutChildren leaves out a value's child settings when they have rows of
+// their own; an empty or null list stays, so that it still counts.
+func withoutChildren(m map[string]any) map[string]any {
+	if kids, ok := m["children"].([]any); ok && len(kids) > 0 {
+		return without(m, "children")
+	}
+	return m
 }
 
 // without returns a shallow copy of m lacking key.

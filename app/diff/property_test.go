@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"atlas/app/intune"
@@ -72,9 +73,54 @@ func genValue(r *rand.Rand, depth int) any {
 	}
 }
 
-// mutate changes a copy of v at one random place: a value replaced, a key
-// dropped or added, an array element dropped, doubled or moved.
+// mutate changes a copy of v at one node picked evenly among all its nodes, so
+// deep settings-catalog children are changed as often as top-level keys.
 func mutate(r *rand.Rand, v any) any {
+	var paths [][]any
+	var walk func(v any, path []any)
+	walk = func(v any, path []any) {
+		paths = append(paths, path)
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				walk(x[k], append(slices.Clip(path), k))
+			}
+		case []any:
+			for i, e := range x {
+				walk(e, append(slices.Clip(path), i))
+			}
+		}
+	}
+	walk(v, nil)
+	return replaceAt(v, paths[r.IntN(len(paths))], func(node any) any { return mutateHere(r, node) })
+}
+
+// replaceAt returns a copy of v with the node at path replaced by change(node).
+func replaceAt(v any, path []any, change func(any) any) any {
+	if len(path) == 0 {
+		return change(v)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = e
+		}
+		k := path[0].(string)
+		m[k] = replaceAt(x[k], path[1:], change)
+		return m
+	case []any:
+		a := slices.Clone(x)
+		i := path[0].(int)
+		a[i] = replaceAt(x[i], path[1:], change)
+		return a
+	}
+	return v
+}
+
+// mutateHere changes one node: a value replaced, a key dropped or added, an
+// array element dropped, doubled or moved.
+func mutateHere(r *rand.Rand, v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(x))
@@ -88,8 +134,7 @@ func mutate(r *rand.Rand, v any) any {
 		case op == 1:
 			delete(m, keys[r.IntN(len(keys))])
 		default:
-			k := keys[r.IntN(len(keys))]
-			m[k] = mutate(r, m[k])
+			m[keys[r.IntN(len(keys))]] = genValue(r, 1)
 		}
 		return m
 	case []any:
@@ -106,8 +151,7 @@ func mutate(r *rand.Rand, v any) any {
 			i, j := r.IntN(len(a)), r.IntN(len(a))
 			a[i], a[j] = a[j], a[i]
 		default:
-			i := r.IntN(len(a))
-			a[i] = mutate(r, a[i])
+			a[r.IntN(len(a))] = genValue(r, 1)
 		}
 		return a
 	}
@@ -158,6 +202,7 @@ func FuzzCompare(f *testing.F) {
 	f.Add([]byte(`{"assignments":[{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}]}`), []byte(`{"assignments":[]}`))
 	f.Add([]byte(`{"scriptContent":"IyEvYmluL3NoCmVjaG8gaGkK"}`), []byte(`{"scriptContent":"IyEvYmluL3NoCmVjaG8gaG8K"}`))
 	f.Add([]byte(`{"a":[1,2,{"name":"x"}]}`), []byte(`{"a":[2,1,{"name":"x","v":1}]}`))
+	f.Add([]byte(`{"a":[{"omaUri":"x","v":1}]}`), []byte(`{"a":[{"displayName":"x","v":1}]}`))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		a, errA := intune.Decode(x)
 		b, errB := intune.Decode(y)

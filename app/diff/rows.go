@@ -24,7 +24,7 @@ type row struct {
 	order                     bool          // the order of an array's elements
 	meta                      bool          // a setting's template references
 	owner                     string        // for a meta row: the setting's row
-	items                     []string
+	items                     []string      // for an order row: the elements' keys in order
 }
 
 // flat is the rows of one payload, and the array elements that had no natural
@@ -98,7 +98,7 @@ func (f *flat) value(path, section, label string, v any) {
 			f.value(join(path, k), section, joinLabel(label, humanKey(k)), x[k])
 		}
 	case []any:
-		f.array(path, section, label, x, func(e any) (string, string) { return naturalKey(e) })
+		f.array(path, section, label, x)
 	default:
 		f.leaf(row{path: path, section: section, label: label, key: path, display: scalarText(v), raw: canonical(v)})
 	}
@@ -106,7 +106,7 @@ func (f *flat) value(path, section, label string, v any) {
 
 // array flattens elements under their natural key; elements without one are
 // named by a fingerprint of their content and paired later (pairUnkeyed).
-func (f *flat) array(path, section, label string, a []any, keyOf func(any) (key, itemLabel string)) {
+func (f *flat) array(path, section, label string, a []any) {
 	if len(a) == 0 {
 		f.leaf(row{path: path, section: section, label: label, key: path, display: "(none)", raw: "[]", empty: true})
 		return
@@ -114,7 +114,7 @@ func (f *flat) array(path, section, label string, a []any, keyOf func(any) (key,
 	seen := make(map[string]int, len(a))
 	items := make([]string, 0, len(a))
 	for _, e := range a {
-		key, itemLabel := keyOf(e)
+		key, itemLabel := naturalKey(e)
 		fingerprinted := key == ""
 		if fingerprinted {
 			key = "#" + fingerprint(e)
@@ -154,22 +154,19 @@ func (f *flat) orderRow(path, section, label string, items []string) {
 		display: strings.Join(items, ", "), raw: strings.Join(items, "\x00"), order: true, items: items})
 }
 
-// item flattens an array element object; the string field its key came from
-// is already in the path and gets no row of its own.
+// item flattens an array element object named by a natural key. Its key
+// field keeps a row of its own: which field named it is part of the payload.
 func (f *flat) item(path, section, label string, m map[string]any) {
-	keyField, _ := naturalKeyField(m)
-	if _, ok := m[keyField].(string); !ok {
+	if len(m) == 0 {
 		f.value(path, section, label, m)
 		return
 	}
 	for _, k := range sortedKeys(m) {
-		switch k {
-		case keyField:
-		case "value": // an OMA-URI's or a key/value pair's value is the item itself
+		if k == "value" { // an OMA-URI's or a key/value pair's value is the item itself
 			f.value(join(path, k), section, label, m[k])
-		default:
-			f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
+			continue
 		}
+		f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
 	}
 }
 
