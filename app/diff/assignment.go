@@ -28,7 +28,7 @@ func (f *flat) assignments(path string, v any) bool {
 		f.leaf(row{path: path + "[" + o.key + "]", section: SectionAssignments, label: label, key: group,
 			display: assignmentText(o.m, t), raw: canonical(o.m)})
 	}
-	f.orderRow(path, SectionAssignments, "Assignments", keysOf(objects))
+	// No order row: Normalize sorts assignments by target, their order means nothing.
 	return true
 }
 

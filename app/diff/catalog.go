@@ -322,14 +322,6 @@ func keyedObjects(list []any, keyOf func(map[string]any) (string, bool)) ([]keye
 	return out, true
 }
 
-func keysOf(objects []keyed) []string {
-	keys := make([]string, len(objects))
-	for i, o := range objects {
-		keys[i] = o.key
-	}
-	return keys
-}
-
 func dedupe(seen map[string]int, key string) string {
 	n := seen[key]
 	seen[key]++

@@ -37,7 +37,7 @@ func (f *flat) templates(path, section, label string, v any) bool {
 			return false
 		}
 	}
-	t.orderRow(path, section, label, keysOf(definitions))
+	// No order rows: Normalize sorts definition and presentation values.
 	f.rows = append(f.rows, t.rows...)
 	return true
 }
@@ -60,7 +60,6 @@ func (f *flat) presentations(path, section, label string, values []any) bool {
 		f.leaf(row{path: path + "[" + o.key + "]", section: section, label: joinLabel(label, name), key: o.key,
 			display: presentationText(o.m), raw: canonical(o.m)})
 	}
-	f.orderRow(path, section, joinLabel(label, "options"), keysOf(options))
 	return true
 }
 
