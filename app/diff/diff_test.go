@@ -183,6 +183,21 @@ func TestCompareFamilies(t *testing.T) {
 			}},
 		},
 		{
+			name: "assignment filter added", file: fixed([]string{"Azure-securedworkstation", "ENT", "JSON", "DeviceCompliance", "ENT-Compliance-ATP.json"}),
+			change: func(_ testing.TB, v any) {
+				for _, a := range v.(map[string]any)["assignments"].([]any) {
+					if t := a.(map[string]any)["target"].(map[string]any); t["groupId"] == "Enterprise Workstation Users" {
+						t["deviceAndAppManagementAssignmentFilterId"] = "f1"
+						t["deviceAndAppManagementAssignmentFilterType"] = "exclude"
+					}
+				}
+			},
+			want: []Change{{
+				Path: "assignments[group:Enterprise Workstation Users]", Section: "Assignments", Label: "Group Enterprise Workstation Users",
+				Kind: Changed, Old: "Included", New: "Included · filter f1 (exclude)", Severity: Medium,
+			}},
+		},
+		{
 			name: "description changed", file: fixed(bitlockerFile),
 			change: func(_ testing.TB, v any) { v.(map[string]any)["description"] = "Pilot ring" },
 			want: []Change{{
