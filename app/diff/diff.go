@@ -33,7 +33,11 @@ const (
 type Change struct {
 	// Path is stable across versions: it is built from natural keys
 	// (setting definition ids, OMA-URIs, assignment targets, property names),
-	// never from an array index alone.
+	// never from an array index alone: "settings[<id>]/<child id>",
+	// "omaSettings[<uri>].value", "assignments[group:<id>]", "a.b[<key>]".
+	// Suffixes mark the rest: "#line00002" the 2nd line change of a script,
+	// "#template" a setting's template references, "#order" a reordered list,
+	// "[#<hash>]" a list element without a natural key.
 	Path string
 	// Section groups changes on a page: a settings-catalog category
 	// ("BitLocker", "Defender"), "Settings", "Properties", "Assignments" or "Script".
@@ -45,14 +49,15 @@ type Change struct {
 	Key      string
 	Kind     Kind
 	Old, New string // display values; empty on the side where the row is absent
-	// OldID and NewID hold the raw value (a choice value id, a base64 script's
-	// line number...) when it differs from the display value.
+	// OldID and NewID hold the raw choice value id behind a humanised value
+	// ("…_encryptionmethodwithxtsosdropdown_name_7" behind "XTS-AES 256").
 	OldID, NewID string
 	Severity     Severity
 }
 
-// Result is a comparison with the count of rows that did not change, so pages
-// can collapse them behind "42 unchanged settings".
+// Result is a comparison with the count of rows that did not change (settings,
+// properties, assignments, scripts), so pages can collapse them behind
+// "42 unchanged settings".
 type Result struct {
 	Changes   []Change
 	Unchanged int
