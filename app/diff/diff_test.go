@@ -265,6 +265,26 @@ func TestCompareFamilies(t *testing.T) {
 			}},
 		},
 		{
+			name: "OMA-URI XML line changed", file: fixed([]string{"Azure-securedworkstation", "PAW", "JSON", "DeviceConfiguration", "PAW-Win10-AppLocker-Custom-CSP_25-11-2020-17-42-11.json"}),
+			change: func(t testing.TB, v any) {
+				for _, e := range v.(map[string]any)["omaSettings"].([]any) {
+					if m := e.(map[string]any); strings.Contains(m["omaUri"].(string), "/EXE/") {
+						b, err := base64.StdEncoding.DecodeString(m["value"].(string))
+						if err != nil {
+							t.Fatal(err)
+						}
+						xml := strings.Replace(string(b), `EnforcementMode="Enabled"`, `EnforcementMode="AuditOnly"`, 1)
+						m["value"] = base64.StdEncoding.EncodeToString([]byte(xml))
+					}
+				}
+			},
+			want: []Change{{
+				Path:    "omaSettings[./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/Native/EXE/Policy].value#line00001",
+				Section: "Settings", Label: "OMA settings › Exe › Policy › line 1", Kind: Changed,
+				Old: `<RuleCollection Type="Exe" EnforcementMode="Enabled">`, New: `<RuleCollection Type="Exe" EnforcementMode="AuditOnly">`, Severity: Medium,
+			}},
+		},
+		{
 			name: "compliance password length changed", file: compliance,
 			change: func(_ testing.TB, v any) { v.(map[string]any)["passwordMinimumLength"] = json.Number("16") },
 			want: []Change{{

@@ -68,7 +68,7 @@ func (f *flat) root(m map[string]any) {
 		case k == "assignments" && f.assignments(path, v):
 		case k == "definitionValues" && f.templates(path, SectionSettings, "", v):
 		case scriptKeys[k] != "":
-			f.script(path, scriptKeys[k], v)
+			f.text(path, SectionScript, scriptKeys[k], v)
 		case propertyKeys[k]:
 			f.value(path, SectionProperties, label, v)
 		default:
@@ -163,7 +163,11 @@ func (f *flat) item(path, section, label string, m map[string]any) {
 	}
 	for _, k := range sortedKeys(m) {
 		if k == "value" { // an OMA-URI's or a key/value pair's value is the item itself
-			f.value(join(path, k), section, label, m[k])
+			if base64Values[scalarText(m["@odata.type"])] {
+				f.text(join(path, k), section, label, m[k])
+			} else {
+				f.value(join(path, k), section, label, m[k])
+			}
 			continue
 		}
 		f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])

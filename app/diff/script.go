@@ -16,15 +16,15 @@ var scriptKeys = map[string]string{
 	"payload":                  "Payload",
 }
 
-// script makes one row of a base64 field, holding the decoded text so that a
-// change is shown line by line.
-func (f *flat) script(path, label string, v any) {
+// text makes one row of a base64 field (a script, a profile, an OMA-URI's
+// XML), holding the decoded text so that a change is shown line by line.
+func (f *flat) text(path, section, label string, v any) {
 	s, ok := v.(string)
 	if !ok {
-		f.value(path, SectionScript, label, v)
+		f.value(path, section, label, v)
 		return
 	}
-	r := row{path: path, section: SectionScript, label: label, key: path, raw: canonical(v), display: s, text: true}
+	r := row{path: path, section: section, label: label, key: path, raw: canonical(v), display: s, text: true}
 	if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s)); err == nil {
 		if utf8.Valid(b) {
 			r.display = strings.TrimPrefix(string(b), "\ufeff")
@@ -33,6 +33,12 @@ func (f *flat) script(path, label string, v any) {
 		}
 	}
 	f.leaf(r)
+}
+
+// base64Values are the OMA-URI setting types whose value Graph holds as base64.
+var base64Values = map[string]bool{
+	"#microsoft.graph.omaSettingStringXml": true,
+	"#microsoft.graph.omaSettingBase64":    true,
 }
 
 // maxLineMatrix bounds the line-matching work on two texts (lines × lines);
