@@ -1,7 +1,3 @@
-// Package intune reads Intune configuration exports (IntuneManagement, IntuneCD,
-// IntuneBackupAndRestore, plain Graph JSON): it decodes their files whatever the
-// encoding, tells what type of object each file holds, and normalises payloads so
-// that equal configuration hashes equally (DESIGN §7).
 package intune
 
 import (
@@ -44,7 +40,7 @@ func decodeText(text []byte, enc encoding) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, syntaxError(text, enc, offsetOf(err, dec), err)
+		return nil, syntaxError(text, enc, offsetOf(err, dec, text), err)
 	}
 	// Anything but white space after the value is a second value or garbage.
 	end := dec.InputOffset()
@@ -125,7 +121,10 @@ func fromUTF16(b []byte, bigEndian bool, enc encoding) ([]byte, encoding, error)
 }
 
 // offsetOf is the offset of the byte where decoding failed.
-func offsetOf(err error, dec *json.Decoder) int64 {
+func offsetOf(err error, dec *json.Decoder, text []byte) int64 {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return int64(len(text))
+	}
 	if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return syn.Offset - 1 // Offset counts the offending byte as read
 	}

@@ -72,7 +72,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"syntax", []byte("{\n  \"a\": 1,\n  \"b\" 2\n}"), "not valid JSON at byte 18 (line 3, column 7, UTF-8): invalid character '2' after object key"},
 		{"syntax after BOM", append([]byte{0xEF, 0xBB, 0xBF}, `{"a":}`...), "not valid JSON at byte 8 (line 1, column 6, UTF-8 with BOM)"},
 		{"syntax in UTF-16", utf16Bytes(`{"é":x}`, false, true), "not valid JSON at byte 12 (line 1, column 6, UTF-16LE)"},
-		{"truncated", []byte(`{"a": [1, 2`), "the file ends in the middle of a value"},
+		{"truncated", []byte(`{"a": [1, 2`), "not valid JSON at byte 11 (line 1, column 12, UTF-8): the file ends in the middle of a value"},
 		{"trailing data", []byte(`{"a":1} {"b":2}`), "not valid JSON at byte 8 (line 1, column 9, UTF-8): unexpected data after the JSON value"},
 		{"odd UTF-16", append(utf16Bytes(`{}`, false, true), 'x'), "invalid UTF-16: UTF-16LE text has an odd number of bytes (5)"},
 		{"unpaired surrogate", append(utf16Bytes(`{"a":"`, false, true), 0x00, 0xD8, '"', 0, '}', 0), "invalid UTF-16: unpaired surrogate 0xD800 at byte 14"},

@@ -30,6 +30,21 @@ var serverManaged = map[string]bool{
 	"settingCount":         true,
 }
 
+// impliedTypes are @odata.type values Graph adds where the property allows one
+// type only. IntuneManagement exports keep them, IntuneCD and the portal's
+// export drop them: dropping them here makes the same policy hash the same
+// whichever tool exported it. A settings catalog policy's own type is one of
+// them (IntuneCD omits it; Read has classified the file before normalising).
+var impliedTypes = map[string]bool{
+	"#microsoft.graph.deviceManagementConfigurationPolicy":                           true,
+	"#microsoft.graph.deviceManagementConfigurationSetting":                          true,
+	"#microsoft.graph.deviceManagementConfigurationChoiceSettingValue":               true,
+	"#microsoft.graph.deviceManagementConfigurationGroupSettingValue":                true,
+	"#microsoft.graph.deviceManagementConfigurationPolicyTemplateReference":          true,
+	"#microsoft.graph.deviceManagementConfigurationSettingInstanceTemplateReference": true,
+	"#microsoft.graph.deviceManagementConfigurationSettingValueTemplateReference":    true,
+}
+
 // Normalize returns a copy of a decoded export value with only its configuration
 // left, ready for Canonical and Hash (DESIGN §7):
 //   - dropped: server-managed keys (id, createdDateTime, lastModifiedDateTime,
@@ -37,8 +52,11 @@ var serverManaged = map[string]bool{
 //     @odata.editLink, ...), property annotations (X@odata.type,
 //     X@odata.navigationLink, X@odata.associationLink, X@odata.context, ...) and
 //     action keys (#microsoft.graph.assign, ...);
-//   - kept: @odata.type (it is the object's type) and X@odata.bind (an admin
-//     template value names its definition that way: identity, not noise);
+//   - kept: @odata.type (it is the object's type; only types Graph implies,
+//     see impliedTypes, go) and X@odata.bind (an admin template value names its
+//     definition that way: identity, not noise);
+//   - an empty assignments list goes: IntuneCD writes none for an unassigned
+//     object, IntuneManagement writes [];
 //   - strings holding a JSON object or array become {EmbeddedJSONKey: value};
 //   - arrays whose order means nothing (settings, children, assignments,
 //     roleScopeTagIds, omaSettings, definition and presentation values, ...) are
@@ -64,11 +82,17 @@ func normalize(v any, key string) any {
 			}
 			out[k] = normalize(e, k)
 		}
+		if t, ok := out["@odata.type"].(string); ok && impliedTypes[t] {
+			delete(out, "@odata.type")
+		}
+		if a, ok := out["assignments"].([]any); ok && len(a) == 0 {
+			delete(out, "assignments")
+		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = normalize(e, key)
+			out[i] = normalize(e, "[]") // an array in an array is no list the table names
 		}
 		if by, ok := unorderedArrays[key]; ok {
 			sortArray(out, by)
@@ -127,6 +151,9 @@ var unorderedArrays = map[string][][]string{
 	"scheduledActionConfigurations": {{"actionType"}},
 	"apps":                          {{"mobileAppIdentifier"}},
 	"localizedNotificationMessages": {{"locale"}},
+	"exemptedAppProtocols":          {{"name"}},
+	"allowedResourceActions":        {{}},
+	"notAllowedResourceActions":     {{}},
 }
 
 // sortArray orders elements by their identity, then by their whole canonical

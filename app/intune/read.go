@@ -14,7 +14,7 @@ type Object struct {
 	SourcePath string // slash path of the file inside the export
 	// ExternalID is the Graph id when the file has one (IntuneCD strips ids: "").
 	ExternalID string
-	Type       TypeInfo
+	Type       TypeInfo // its Coverage may be finer than the type's (see coverageByGraphType)
 	// GraphType is the file's @odata.type, or the type's canonical Graph type
 	// when the file has none (IntuneCD settings catalog), or "". Identity without
 	// an id needs it: IntuneCD's four default enrollment configurations share
@@ -62,6 +62,18 @@ const nativeImportCopy = "NativeImport copy: the IntuneManagement export beside 
 // visit's error, which stops the walk, or an error when the root itself cannot
 // be read; a folder that cannot be listed is a per-file error.
 func Read(fsys fs.FS, visit func(Entry) error) error {
+	return walkExport(fsys, func(p string, d fs.DirEntry, inNativeImport bool, err error) error {
+		if err != nil {
+			return visit(Entry{Path: p, Err: fmt.Errorf("cannot list the folder: %w", err)})
+		}
+		return visit(readEntry(fsys, p, d, inNativeImport))
+	})
+}
+
+// walkExport calls fn for every file of an export that Read reports (and for
+// every folder that cannot be listed, with its error), skipping hidden files and
+// folders; inNativeImport says the file is a NativeImport copy.
+func walkExport(fsys fs.FS, fn func(p string, d fs.DirEntry, inNativeImport bool, err error) error) error {
 	if _, err := fs.Stat(fsys, "."); err != nil {
 		return fmt.Errorf("reading the export: %w", err)
 	}
@@ -71,8 +83,8 @@ func Read(fsys fs.FS, visit func(Entry) error) error {
 			if p == "." {
 				return fmt.Errorf("reading the export: %w", err)
 			}
-			if verr := visit(Entry{Path: p, Err: fmt.Errorf("cannot list the folder: %w", err)}); verr != nil {
-				return verr
+			if ferr := fn(p, d, false, err); ferr != nil {
+				return ferr
 			}
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
@@ -93,7 +105,7 @@ func Read(fsys fs.FS, visit func(Entry) error) error {
 			}
 			return nil
 		}
-		return visit(readEntry(fsys, p, d, nativeImport[path.Dir(p)]))
+		return fn(p, d, nativeImport[path.Dir(p)], nil)
 	})
 }
 
@@ -192,7 +204,7 @@ func objectOf(p string, v any) (*Object, string, error) {
 
 	info := Other
 	if found {
-		info = t.TypeInfo
+		info = refineCoverage(t.TypeInfo, odataType)
 	}
 	if isArray && info.Key != "adminTemplate" {
 		return nil, "a JSON array that is not an administrative template: not a configuration object", nil

@@ -71,7 +71,7 @@ var registry = []policyType{
 	{TypeInfo{"complianceScript", "Compliance script", Windows, Restorable, "script content is exported"},
 		[]string{"deviceComplianceScript"},
 		[]string{"ComplianceScripts", "Compliance Policies/Scripts", "Compliance Scripts"}},
-	{TypeInfo{"deviceConfiguration", "Device configuration", noOSHint, Partial, "secret values (pre-shared keys, encrypted OMA-URI values) are not exported"},
+	{TypeInfo{"deviceConfiguration", "Device configuration", noOSHint, Partial, "some profile types hold secrets or certificate references that are not exported"},
 		nil, // any *Configuration not claimed by a more specific row, see graphSuffixes
 		[]string{"DeviceConfiguration", "Device Configurations", "Device Configuration"}},
 	{TypeInfo{"adminTemplate", "Administrative template", Windows, Dependencies, "values reference ADMX definitions by id (definition@odata.bind)"},
@@ -166,6 +166,29 @@ var graphSuffixes = []struct{ suffix, key string }{
 	{"App", "app"},
 }
 
+// coverageByGraphType refines a type's coverage for Graph types (matched by
+// name ending, case-insensitively, first match wins) that restore better or
+// worse than their type as a whole: device configurations range from fully
+// exported to holding secrets or certificate references.
+var coverageByGraphType = []struct {
+	suffix   string
+	coverage Coverage
+	reason   string
+}{
+	{"EnterpriseWiFiConfiguration", Dependencies, "references certificate profiles by id"},
+	{"WiFiConfiguration", Partial, "the Wi-Fi pre-shared key is not exported"},
+	{"VpnConfiguration", Dependencies, "references certificate profiles by id"},
+	{"PkcsCertificateProfile", Dependencies, "references the trusted root certificate profile by id"},
+	{"ScepCertificateProfile", Dependencies, "references the trusted root certificate profile by id"},
+	{"windows10CustomConfiguration", Partial, "encrypted OMA-URI values are exported as placeholders"},
+	{"macOSCustomConfiguration", Restorable, "the profile payload is exported (base64)"},
+	{"iosCustomConfiguration", Restorable, "the profile payload is exported (base64)"},
+	{"GeneralConfiguration", Restorable, "every setting is exported"},
+	{"EndpointProtectionConfiguration", Restorable, "every setting is exported"},
+	{"HealthMonitoringConfiguration", Restorable, "every setting is exported"},
+	{"IdentityProtectionConfiguration", Restorable, "every setting is exported"},
+}
+
 // intuneCDTechnologies are the settings-catalog file-name suffixes IntuneCD
 // writes (the policy's technologies) instead of a Graph type.
 var intuneCDTechnologies = []string{"mdm", "appleRemoteManagement", "microsoftSense", "windows10XManagement",
@@ -238,6 +261,18 @@ func typeByGraph(odataType string) (*policyType, bool) {
 		}
 	}
 	return nil, false
+}
+
+// refineCoverage applies coverageByGraphType to the type of one object.
+func refineCoverage(info TypeInfo, odataType string) TypeInfo {
+	name := strings.ToLower(strings.TrimPrefix(odataType, graphPrefix))
+	for _, c := range coverageByGraphType {
+		if name != "" && strings.HasSuffix(name, strings.ToLower(c.suffix)) {
+			info.Coverage, info.CoverageReason = c.coverage, c.reason
+			return info
+		}
+	}
+	return info
 }
 
 // typeByFolder finds the type of a file from the folders above it: the nearest
