@@ -320,8 +320,12 @@ func writeFolderText(w io.Writer, diffs []policyDiff, counts map[string]int, tro
 	for _, line := range errorLines(trouble) {
 		fmt.Fprintf(&b, "! %s\n", line)
 	}
-	fmt.Fprintf(&b, "%d policies changed, %d added, %d removed, %d unchanged\n",
-		counts[statusChanged], counts[statusAdded], counts[statusRemoved], counts[statusUnchanged])
+	noun := "policies"
+	if counts[statusChanged] == 1 {
+		noun = "policy"
+	}
+	fmt.Fprintf(&b, "%d %s changed, %d added, %d removed, %d unchanged\n",
+		counts[statusChanged], noun, counts[statusAdded], counts[statusRemoved], counts[statusUnchanged])
 	_, err := io.WriteString(w, b.String())
 	return err
 }
