@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -20,30 +21,38 @@ const (
 	ExitTrouble = 2
 )
 
-// Run is `atlas diff [--json] A B`: it compares two export files, or two export
-// folders (policies matched by id, else by type and name), writes the changes
-// to w as text or as one JSON object, and returns diff(1)'s exit status. An
-// error comes with ExitTrouble; what could be compared is still written.
+// Run is `atlas diff [--json] A B`: it compares two export files, or two
+// exports (folders or zips of them; policies matched by id, else by type and
+// name), writes the changes to w as text or as one JSON object, and returns
+// diff(1)'s exit status. An error comes with ExitTrouble; what could be
+// compared is still written.
 func Run(a, b string, asJSON bool, w io.Writer) (int, error) {
-	sa, errA := os.Stat(a)
-	sb, errB := os.Stat(b)
+	ka, errA := kindOfPath(a)
+	kb, errB := kindOfPath(b)
 	if err := errors.Join(errA, errB); err != nil {
 		return ExitTrouble, err
 	}
 	switch {
-	case !sa.IsDir() && !sb.IsDir():
+	case ka == "file" && kb == "file":
 		return runFiles(a, b, asJSON, w)
-	case sa.IsDir() && sb.IsDir():
-		return runFolders(a, b, asJSON, w)
+	case ka != "file" && kb != "file":
+		return runExports(a, b, asJSON, w)
 	}
-	return ExitTrouble, fmt.Errorf("compare a file with a file or a folder with a folder: %s is a %s, %s is a %s", a, kindOfPath(sa), b, kindOfPath(sb))
+	return ExitTrouble, fmt.Errorf("compare a file with a file or an export with an export: %s is a %s, %s is a %s", a, ka, b, kb)
 }
 
-func kindOfPath(fi os.FileInfo) string {
-	if fi.IsDir() {
-		return "folder"
+// kindOfPath says whether p is an export file, an export folder or a zip.
+func kindOfPath(p string) (string, error) {
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return "", err
+	case fi.IsDir():
+		return "folder", nil
+	case strings.EqualFold(filepath.Ext(p), ".zip"):
+		return "zip", nil
 	}
-	return "file"
+	return "file", nil
 }
 
 // changeJSON is one change as `atlas diff --json` writes it (issue 5's keys).
@@ -118,7 +127,7 @@ type policyDiff struct {
 	res                          Result
 }
 
-func runFolders(a, b string, asJSON bool, w io.Writer) (int, error) {
+func runExports(a, b string, asJSON bool, w io.Writer) (int, error) {
 	old, errA := readExport(a)
 	new, errB := readExport(b)
 	trouble := errors.Join(errA, errB)
@@ -161,24 +170,52 @@ func runFolders(a, b string, asJSON bool, w io.Writer) (int, error) {
 	return exitOf(counts[statusChanged]+counts[statusAdded]+counts[statusRemoved] > 0), nil
 }
 
-// readExport reads every configuration object of an export folder; files that
-// cannot be read are errors, files that are not configuration are skipped.
-func readExport(dir string) ([]*intune.Object, error) {
+// readExport reads every configuration object of an export folder or zip;
+// files that cannot be read are errors, files that are not configuration are
+// skipped. A zip is expanded, within intune's limits, into a temporary folder
+// that is removed afterwards.
+func readExport(p string) ([]*intune.Object, error) {
+	dir := p
+	if kind, _ := kindOfPath(p); kind == "zip" {
+		tmp, err := os.MkdirTemp("", "atlas-diff-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "export")
+		if err := extract(p, dir); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
 	var objects []*intune.Object
 	var failures []error
 	err := intune.Read(os.DirFS(dir), func(e intune.Entry) error {
 		switch {
 		case e.Err != nil:
-			failures = append(failures, fmt.Errorf("%s/%s: %w", dir, e.Path, e.Err))
+			failures = append(failures, fmt.Errorf("%s: %s: %w", p, e.Path, e.Err))
 		case e.Object != nil:
 			objects = append(objects, e.Object)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return objects, errors.Join(failures...)
+}
+
+func extract(zipPath, dir string) error {
+	f, err := os.Open(zipPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	_, err = intune.ExtractZip(f, fi.Size(), dir, intune.DefaultZipLimits)
+	return err
 }
 
 // matchPolicies pairs the policies of two exports by id where both have one,

@@ -1,8 +1,10 @@
 package diff
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,7 +99,7 @@ func TestRunFiles(t *testing.T) {
 			want: "  ~ BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name: XTS-AES 256 → XTS-AES 128  [high]\n"},
 		{name: "missing file", a: a, b: filepath.Join(dir, "nope.json"), wantExit: ExitTrouble, wantErr: "nope.json"},
 		{name: "broken file", a: broken, b: a, wantExit: ExitTrouble, wantErr: "broken.json"},
-		{name: "file against folder", a: a, b: dir, wantExit: ExitTrouble, wantErr: "a file with a file or a folder with a folder"},
+		{name: "file against folder", a: a, b: dir, wantExit: ExitTrouble, wantErr: "a file with a file or an export with an export"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +122,39 @@ func TestRunFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zipFolder writes the files below dir into a zip at path.
+func zipFolder(t *testing.T, dir, path string) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, buf.Bytes())
 }
 
 type folderJSON struct {
@@ -176,6 +211,18 @@ func TestRunFolders(t *testing.T) {
 		}
 		if strings.Join(policies, "\n") != strings.Join(want, "\n") {
 			t.Errorf("policies:\n%s\nwant:\n%s", strings.Join(policies, "\n"), strings.Join(want, "\n"))
+		}
+	})
+	t.Run("a folder against a zip of itself", func(t *testing.T) {
+		zipped := filepath.Join(dir, "a.zip")
+		zipFolder(t, a, zipped)
+		var out bytes.Buffer
+		code, err := Run(zipped, a, false, &out)
+		if err != nil || code != ExitSame {
+			t.Fatalf("exit %d, err %v", code, err)
+		}
+		if got := out.String(); got != "0 policies changed, 0 added, 0 removed, 3 unchanged\n" {
+			t.Errorf("output %q", got)
 		}
 	})
 	t.Run("a folder against itself", func(t *testing.T) {
