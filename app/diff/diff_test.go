@@ -450,8 +450,8 @@ func TestSeverityRules(t *testing.T) {
 		{"other setting changed", Change{Section: "Start", Key: "device_vendor_msft_policy_config_start_hidesleep", Kind: Changed}, Medium},
 	}
 	for _, tt := range tests {
-		if got := severityOf(&tt.c); got != tt.want {
-			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		if r := ruleFor(&tt.c); r.severity != tt.want {
+			t.Errorf("%s: %s by rule %q, want %s", tt.name, r.severity, r.why, tt.want)
 		}
 	}
 }

@@ -44,13 +44,16 @@ var severityRules = []severityRule{
 	{"anything else", func(*Change) bool { return true }, Medium},
 }
 
-func severityOf(c *Change) Severity {
+func severityOf(c *Change) Severity { return ruleFor(c).severity }
+
+// ruleFor is the first rule of the table that matches c (the last matches all).
+func ruleFor(c *Change) severityRule {
 	for _, r := range severityRules {
 		if r.matches(c) {
-			return r.severity
+			return r
 		}
 	}
-	return Medium
+	return severityRules[len(severityRules)-1]
 }
 
 func everyone(path string) bool {
