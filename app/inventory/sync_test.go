@@ -57,16 +57,14 @@ func (r *recorder) Cancelled(context.Context) bool {
 
 // place is a workspace and environment to sync into.
 type place struct {
-	d      *db.DB
-	ws     int64
-	env    int64
-	runs   int
-	prefix string
+	d   *db.DB
+	ws  int64
+	env int64
 }
 
 func newPlace(t testing.TB, d *db.DB, slug string) *place {
 	t.Helper()
-	p := &place{d: d, prefix: slug}
+	p := &place{d: d}
 	now := db.Now()
 	if err := d.Write.QueryRow(`INSERT INTO workspaces (name, slug, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		slug, slug, now, now).Scan(&p.ws); err != nil {
