@@ -93,7 +93,7 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver},
 		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
-		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir}},
+		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views},
 		static:       web.Static(static),
 	}

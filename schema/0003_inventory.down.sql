@@ -1,4 +1,3 @@
-DROP INDEX operation_runs_environment_type;
 DROP TABLE inventory_items;
 DROP TABLE policy_versions;
 DROP TABLE policies;

@@ -7,11 +7,13 @@ ALTER TABLE provider_connections ADD COLUMN source_name TEXT;
 
 -- Content-addressed payloads: one row per distinct canonical JSON, so the same
 -- baseline policy in 40 environments is stored once.
+-- (A rowid table: payloads run to megabytes, too large for WITHOUT ROWID rows.)
 CREATE TABLE policy_payloads (
-    content_hash TEXT PRIMARY KEY,            -- hex SHA-256 of canonical
+    id           INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,        -- hex SHA-256 of canonical
     canonical    TEXT NOT NULL CHECK (json_valid(canonical)),
     created_at   TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Every configuration object of an environment. identity_key is the Graph id
 -- (with the type) when the export has one, else the type and the name.
@@ -32,13 +34,14 @@ CREATE TABLE policies (
     removed_at             TEXT,
     UNIQUE (managed_environment_id, identity_key)
 );
--- The policies list: by name (default sort), by type, by platform, by last seen, by
--- versions; removed apart.
-CREATE INDEX policies_environment_name ON policies (managed_environment_id, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_type ON policies (managed_environment_id, policy_type, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_platform ON policies (managed_environment_id, platform, display_name COLLATE NOCASE, id);
-CREATE INDEX policies_environment_seen ON policies (managed_environment_id, last_seen_at, id);
-CREATE INDEX policies_environment_versions ON policies (managed_environment_id, version_count, display_name COLLATE NOCASE, id);
+-- The policies list: one index per sort (name, type, platform, versions, last
+-- seen), each ending in removed_at so that paging and counting present or removed
+-- policies never leave the index.
+CREATE INDEX policies_environment_name ON policies (managed_environment_id, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_type ON policies (managed_environment_id, policy_type, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_platform ON policies (managed_environment_id, platform, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_versions ON policies (managed_environment_id, version_count, display_name COLLATE NOCASE, id, removed_at);
+CREATE INDEX policies_environment_seen ON policies (managed_environment_id, last_seen_at, id, removed_at);
 CREATE INDEX policies_environment_removed ON policies (managed_environment_id, removed_at) WHERE removed_at IS NOT NULL;
 
 CREATE TABLE policy_versions (
@@ -72,7 +75,4 @@ CREATE TABLE inventory_items (
     operation_run_id       INTEGER REFERENCES operation_runs (id) ON DELETE SET NULL
 );
 -- The hub's total and chips, and the policies list's coverage filter.
-CREATE INDEX inventory_items_environment_coverage ON inventory_items (managed_environment_id, coverage);
-
--- The hub's last sync and the runs of one type in an environment.
-CREATE INDEX operation_runs_environment_type ON operation_runs (managed_environment_id, type, created_at DESC, id DESC);
+CREATE INDEX inventory_items_environment_coverage ON inventory_items (managed_environment_id, coverage, policy_id);

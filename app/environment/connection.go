@@ -148,7 +148,22 @@ const MaxUploadBytes = 512 << 20
 
 // Uploads is where uploaded export zips are received and extracted: under the
 // data folder, one folder per environment.
-type Uploads struct{ Dir string }
+type Uploads struct {
+	Dir   string
+	Limit int64 // bytes of one zip: MaxUploadBytes in the app, less in tests
+}
+
+// LimitText is the limit as the page says it: "512 MiB".
+func (u Uploads) LimitText() string {
+	if u.Limit >= 1<<20 {
+		return fmt.Sprintf("%d MiB", u.Limit>>20)
+	}
+	return fmt.Sprintf("%d KiB", u.Limit>>10)
+}
+
+func (u Uploads) tooLarge() web.FieldErrors {
+	return web.FieldErrors{"export": "The zip is larger than " + u.LimitText() + ": upload a smaller export, or extract it and use the folder instead."}
+}
 
 func (u Uploads) environmentDir(environmentID int64) string {
 	return filepath.Join(u.Dir, "exports", fmt.Sprintf("environment-%d", environmentID))

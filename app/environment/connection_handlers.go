@@ -37,7 +37,7 @@ type connectionPage struct {
 func (h *ConnectionHandlers) page(ctx context.Context) (*connectionPage, error) {
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	p := &connectionPage{Page: web.Page{Title: "Export source", Section: "connection", Crumbs: envCrumbs(ws, env, "Export source")},
-		Workspace: ws, Environment: env, MaxUpload: "512 MiB", Errors: web.FieldErrors{}}
+		Workspace: ws, Environment: env, MaxUpload: h.Uploads.LimitText(), Errors: web.FieldErrors{}}
 	c, err := ConnectionOf(ctx, h.DB.Read, env.ID)
 	switch {
 	case errors.Is(err, ErrNoConnection):
@@ -103,7 +103,7 @@ func (h *ConnectionHandlers) invalid(w http.ResponseWriter, req bunrouter.Reques
 func (h *ConnectionHandlers) Upload(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	env := access.MustEnvironment(ctx)
-	req.Body = http.MaxBytesReader(w, req.Body, MaxUploadBytes+1<<20) // the form's other fields fit in 1 MiB
+	req.Body = http.MaxBytesReader(w, req.Body, h.Uploads.Limit+1<<20) // the form's other fields fit in 1 MiB
 	f, size, name, id, err := h.Uploads.receive(req)
 	if f != nil {
 		defer func() {
@@ -134,13 +134,13 @@ func (u Uploads) receive(req bunrouter.Request) (f *os.File, size int64, name st
 			break
 		}
 		if err != nil {
-			return f, 0, "", id, uploadError(err)
+			return f, 0, "", id, u.uploadError(err)
 		}
 		switch part.FormName() {
 		case "tenant_id", "domain":
 			b, err := io.ReadAll(io.LimitReader(part, 1024))
 			if err != nil {
-				return f, 0, "", id, uploadError(err)
+				return f, 0, "", id, u.uploadError(err)
 			}
 			if part.FormName() == "tenant_id" {
 				id.TenantID = string(b)
@@ -159,11 +159,11 @@ func (u Uploads) receive(req bunrouter.Request) (f *os.File, size int64, name st
 				return nil, 0, "", id, err
 			}
 			name = part.FileName()
-			if size, err = io.Copy(f, io.LimitReader(part, MaxUploadBytes+1)); err != nil {
-				return f, 0, "", id, uploadError(err)
+			if size, err = io.Copy(f, io.LimitReader(part, u.Limit+1)); err != nil {
+				return f, 0, "", id, u.uploadError(err)
 			}
-			if size > MaxUploadBytes {
-				return f, 0, "", id, web.FieldErrors{"export": "The zip is larger than 512 MiB: upload a smaller export, or extract it and use the folder instead."}
+			if size > u.Limit {
+				return f, 0, "", id, u.tooLarge()
 			}
 		}
 	}
@@ -173,10 +173,10 @@ func (u Uploads) receive(req bunrouter.Request) (f *os.File, size int64, name st
 	return f, size, name, id, nil
 }
 
-func uploadError(err error) error {
+func (u Uploads) uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return web.FieldErrors{"export": "The zip is larger than 512 MiB: upload a smaller export, or extract it and use the folder instead."}
+		return u.tooLarge()
 	}
 	return web.FieldErrors{"export": "The upload did not arrive whole; try again."}
 }

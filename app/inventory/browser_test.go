@@ -93,7 +93,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		{"export source", source, "acme-export.zip uploaded."},
 		{"hub", hub, "6\nitems"},
 		{"list", list, "Defender baseline"},
-		{"detail", detail, "Defender › allowarchivescanning"},
+		{"detail", detail, "Defender › Allow archive scanning"},
 		{"detail", detail, "Settings catalog"},
 	} {
 		if !strings.Contains(c.text, c.want) {

@@ -8,6 +8,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/diff"
 	"atlas/app/environment"
 	"atlas/app/intune"
 	"atlas/app/web"
@@ -173,8 +174,8 @@ type detailPage struct {
 	Environment *access.Environment
 	Policy      *Policy
 	Coverage    intune.TypeInfo // the type's coverage, for a removed policy (it has no inventory item)
-	Settings    []Setting
-	Assignments []Assignment
+	Sections    []SettingSection
+	Assignments []diff.Setting
 	Versions    []Version
 	JSON        string
 }
@@ -203,9 +204,10 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
+	settings, assignments := sections(payload)
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", &detailPage{
 		Page: web.Page{Title: pol.DisplayName, Section: "policies",
 			Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
-		Environment: env, Policy: pol, Coverage: pol.Type, Settings: Settings(payload), Assignments: Assignments(payload),
+		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
 		Versions: versions, JSON: indentJSON(canonical)})
 }

@@ -109,24 +109,26 @@ func Sync(ctx context.Context, d *db.DB, t Target, fsys fs.FS, r Reporter) (Resu
 		return Result{}, err
 	}
 	err = intune.Read(fsys, func(e intune.Entry) error {
-		if r.Cancelled(ctx) {
+		if r.Cancelled(ctx) || ctx.Err() != nil {
 			s.cancelled = true
 			return errStop
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 		return s.visit(ctx, e)
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return s.result(), err
 	}
-	if err := s.flush(ctx); err != nil {
+	// What was read before a cancel is kept: the last batch is written even
+	// though ctx is done.
+	if err := s.flush(context.WithoutCancel(ctx)); err != nil {
 		return s.result(), err
+	}
+	if s.cancelled {
+		return s.result(), ctx.Err()
 	}
 	s.empty = s.counts.Seen == 0 && len(s.before) > 0
 	switch {
-	case s.cancelled, s.counts.Failed > 0:
+	case s.counts.Failed > 0:
 	case s.empty:
 		if err := r.Problem(ctx, Problem{File: ".", Reason: "the export holds no configuration object: nothing was marked removed; check the export source"}); err != nil {
 			return s.result(), err
@@ -155,7 +157,6 @@ type observed struct {
 	path      string
 	modified  time.Time
 	policyID  int64
-	created   bool  // the policy did not exist before this run
 	versionID int64 // the version this run wrote, 0 if none
 	outcome   *int  // the counter this object added to
 }
@@ -268,7 +269,7 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 
 // Statements of one batch, prepared once per transaction.
 const (
-	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`
 	insertPolicy  = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
 		display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -365,7 +366,6 @@ func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *obse
 			return err
 		}
 		ob.policyID, _ = res.LastInsertId()
-		ob.created = true
 	} else if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
 		o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID); err != nil {
 		return err

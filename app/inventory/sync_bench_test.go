@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode/utf16"
 
@@ -148,4 +150,31 @@ func renamed(b *testing.B, raw []byte, copyNo int) []byte {
 		out = binary.LittleEndian.AppendUint16(out, u)
 	}
 	return out
+}
+
+// BenchmarkListPolicies20000 pages through an environment of 20,000 policies
+// (the policies list's query and count) with the filters and sorts people use.
+func BenchmarkListPolicies20000(b *testing.B) {
+	fsys := fstest.MapFS{}
+	platforms := []string{"windows10", "macOS", "iOS", "android"}
+	for i := range 20_000 {
+		fsys[fmt.Sprintf("SettingsCatalog/p%05d.json", i)] = &fstest.MapFile{Data: fmt.Appendf(nil,
+			`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","id":"id-%d","name":"Policy %05d","platforms":%q,"settings":[]}`,
+			i, (i*7919)%20_000, platforms[i%len(platforms)])}
+	}
+	p := newPlace(b, dbtest.Open(b), "bench")
+	if res, _ := p.sync(b, fsys); res.Counts.Created != 20_000 {
+		b.Fatalf("counts %+v", res.Counts)
+	}
+	for _, f := range []Filter{{Page: 1}, {Page: 399}, {Sort: "seen", Desc: true, Page: 200}, {Platform: "macOS", Page: 50},
+		{Coverage: "restorable", Sort: "versions", Page: 10}, {Search: "99", Page: 1}} {
+		b.Run(fmt.Sprintf("%s_%s_%s_page%d", f.Sort, f.Platform+f.Coverage, f.Search, f.Page), func(b *testing.B) {
+			for b.Loop() {
+				list, total, err := ListPolicies(context.Background(), p.d.Read, p.env, f)
+				if err != nil || total == 0 || len(list) == 0 {
+					b.Fatalf("%d of %d: %v", len(list), total, err)
+				}
+			}
+		})
+	}
 }

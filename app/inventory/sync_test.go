@@ -26,7 +26,8 @@ type recorder struct {
 	mu          sync.Mutex
 	problems    []Problem
 	progress    []Counts
-	cancelAfter int // files visited before it asks to cancel; 0 never
+	cancelAfter int                // files visited before it asks to cancel; 0 never
+	cancelCtx   context.CancelFunc // set: cancel by cancelling the sync's context, as the engine does
 	checks      int
 }
 
@@ -46,21 +47,24 @@ func (r *recorder) Problem(_ context.Context, p Problem) error {
 
 func (r *recorder) Cancelled(context.Context) bool {
 	r.checks++
-	return r.cancelAfter > 0 && r.checks > r.cancelAfter
+	cancel := r.cancelAfter > 0 && r.checks > r.cancelAfter
+	if cancel && r.cancelCtx != nil {
+		r.cancelCtx()
+		return false
+	}
+	return cancel
 }
 
 // place is a workspace and environment to sync into.
 type place struct {
-	d      *db.DB
-	ws     int64
-	env    int64
-	runs   int
-	prefix string
+	d   *db.DB
+	ws  int64
+	env int64
 }
 
 func newPlace(t testing.TB, d *db.DB, slug string) *place {
 	t.Helper()
-	p := &place{d: d, prefix: slug}
+	p := &place{d: d}
 	now := db.Now()
 	if err := d.Write.QueryRow(`INSERT INTO workspaces (name, slug, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		slug, slug, now, now).Scan(&p.ws); err != nil {
@@ -86,12 +90,17 @@ func (p *place) sync(t testing.TB, fsys fs.FS) (Result, *recorder) {
 
 func (p *place) syncWith(t testing.TB, fsys fs.FS, rec *recorder) (Result, error) {
 	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if rec.cancelCtx != nil {
+		rec.cancelCtx = cancel
+	}
 	var run int64
 	if err := p.d.Write.QueryRow(`INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, created_at, started_at)
 		VALUES (?, ?, ?, 'running', ?, ?) RETURNING id`, p.ws, p.env, OperationType, db.Now(), db.Now()).Scan(&run); err != nil {
 		t.Fatal(err)
 	}
-	return Sync(context.Background(), p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env, RunID: run}, fsys, rec)
+	return Sync(ctx, p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env, RunID: run}, fsys, rec)
 }
 
 func (p *place) count(t testing.TB, query string, args ...any) int {
@@ -407,19 +416,33 @@ func TestSyncCancelledKeepsWhatWasDone(t *testing.T) {
 	for i := range 10 {
 		fsys[fmt.Sprintf("p%02d.json", i)] = graphFile(fmt.Sprint("id-", i), fmt.Sprint("Policy ", i), "2025-01-01T00:00:00Z", "")
 	}
-	p := newPlace(t, dbtest.Open(t), "ws")
-	p.sync(t, fsys)
 	edited := maps.Clone(fsys)
 	edited["p00.json"] = graphFile("id-0", "Policy 0", "2025-02-01T00:00:00Z", "changed")
-	res, err := p.syncWith(t, edited, &recorder{cancelAfter: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Outcome() != "cancelled" || res.Counts.Files != 4 || res.Counts.Changed != 1 || res.Counts.Removed != 0 {
-		t.Errorf("cancelled sync: %s %+v", res.Outcome(), res.Counts)
-	}
-	if got := p.count(t, `SELECT count(*) FROM policies WHERE removed_at IS NULL`); got != 10 {
-		t.Errorf("present policies after a cancelled sync = %d, want 10", got)
+	for _, tt := range []struct {
+		name    string
+		rec     *recorder
+		wantErr bool
+	}{
+		{"by the reporter", &recorder{cancelAfter: 4}, false},
+		{"by the context", &recorder{cancelAfter: 4, cancelCtx: func() {}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPlace(t, dbtest.Open(t), "ws")
+			p.sync(t, fsys)
+			res, err := p.syncWith(t, edited, tt.rec)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if res.Outcome() != "cancelled" || res.Counts.Files != 4 || res.Counts.Changed != 1 || res.Counts.Removed != 0 {
+				t.Errorf("cancelled sync: %s %+v", res.Outcome(), res.Counts)
+			}
+			if got := p.count(t, `SELECT count(*) FROM policies WHERE removed_at IS NULL`); got != 10 {
+				t.Errorf("present policies after a cancelled sync = %d, want 10", got)
+			}
+			if got := p.versions(t); got != 11 {
+				t.Errorf("versions = %d, want 11: the change read before the cancel is kept", got)
+			}
+		})
 	}
 }
 
