@@ -354,19 +354,18 @@ func (g *generator) sync(ctx context.Context, r *run, fsys fstest.MapFS) error {
 		return err
 	}
 	rnd := mathrand.New(mathrand.NewPCG(r.seed, 0))
-	r.outcome, r.counts = res.Outcome(), res.Counts.Map()
+	r.outcome, r.counts = res.Outcome(), syncTally(res.Counts, len(fsys))
 	r.completed = r.started.Add(time.Duration(3+len(fsys)/4+rnd.IntN(15))*time.Second + time.Duration(rnd.IntN(1000))*time.Millisecond)
-	if len(rep.list) > 0 {
-		r.failure = &failure{Reason: "1 warning"}
-		if len(rep.list) > 1 {
-			r.failure.Reason = fmt.Sprintf("%d warnings", len(rep.list))
-		}
-		if res.Counts.Failed > 0 {
-			r.failure.Reason = fmt.Sprintf("%d of %d files could not be read: nothing was marked removed", res.Counts.Failed, res.Counts.Files)
-		}
-		for _, p := range rep.list[:min(10, len(rep.list))] {
-			r.failure.Errors = append(r.failure.Errors, p)
-		}
+	var items []itemError
+	for _, p := range rep.list[:min(maxItems, len(rep.list))] {
+		items = append(items, itemError{Item: p.File, Reason: p.Reason})
+	}
+	switch {
+	case res.Counts.Failed > 0:
+		r.failure = itemsFailed(items, res.Counts.Files)
+		r.failure.Message = fmt.Sprintf("%d of %d files could not be read: nothing was marked removed.", res.Counts.Failed, res.Counts.Files)
+	case len(items) > 0:
+		r.failure = &failure{Reason: "warnings", Message: "An older copy of a policy was ignored.", Items: items}
 	}
 	if err := completeRun(ctx, g.d, id, r); err != nil {
 		return err

@@ -84,9 +84,9 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 		{"runs of minutes", `SELECT count(*) FROM operation_runs WHERE julianday(completed_at) - julianday(started_at) > 120.0 / 86400`, 1, 9999},
 		{"cancelled before they started", `SELECT count(*) FROM operation_runs WHERE outcome = 'cancelled' AND started_at IS NULL`, 1, 99},
 		{"partial runs without per-item errors", `SELECT count(*) FROM operation_runs
-			WHERE outcome = 'partial' AND coalesce(json_array_length(failure_summary, '$.errors'), 0) = 0`, 0, 0},
+			WHERE outcome = 'partial' AND coalesce(json_array_length(failure_summary, '$.items'), 0) = 0`, 0, 0},
 		{"failed or cancelled runs without a reason", `SELECT count(*) FROM operation_runs
-			WHERE outcome IN ('failed', 'cancelled') AND coalesce(json_extract(failure_summary, '$.reason'), '') = ''`, 0, 0},
+			WHERE outcome IN ('failed', 'cancelled') AND coalesce(json_extract(failure_summary, '$.message'), '') = ''`, 0, 0},
 		{"runs started by people", `SELECT count(DISTINCT initiated_by_user_id) FROM operation_runs`, 3, 99},
 		{"sync runs without their counts", `SELECT count(*) FROM operation_runs WHERE type = 'inventory.sync'
 			AND json_extract(summary_counts, '$.files') IS NULL`, 0, 0},

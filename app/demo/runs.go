@@ -2,12 +2,14 @@ package demo
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
 
+	"atlas/app/db"
 	"atlas/app/inventory"
 )
 
@@ -27,18 +29,37 @@ type run struct {
 	of                         *tenant // a routine's run, finished (details drawn) just before it is written
 }
 
-// failure is a run's failure_summary: a reason and a bounded list of
-// per-item errors.
+// failure is a run's failure_summary in the operations engine's shape
+// (branch operation, app/operation/run.go FailureSummary): a reason code, a
+// sentence, and a bounded list of per-item errors.
 type failure struct {
-	Reason string `json:"reason"`
-	Errors []any  `json:"errors,omitempty"`
+	Reason     string      `json:"reason"` // error, cancelled, interrupted, items_failed (or warnings: a sync's duplicates)
+	Message    string      `json:"message,omitempty"`
+	LastSeenAt string      `json:"last_seen_at,omitempty"`
+	Items      []itemError `json:"items,omitempty"`
 }
 
-// itemError is one per-item error of a run that is not a sync (a sync's are
-// inventory.Problem, as the real sync reports them).
+// itemError is one item that could not be processed, and why.
 type itemError struct {
 	Item   string `json:"item"`
 	Reason string `json:"reason"`
+}
+
+// maxItems bounds the per-item errors kept, as the engine does.
+const maxItems = 100
+
+func runError(message string) *failure { return &failure{Reason: "error", Message: message} }
+
+func itemsFailed(items []itemError, processed int) *failure {
+	return &failure{Reason: "items_failed", Message: fmt.Sprintf("%d of %d items failed.", len(items), processed), Items: items}
+}
+
+// tally is summary_counts as the engine keeps them (total, processed,
+// succeeded, failed, skipped) plus a type's own counters.
+func tally(total, succeeded, failed, skipped int, own map[string]int) map[string]int {
+	c := map[string]int{"total": total, "processed": succeeded + failed + skipped, "succeeded": succeeded, "failed": failed, "skipped": skipped}
+	maps.Copy(c, own)
+	return c
 }
 
 // actor is someone who starts runs: the local owner or a demo user.
@@ -169,15 +190,15 @@ func (t *tenant) finish(r *run) {
 		r.completed = r.created.Add(time.Duration(2+rnd.IntN(15)) * time.Minute)
 	}
 	rt.finish(t, r, rnd)
-	if r.outcome == "cancelled" {
-		by := "the schedule's owner"
-		if r.initiator != nil {
-			by = r.initiator.name
-		}
-		r.failure = &failure{Reason: "cancelled by " + by}
-		if r.started.IsZero() {
-			r.failure.Reason += " before it started"
-		}
+	switch {
+	case r.outcome == "cancelled" && r.started.IsZero():
+		r.failure = &failure{Reason: "cancelled", Message: "Cancelled before it started."}
+	case r.outcome == "cancelled":
+		r.failure = &failure{Reason: "cancelled", Message: "Cancelled while running."}
+	case r.outcome == "failed" && rnd.IntN(4) == 0:
+		// The laptop went to sleep, or Atlas was closed, mid-run.
+		r.failure = &failure{Reason: "interrupted", LastSeenAt: db.Format(r.completed),
+			Message: fmt.Sprintf("The Atlas process running it (pid %d) stopped before it finished.", 1000+rnd.IntN(60000))}
 	}
 }
 
@@ -192,12 +213,11 @@ func (t *tenant) names() []string {
 	return list
 }
 
-// errorsAbout lists n per-item errors about distinct policies, at most 10
-// (the failure summary is bounded).
-func (t *tenant) errorsAbout(rnd *rand.Rand, n int, reasons ...string) []any {
+// errorsAbout lists n per-item errors about distinct policies.
+func (t *tenant) errorsAbout(rnd *rand.Rand, n int, reasons ...string) []itemError {
 	names := t.names()
-	list := make([]any, 0, min(n, 10))
-	for _, i := range rnd.Perm(len(names))[:min(n, 10, len(names))] {
+	list := make([]itemError, 0, min(n, maxItems))
+	for _, i := range rnd.Perm(len(names))[:min(n, maxItems, len(names))] {
 		list = append(list, itemError{Item: names[i], Reason: reasons[rnd.IntN(len(reasons))]})
 	}
 	return list
@@ -226,40 +246,38 @@ func finishBackup(t *tenant, r *run, rnd *rand.Rand) {
 	n := len(t.names())
 	r.context["backup_set"] = t.backupName(r.created)
 	ok := done(rnd, r, n)
-	failed := 0
+	var failed []itemError
 	switch r.outcome {
 	case "partial":
-		failed = 1 + rnd.IntN(3)
-		ok -= failed
-		r.failure = &failure{Reason: fmt.Sprintf("%d of %d items could not be written to the backup set", failed, n),
-			Errors: t.errorsAbout(rnd, failed, "the latest version's payload is missing: sync the environment again",
-				"write backups/"+t.site.slug+"/item.json: no space left on device")}
+		failed = t.errorsAbout(rnd, 1+rnd.IntN(3), "the latest version's payload is missing: sync the environment again",
+			"the backup folder's disk is full (no space left on device)")
+		ok -= len(failed)
+		r.failure = itemsFailed(failed, n)
 	case "failed":
-		r.failure = &failure{Reason: "the backup folder cannot be written: permission denied"}
+		r.failure = runError("The backup folder cannot be written: permission denied.")
 	}
-	r.counts = map[string]int{"items": n, "backed_up": ok, "failed": failed}
+	r.counts = tally(n, ok, len(failed), 0, nil)
 }
 
 func finishCompare(t *tenant, r *run, rnd *rand.Rand) {
 	n := len(t.names())
 	r.context["baseline_profile"] = t.customer.name + " baseline"
 	compared := done(rnd, r, n)
-	drifted, missing, unexpected := rnd.IntN(4), rnd.IntN(2), rnd.IntN(3)
-	if compared < n {
-		drifted, missing, unexpected = 0, 0, 0
+	drifted, missing, unexpected, resolved := rnd.IntN(4), rnd.IntN(2), rnd.IntN(3), rnd.IntN(2)
+	if compared < n { // stopped early: findings are only opened or resolved by a whole compare
+		drifted, missing, unexpected, resolved = 0, 0, 0, 0
 	}
-	failed := 0
+	var failed []itemError
 	switch r.outcome {
 	case "partial":
-		failed = 1 + rnd.IntN(2)
-		r.failure = &failure{Reason: fmt.Sprintf("%d items could not be compared", failed),
-			Errors: t.errorsAbout(rnd, failed, "the baseline item's payload cannot be decoded", "no version of this policy was captured")}
+		failed = t.errorsAbout(rnd, 1+rnd.IntN(2), "the baseline item's payload cannot be decoded", "no version of this policy was captured")
+		compared -= len(failed)
+		r.failure = itemsFailed(failed, n)
 	case "failed":
-		r.failure = &failure{Reason: "the baseline profile has no snapshot: capture it first"}
+		r.failure = runError("The baseline profile has no snapshot: capture it first.")
 	}
-	matched := max(0, compared-drifted-missing-failed)
-	r.counts = map[string]int{"compared": compared, "matched": matched, "drifted": drifted, "missing": missing,
-		"unexpected": unexpected, "failed": failed, "findings_opened": rnd.IntN(drifted + missing + 1), "findings_resolved": rnd.IntN(2)}
+	r.counts = tally(n, compared, len(failed), 0, map[string]int{"matched": max(0, compared-drifted-missing), "drifted": drifted,
+		"missing": missing, "unexpected": unexpected, "findings_opened": rnd.IntN(drifted + missing + 1), "findings_resolved": resolved})
 }
 
 func finishCapture(t *tenant, r *run, rnd *rand.Rand) {
@@ -268,19 +286,20 @@ func finishCapture(t *tenant, r *run, rnd *rand.Rand) {
 	r.context["source_environment"] = t.site.slug
 	captured := done(rnd, r, n)
 	skipped := 0
-	if captured > 0 {
+	if captured == n {
 		skipped = 1 // the Win32 app: its package is not exported
 		captured--
 	}
+	var failed []itemError
 	switch r.outcome {
 	case "partial":
-		r.failure = &failure{Reason: "1 item could not be captured",
-			Errors: t.errorsAbout(rnd, 1, "no readable payload for the latest version")}
+		failed = t.errorsAbout(rnd, 1, "no readable payload for the latest version")
 		captured--
+		r.failure = itemsFailed(failed, n)
 	case "failed":
-		r.failure = &failure{Reason: "the source environment has not been synced in the last 30 days"}
+		r.failure = runError("The source environment has not been synced in the last 30 days.")
 	}
-	r.counts = map[string]int{"items": n, "captured": max(0, captured), "skipped": skipped}
+	r.counts = tally(n, captured, len(failed), skipped, nil)
 }
 
 func finishRestore(t *tenant, r *run, rnd *rand.Rand) {
@@ -288,18 +307,17 @@ func finishRestore(t *tenant, r *run, rnd *rand.Rand) {
 	r.context["backup_set"] = t.backupName(r.created.AddDate(0, 0, -7))
 	r.context["target_folder"] = "restores/" + t.site.slug + "/" + r.created.Format("2006-01-02-1504")
 	restored := done(rnd, r, selected)
-	failed := 0
+	var failed []itemError
 	switch r.outcome {
 	case "partial":
-		failed = 1
+		failed = t.errorsAbout(rnd, 1, "app packages are not exported: the app's metadata was written, upload its package again",
+			"the item references a group that no longer exists in the target")
 		restored = max(0, restored-1)
-		r.failure = &failure{Reason: "1 item was not restored",
-			Errors: t.errorsAbout(rnd, 1, "app packages are not exported: the app's metadata was written, upload its package again",
-				"the item references a group that no longer exists in the target")}
+		r.failure = itemsFailed(failed, selected)
 	case "failed":
-		r.failure = &failure{Reason: "the restore folder exists and is not empty: choose another one"}
+		r.failure = runError("The restore folder exists and is not empty: choose another one.")
 	}
-	r.counts = map[string]int{"items": selected, "restored": restored, "failed": failed}
+	r.counts = tally(selected, restored, len(failed), 0, nil)
 }
 
 // incident is something that goes wrong around one sync of one environment.
@@ -342,13 +360,19 @@ func (inc incident) apply(t *tenant, i int, fsys fstest.MapFS, actors []*actor) 
 		fsys[strings.TrimSuffix(t.filePath(p), ".json")+" (1).json"] = file(t.document(p, s, older, older), older)
 	case exportMissing:
 		return []*run{{typ: inventory.OperationType, outcome: "failed", created: at, started: at.Add(2 * time.Second),
-			completed: at.Add(3 * time.Second), counts: inventory.Counts{}.Map(),
-			failure: &failure{Reason: "the export cannot be read: connect the environment's export source again"}}}
+			completed: at.Add(3 * time.Second), counts: syncTally(inventory.Counts{}, len(fsys)),
+			failure: runError("The export folder cannot be read: connect the environment's export source again.")}}
 	case cancelledSync:
-		by := actors[len(actors)-1]
 		return []*run{{typ: inventory.OperationType, outcome: "cancelled", created: at, started: at.Add(2 * time.Second),
-			completed: at.Add(9 * time.Second), initiator: by, counts: inventory.Counts{Files: 12, Seen: 12, Unchanged: 12}.Map(),
-			failure: &failure{Reason: "cancelled by " + by.name}}}
+			completed: at.Add(9 * time.Second), initiator: actors[len(actors)-1],
+			counts:  syncTally(inventory.Counts{Files: 12, Seen: 12, Unchanged: 12}, len(fsys)),
+			failure: &failure{Reason: "cancelled", Message: "Cancelled while running."}}}
 	}
 	return nil
+}
+
+// syncTally is a sync's summary_counts: the issue's keys, and the engine's
+// progress keys over the export's files.
+func syncTally(c inventory.Counts, files int) map[string]int {
+	return tally(files, c.Seen, c.Failed, c.Skipped, c.Map())
 }
