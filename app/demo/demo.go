@@ -58,10 +58,10 @@ type Summary struct {
 	Took                                               time.Duration
 }
 
-// ExportsFolder is where the demo's exports are written under the data folder:
+// exportsFolder is where the demo's exports are written under the data folder:
 // each environment's connection points at its folder, so "Sync now" works in
 // a live demo.
-const ExportsFolder = "demo-exports"
+const exportsFolder = "demo-exports"
 
 // Load writes the demo dataset as the local owner (ownerID), with exports
 // under dataDir. Passwords of the demo users are random and only in the
@@ -89,7 +89,7 @@ func Load(ctx context.Context, d *db.DB, dataDir string, ownerID int64, opt Opti
 	if err := d.Tx(ctx, func(tx *sql.Tx) error { return removeDemo(ctx, tx) }); err != nil {
 		return nil, err
 	}
-	exports := filepath.Join(dataDir, ExportsFolder)
+	exports := filepath.Join(dataDir, exportsFolder)
 	if err := os.RemoveAll(exports); err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func Load(ctx context.Context, d *db.DB, dataDir string, ownerID int64, opt Opti
 	var workspaceIDs []int64
 	var history []*run
 	for _, c := range customers {
-		id, runs, err := g.customer(ctx, c)
+		id, runs, err := g.loadCustomer(ctx, c)
 		if err != nil {
 			return nil, fmt.Errorf("demo workspace %s: %w", c.slug, err)
 		}
@@ -189,9 +189,9 @@ func customerBySlug(slug string) customer {
 	panic("demo: no customer " + slug) // a mistake in the catalogue
 }
 
-// customer creates one workspace with its environments and members, syncs the
+// loadCustomer creates one workspace with its environments and members, syncs the
 // environments' histories and returns the other runs it planned.
-func (g *generator) customer(ctx context.Context, c customer) (int64, []*run, error) {
+func (g *generator) loadCustomer(ctx context.Context, c customer) (int64, []*run, error) {
 	var wsID int64
 	envIDs := map[string]int64{}
 	err := g.d.Tx(ctx, func(tx *sql.Tx) error {
@@ -228,7 +228,7 @@ func (g *generator) customer(ctx context.Context, c customer) (int64, []*run, er
 	for _, s := range c.environments {
 		t := &tenant{customer: c, site: s}
 		env := &access.Environment{ID: envIDs[s.slug], WorkspaceID: wsID, Slug: s.slug, Name: s.name, Kind: s.kind}
-		runs, err := g.environment(ctx, t, env, g.actors(c, s))
+		runs, err := g.loadEnvironment(ctx, t, env, g.actors(c, s))
 		if err != nil {
 			return 0, nil, fmt.Errorf("environment %s: %w", s.slug, err)
 		}
@@ -261,10 +261,10 @@ func seed(parts ...string) uint64 {
 	return h.Sum64()
 }
 
-// environment writes one environment's history: its export source, then one
+// loadEnvironment writes one environment's history: its export source, then one
 // real sync per point of its timeline (versions appear where policies
 // changed), and plans its other runs.
-func (g *generator) environment(ctx context.Context, t *tenant, env *access.Environment, actors []*actor) ([]*run, error) {
+func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.Environment, actors []*actor) ([]*run, error) {
 	rnd := mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 1))
 	t.plan(g.anchor, rnd)
 	exportsOf := make([]fstest.MapFS, syncs)
