@@ -105,7 +105,7 @@ const (
 func Sync(ctx context.Context, d *db.DB, t Target, fsys fs.FS, r Reporter) (Result, error) {
 	s := &syncer{d: d, t: t, r: r, now: db.Now(), seen: map[string]*observed{}}
 	var err error
-	if s.before, err = policiesBefore(ctx, d.Write, t.EnvironmentID); err != nil {
+	if s.before, err = policiesBefore(ctx, d.Read, t.EnvironmentID); err != nil {
 		return Result{}, err
 	}
 	err = intune.Read(fsys, func(e intune.Entry) error {
