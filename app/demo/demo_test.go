@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,6 +51,40 @@ func TestLoad(t *testing.T) {
 	t.Run("versions hold real changes", func(t *testing.T) { checkChanges(t, e) })
 	t.Run("printed sign-ins sign in", func(t *testing.T) { checkSignIns(t, e, s) })
 	t.Run("pages render", func(t *testing.T) { checkPages(t, e) })
+	t.Run("export sources sync again unchanged", func(t *testing.T) { checkResync(t, e) })
+}
+
+// checkResync syncs every environment's connected export folder again, as
+// "Sync now" does in a live demo: nothing is new, changed or removed.
+func checkResync(t *testing.T, e *apptest.Env) {
+	rows, err := e.Data.DB.Read.Query(`SELECT w.slug, m.slug, c.source_path, (SELECT count(*) FROM inventory_items i
+		WHERE i.managed_environment_id = m.id) FROM provider_connections c JOIN managed_environments m ON m.id = c.managed_environment_id
+		JOIN workspaces w ON w.id = m.workspace_id ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type source struct {
+		ws, env, path string
+		items         int
+	}
+	var sources []source
+	for rows.Next() {
+		var s source
+		if err := rows.Scan(&s.ws, &s.env, &s.path, &s.items); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, s)
+	}
+	rows.Close()
+	if len(sources) != 9 {
+		t.Fatalf("%d connections, want 9", len(sources))
+	}
+	for _, s := range sources {
+		res, _ := e.SyncExport(s.ws, s.env, os.DirFS(s.path))
+		if c := res.Counts; res.Outcome() != "succeeded" || c.Created+c.Changed+c.Removed != 0 || c.Unchanged != s.items {
+			t.Errorf("%s/%s: %s %+v, want %d unchanged", s.ws, s.env, res.Outcome(), c, s.items)
+		}
+	}
 }
 
 // checkCounts: what every page needs is there, in the amounts the issue asks.
