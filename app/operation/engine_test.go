@@ -208,7 +208,7 @@ func TestCancel(t *testing.T) {
 func TestCancelReachesARunOwnedByAnotherProcess(t *testing.T) {
 	d := world(t)
 	g, gateType := newGate("gate")
-	cli := newEngine(t, d, gateType) // plays the process running `atlas sync`
+	cli := newEngine(t, d, gateType)    // plays the process running `atlas sync`
 	server := newEngine(t, d, gateType) // plays the server where someone presses Cancel
 	done := make(chan *Run, 1)
 	go func() {
