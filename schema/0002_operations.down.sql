@@ -1,4 +1,6 @@
 DROP INDEX operation_runs_retry_of;
+DROP INDEX operation_runs_environment_active;
+DROP INDEX operation_runs_workspace_active;
 DROP INDEX operation_runs_environment_kpi;
 DROP INDEX operation_runs_workspace_kpi;
 DROP INDEX operation_runs_environment_type_created;
