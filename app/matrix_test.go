@@ -55,17 +55,25 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/members":               {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members":              {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members/:user/remove": {ok, ok, no, no, hide, hide, login},
+
+	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
+	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/operations/:run":            {ok, ok, ok, ok, hide, ok, login},
+	"POST /admin/operations/:run/cancel":    {ok, ok, ok, no, hide, hide, login},
+	"POST /admin/operations/:run/retry":     {ok, ok, ok, no, hide, hide, login},
+	"POST /admin/t/:environment/operations": {ok, ok, ok, no, hide, hide, login},
 }
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
-	"POST /admin/workspaces":              {"name": {"New Co"}, "slug": {"new-co"}},
-	"POST /admin/settings":                {"name": {"Renamed"}},
-	"POST /admin/members":                 {"email": {"victim@acme.test"}, "role": {"operator"}},
-	"POST /admin/members/:user/role":      {"role": {"operator"}},
-	"POST /admin/environments":            {"slug": {"test"}, "name": {"Test"}},
-	"POST /admin/t/:environment/settings": {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
-	"POST /admin/t/:environment/members":  {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/workspaces":                {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/settings":                  {"name": {"Renamed"}},
+	"POST /admin/members":                   {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":        {"role": {"operator"}},
+	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/operations": {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
 }
 
 func (f *fixture) path(t *testing.T, pattern string) string {
@@ -78,6 +86,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = "prod"
 		case ":user":
 			seg = strconv.FormatInt(f.victimID, 10)
+		case ":run":
+			seg = strconv.FormatInt(f.runID, 10)
 		case "*path":
 			seg = "robots.txt"
 		default:

@@ -48,12 +48,12 @@ func kpiQuery(workspaceID, environmentID int64, now time.Time) (string, []any) {
 	}
 	// julianday is SQLite's; PostgreSQL would say EXTRACT(EPOCH FROM completed_at - started_at).
 	return `SELECT
-		(SELECT count(*) FROM operation_runs WHERE `+scope+` AND created_at >= ?),
-		(SELECT count(*) FROM operation_runs WHERE `+scope+` AND status IN ('queued', 'running')),
-		(SELECT count(*) FROM operation_runs WHERE `+scope+` AND created_at >= ? AND outcome IN ('failed', 'partial')),
-		(SELECT count(*) FROM operation_runs WHERE `+scope+` AND created_at >= ? AND outcome IS NOT NULL
+		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ?),
+		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND status IN ('queued', 'running')),
+		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ? AND outcome IN ('failed', 'partial')),
+		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ? AND outcome IS NOT NULL
 			AND started_at IS NOT NULL AND completed_at IS NOT NULL),
-		(SELECT COALESCE(sum(julianday(completed_at) - julianday(started_at)), 0) * 86400000.0 FROM operation_runs WHERE `+scope+`
+		(SELECT COALESCE(sum(julianday(completed_at) - julianday(started_at)), 0) * 86400000.0 FROM operation_runs WHERE ` + scope + `
 			AND created_at >= ? AND outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL)`,
 		args
 }
