@@ -205,6 +205,10 @@ func TestCurrentContext(t *testing.T) {
 	if r := c.Get("/admin/t/prod"); r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Production</summary>") {
 		t.Fatalf("dashboard: %d", r.Status)
 	}
+	// It stays current on the next page.
+	if r := c.Get("/admin"); !strings.Contains(r.Body, "<summary>Production</summary>") {
+		t.Error("the current environment was forgotten on the hub")
+	}
 	// Switching workspace clears the environment context (prod is not in other).
 	if r := c.Post("/admin/workspaces/other/select", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("select other: %d", r.Status)

@@ -107,9 +107,9 @@ func (s *Session) SignOut() {
 	}
 }
 
-// SetWorkspace makes a workspace current and clears the environment context.
+// SetWorkspace makes a workspace current; a change of workspace clears the environment context.
 func (s *Session) SetWorkspace(id int64) {
-	if s.WorkspaceID != id || s.EnvironmentID != 0 {
+	if s.WorkspaceID != id {
 		s.WorkspaceID, s.EnvironmentID, s.EnvironmentSlug = id, 0, ""
 		s.changed = true
 	}

@@ -1,0 +1,154 @@
+package intune
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxFileSize is the largest single export file read (the largest real one is
+// about 1 MB); a bigger file is a per-file error, not an out-of-memory crash.
+const MaxFileSize = 32 << 20
+
+// Decode turns the bytes of one export file into a JSON value tree
+// (map[string]any, []any, string, json.Number, bool, nil). It accepts UTF-8 with
+// or without BOM, UTF-16LE/BE with BOM (PowerShell 5 writes UTF-16LE) and
+// BOM-less UTF-16 (recognised by a NUL in the first two bytes, which UTF-8 JSON
+// never holds). Numbers stay exact as json.Number. Strings that hold JSON are left
+// as strings here: Normalize expands them, so a restore can still write the
+// file back as it was.
+func Decode(b []byte) (any, error) {
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("file is %d bytes, over the %d MiB limit for one file", len(b), MaxFileSize>>20)
+	}
+	text, enc, err := toUTF8(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(text)) == 0 {
+		return nil, errors.New("file is empty")
+	}
+	return decodeText(text, enc)
+}
+
+func decodeText(text []byte, enc encoding) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, syntaxError(text, enc, offsetOf(err, dec, text), err)
+	}
+	// Anything but white space after the value is a second value or garbage.
+	end := dec.InputOffset()
+	rest := text[end:]
+	if trimmed := bytes.TrimLeft(rest, " \t\r\n"); len(trimmed) > 0 {
+		return nil, syntaxError(text, enc, end+int64(len(rest)-len(trimmed)), errors.New("unexpected data after the JSON value"))
+	}
+	return v, nil
+}
+
+// encoding says how the file's bytes map to the decoded UTF-8 text, so that an
+// error can name the byte of the file itself.
+type encoding struct {
+	name      string
+	bomLen    int
+	codeUnits bool // UTF-16: two file bytes per code unit
+}
+
+func toUTF8(b []byte) ([]byte, encoding, error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return checkUTF8(b[3:], encoding{name: "UTF-8 with BOM", bomLen: 3})
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return fromUTF16(b[2:], false, encoding{name: "UTF-16LE", bomLen: 2, codeUnits: true})
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return fromUTF16(b[2:], true, encoding{name: "UTF-16BE", bomLen: 2, codeUnits: true})
+	case len(b) >= 2 && b[0] != 0 && b[1] == 0:
+		return fromUTF16(b, false, encoding{name: "UTF-16LE", codeUnits: true})
+	case len(b) >= 2 && b[0] == 0 && b[1] != 0:
+		return fromUTF16(b, true, encoding{name: "UTF-16BE", codeUnits: true})
+	}
+	return checkUTF8(b, encoding{name: "UTF-8"})
+}
+
+func checkUTF8(b []byte, enc encoding) ([]byte, encoding, error) {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return nil, enc, fmt.Errorf("invalid UTF-8 at byte %d (the file is neither UTF-8 nor UTF-16)", i+enc.bomLen)
+		}
+		i += n
+	}
+	return b, enc, nil
+}
+
+func fromUTF16(b []byte, bigEndian bool, enc encoding) ([]byte, encoding, error) {
+	if len(b)%2 != 0 {
+		return nil, enc, fmt.Errorf("invalid UTF-16: %s text has an odd number of bytes (%d)", enc.name, len(b))
+	}
+	units := make([]uint16, len(b)/2)
+	for i := range units {
+		if bigEndian {
+			units[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		} else {
+			units[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
+		}
+	}
+	out := make([]byte, 0, len(units)+len(units)/8)
+	for i := 0; i < len(units); i++ {
+		u := units[i]
+		switch {
+		case utf16.IsSurrogate(rune(u)):
+			if u < 0xDC00 && i+1 < len(units) && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF {
+				out = utf8.AppendRune(out, utf16.DecodeRune(rune(u), rune(units[i+1])))
+				i++
+				continue
+			}
+			return nil, enc, fmt.Errorf("invalid UTF-16: unpaired surrogate 0x%04X at byte %d", u, enc.bomLen+2*i)
+		default:
+			out = utf8.AppendRune(out, rune(u))
+		}
+	}
+	return out, enc, nil
+}
+
+// offsetOf is the offset of the byte where decoding failed.
+func offsetOf(err error, dec *json.Decoder, text []byte) int64 {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return int64(len(text))
+	}
+	if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return syn.Offset - 1 // Offset counts the offending byte as read
+	}
+	return dec.InputOffset()
+}
+
+// syntaxError names the place in the file (byte offset of the file as stored,
+// and line and column of the text) where the JSON went wrong.
+func syntaxError(text []byte, enc encoding, off int64, err error) error {
+	off = max(0, min(off, int64(len(text))))
+	prefix := text[:off]
+	line := bytes.Count(prefix, []byte{'\n'}) + 1
+	col := utf8.RuneCount(prefix[bytes.LastIndexByte(prefix, '\n')+1:]) + 1
+	fileOff := int64(enc.bomLen) + off
+	if enc.codeUnits {
+		units := 0
+		for _, r := range string(prefix) {
+			units += utf16.RuneLen(r)
+		}
+		fileOff = int64(enc.bomLen + 2*units)
+	}
+	msg := err.Error()
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		msg = "the file ends in the middle of a value"
+	}
+	return fmt.Errorf("not valid JSON at byte %d (line %d, column %d, %s): %s", fileOff, line, col, enc.name, msg)
+}

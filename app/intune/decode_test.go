@@ -1,0 +1,90 @@
+package intune
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+func utf16Bytes(s string, bigEndian, bom bool) []byte {
+	var out []byte
+	order := binary.AppendByteOrder(binary.LittleEndian)
+	if bigEndian {
+		order = binary.BigEndian
+	}
+	if bom {
+		out = order.AppendUint16(out, 0xFEFF)
+	}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = order.AppendUint16(out, u)
+	}
+	return out
+}
+
+func TestDecodeEncodings(t *testing.T) {
+	const doc = "{\r\n  \"displayName\": \"Wi-Fi – café 🔒\",\r\n  \"n\": 12345678901234567890.50\r\n}\r\n"
+	const want = `{"displayName":"Wi-Fi – café 🔒","n":12345678901234567890.50}`
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"UTF-8", []byte(doc)},
+		{"UTF-8 with BOM", append([]byte{0xEF, 0xBB, 0xBF}, doc...)},
+		{"UTF-16LE with BOM", utf16Bytes(doc, false, true)},
+		{"UTF-16BE with BOM", utf16Bytes(doc, true, true)},
+		{"UTF-16LE without BOM", utf16Bytes(doc, false, false)},
+		{"UTF-16BE without BOM", utf16Bytes(doc, true, false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Decode(tt.in)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got := string(Canonical(v)); got != want {
+				t.Errorf("Canonical = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestDecodeTopLevelArray(t *testing.T) {
+	v, err := Decode([]byte(`[{"enabled":"true"},{"enabled":false}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := v.([]any)
+	if !ok || len(a) != 2 {
+		t.Fatalf("got %#v, want a 2-element array", v)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"empty", nil, "file is empty"},
+		{"only spaces", []byte(" \r\n"), "file is empty"},
+		{"syntax", []byte("{\n  \"a\": 1,\n  \"b\" 2\n}"), "not valid JSON at byte 18 (line 3, column 7, UTF-8): invalid character '2' after object key"},
+		{"syntax after BOM", append([]byte{0xEF, 0xBB, 0xBF}, `{"a":}`...), "not valid JSON at byte 8 (line 1, column 6, UTF-8 with BOM)"},
+		{"syntax in UTF-16", utf16Bytes(`{"é":x}`, false, true), "not valid JSON at byte 12 (line 1, column 6, UTF-16LE)"},
+		{"truncated", []byte(`{"a": [1, 2`), "not valid JSON at byte 11 (line 1, column 12, UTF-8): the file ends in the middle of a value"},
+		{"trailing data", []byte(`{"a":1} {"b":2}`), "not valid JSON at byte 8 (line 1, column 9, UTF-8): unexpected data after the JSON value"},
+		{"odd UTF-16", append(utf16Bytes(`{}`, false, true), 'x'), "invalid UTF-16: UTF-16LE text has an odd number of bytes (5)"},
+		{"unpaired surrogate", append(utf16Bytes(`{"a":"`, false, true), 0x00, 0xD8, '"', 0, '}', 0), "invalid UTF-16: unpaired surrogate 0xD800 at byte 14"},
+		{"latin-1", []byte("{\"a\":\"caf\xe9\"}"), "invalid UTF-8 at byte 9"},
+		{"too big", bytes.Repeat([]byte(" "), MaxFileSize+1), "over the 32 MiB limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Decode error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
