@@ -262,7 +262,7 @@ func (e *Engine) Retry(ctx context.Context, workspaceID, runID, userID int64) (*
 // stops claiming, lets running work finish within e.Grace, cancels what is left
 // and marks it interrupted.
 func (e *Engine) Run(ctx context.Context) error {
-	if _, err := e.Recover(ctx); err != nil {
+	if _, err := e.Recover(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
 	watchCtx, stopWatch := context.WithCancel(context.Background())
