@@ -20,7 +20,7 @@ CREATE INDEX operation_runs_workspace_kpi ON operation_runs (workspace_id, creat
 CREATE INDEX operation_runs_environment_kpi ON operation_runs (managed_environment_id, created_at, outcome, started_at, completed_at, workspace_id);
 
 -- Active runs (KPI, hub, dashboard) without walking the whole history.
-CREATE INDEX operation_runs_workspace_active ON operation_runs (workspace_id, status, created_at) WHERE status IN ('queued', 'running');
-CREATE INDEX operation_runs_environment_active ON operation_runs (managed_environment_id, status, created_at) WHERE status IN ('queued', 'running');
+CREATE INDEX operation_runs_workspace_active ON operation_runs (workspace_id, created_at DESC, id DESC) WHERE status IN ('queued', 'running');
+CREATE INDEX operation_runs_environment_active ON operation_runs (managed_environment_id, created_at DESC, id DESC) WHERE status IN ('queued', 'running');
 
 CREATE INDEX operation_runs_retry_of ON operation_runs (retry_of_run_id) WHERE retry_of_run_id IS NOT NULL;

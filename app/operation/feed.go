@@ -135,10 +135,14 @@ func (f Filter) where(workspaceID int64) ([]string, []any) {
 		where, args = append(where, "r.type = ?"), append(args, f.Type)
 	}
 	if len(f.Statuses) > 0 {
-		where = append(where, "r.status IN ("+placeholders(len(f.Statuses))+")")
+		// Literals, not parameters: only then can SQLite use the partial index of active runs.
+		var literals []string
 		for _, s := range f.Statuses {
-			args = append(args, s)
+			if s == Queued || s == Running || s == Completed {
+				literals = append(literals, "'"+string(s)+"'")
+			}
 		}
+		where = append(where, "r.status IN ("+strings.Join(literals, ", ")+")")
 	}
 	if len(f.Outcomes) > 0 {
 		where = append(where, "r.outcome IN ("+placeholders(len(f.Outcomes))+")")

@@ -290,6 +290,8 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		{"feed by environment", "", nil, "operation_runs_environment"},
 		{"feed by type", "", nil, "operation_runs_workspace_type_created"},
 		{"feed oldest first", "", nil, "operation_runs_workspace_created"},
+		{"active runs (hub)", "", nil, "operation_runs_workspace_active"},
+		{"active runs of an environment (dashboard)", "", nil, "operation_runs_environment_active"},
 		{"KPIs", "", nil, "COVERING INDEX operation_runs_workspace_kpi"},
 		{"KPIs of an environment", "", nil, "COVERING INDEX operation_runs_environment_kpi"},
 	}
@@ -298,15 +300,20 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	tests[2].query, tests[2].args = listQuery(1, Filter{EnvironmentID: 1}, Window{Limit: 50, After: after})
 	tests[3].query, tests[3].args = listQuery(1, Filter{Type: "backup.create"}, Window{Limit: 50})
 	tests[4].query, tests[4].args = listQuery(1, Filter{}, Window{Limit: 50, OldestFirst: true})
-	tests[5].query, tests[5].args = kpiQuery(1, 0, testNow)
-	tests[6].query, tests[6].args = kpiQuery(1, 1, testNow)
+	active := Filter{Statuses: []Status{Queued, Running}}
+	tests[5].query, tests[5].args = listQuery(1, active, Window{Limit: 20})
+	active.EnvironmentID = 1
+	tests[6].query, tests[6].args = listQuery(1, active, Window{Limit: 20})
+	tests[7].query, tests[7].args = kpiQuery(1, 0, testNow)
+	tests[8].query, tests[8].args = kpiQuery(1, 1, testNow)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan := explain(t, d, tt.query, tt.args...)
 			if strings.HasPrefix(tt.name, "KPIs") && strings.Count(plan, "COVERING INDEX") < 4 {
 				t.Errorf("the KPI windows do not all read a covering index:\n%s", plan)
 			}
-			if !strings.Contains(plan, tt.index) || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN r\n") || strings.Contains(plan, "SCAN operation_runs\n") {
+			sorts := strings.Contains(plan, "TEMP B-TREE") && !strings.HasPrefix(tt.name, "active") // a handful of active runs may be sorted
+			if !strings.Contains(plan, tt.index) || sorts || strings.Contains(plan, "SCAN r\n") || strings.Contains(plan, "SCAN operation_runs\n") {
 				t.Errorf("plan does not use %s without a sort:\n%s", tt.index, plan)
 			}
 		})
