@@ -40,7 +40,10 @@ func BenchmarkMillionRuns(b *testing.B) {
 			_, err := List(ctx, d.Read, 1, Filter{Outcomes: []Outcome{Failed, Partial}, Since: now.Add(-7 * 24 * time.Hour)}, Window{Limit: 50})
 			return err
 		}},
-		{"List/oldest first", func() error { _, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, OldestFirst: true}); return err }},
+		{"List/oldest first", func() error {
+			_, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, OldestFirst: true})
+			return err
+		}},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {
