@@ -197,28 +197,8 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 			page.Chips = append(page.Chips, Link{Label: "Type: " + t.Label, URL: q.with("type")})
 		}
 	}
-	page.Statuses = []Option{{Value: "", Label: "Any status"}}
-	for _, s := range []Status{Queued, Running, Completed} {
-		on := slices.Contains(raw["status"], string(s))
-		page.Statuses = append(page.Statuses, Option{Value: string(s), Label: web.Title(string(s)), Selected: on})
-		if on {
-			f.Statuses = append(f.Statuses, s)
-		}
-	}
-	if len(f.Statuses) > 0 {
-		page.Chips = append(page.Chips, Link{Label: "Status: " + joinNames(f.Statuses), URL: q.with("status")})
-	}
-	page.Outcomes = []Option{{Value: "", Label: "Any outcome"}}
-	for _, o := range []Outcome{Succeeded, Partial, Failed, Cancelled} {
-		on := slices.Contains(raw["outcome"], string(o))
-		page.Outcomes = append(page.Outcomes, Option{Value: string(o), Label: web.Title(string(o)), Selected: on})
-		if on {
-			f.Outcomes = append(f.Outcomes, o)
-		}
-	}
-	if len(f.Outcomes) > 0 {
-		page.Chips = append(page.Chips, Link{Label: "Outcome: " + joinNames(f.Outcomes), URL: q.with("outcome")})
-	}
+	page.Statuses, f.Statuses = choose(q, "status", "Any status", []Status{Queued, Running, Completed}, &page.Chips)
+	page.Outcomes, f.Outcomes = choose(q, "outcome", "Any outcome", []Outcome{Succeeded, Partial, Failed, Cancelled}, &page.Chips)
 	page.Periods = []Option{{Value: "", Label: "Any time"}}
 	for _, p := range periods {
 		on := raw.Get("period") == p.value
@@ -274,12 +254,23 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	return h.Views.Render(w, req.Request, http.StatusOK, "operation/feed", page)
 }
 
-func joinNames[S ~string](list []S) string {
-	names := make([]string, len(list))
-	for i, s := range list {
-		names[i] = string(s)
+// choose reads a filter that may take several values (status=queued&status=running):
+// the select's options, the values chosen, and a chip that removes them.
+func choose[S ~string](q feedQuery, key, anyLabel string, all []S, chips *[]Link) ([]Option, []S) {
+	options := []Option{{Value: "", Label: anyLabel}}
+	var chosen []S
+	var names []string
+	for _, v := range all {
+		on := slices.Contains(q[key], string(v))
+		options = append(options, Option{Value: string(v), Label: web.Title(string(v)), Selected: on})
+		if on {
+			chosen, names = append(chosen, v), append(names, string(v))
+		}
 	}
-	return strings.Join(names, " or ")
+	if len(chosen) > 0 {
+		*chips = append(*chips, Link{Label: web.Title(key) + ": " + strings.Join(names, " or "), URL: q.with(key)})
+	}
+	return options, chosen
 }
 
 // Prop is one readable line of a run's context or counts.
@@ -325,20 +316,25 @@ func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *R
 	return v, run, err
 }
 
-// mayAct is the access decision for cancel and retry: acting on a run needs the
-// run-operations capability in its environment; not entitled to it is not found.
-func (h *Handlers) mayAct(ctx context.Context, v *viewer, run *Run) error {
+// loadToAct loads the run of a cancel or retry and makes the access decision:
+// acting on a run needs the run-operations capability in its environment, and not
+// being entitled to that environment is not found.
+func (h *Handlers) loadToAct(ctx context.Context, req bunrouter.Request) (*viewer, *Run, error) {
+	v, run, err := h.load(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
 	if run.EnvironmentID == 0 {
-		return access.Allow(v.ws.Role, access.RunOperations)
+		return v, run, access.Allow(v.ws.Role, access.RunOperations)
 	}
 	env, err := h.Resolver.Environment(ctx, v.ws, v.userID, run.EnvironmentID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if env.Archived() {
-		return web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+		return nil, nil, web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
 	}
-	return access.Allow(env.Role, access.RunOperations)
+	return v, run, access.Allow(env.Role, access.RunOperations)
 }
 
 // whyNot is mayAct's answer as a disabled button's reason.
@@ -512,11 +508,8 @@ func (h *Handlers) opened(w http.ResponseWriter, req bunrouter.Request, run *Run
 // Cancel is POST /admin/operations/{run}/cancel.
 func (h *Handlers) Cancel(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
-	v, run, err := h.load(ctx, req)
+	v, run, err := h.loadToAct(ctx, req)
 	if err != nil {
-		return err
-	}
-	if err := h.mayAct(ctx, v, run); err != nil {
 		return err
 	}
 	run, err = h.Engine.Cancel(ctx, v.ws.ID, run.ID, v.userID)
@@ -534,11 +527,8 @@ func (h *Handlers) Cancel(w http.ResponseWriter, req bunrouter.Request) error {
 // environment whose context references this one.
 func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
-	v, run, err := h.load(ctx, req)
+	v, run, err := h.loadToAct(ctx, req)
 	if err != nil {
-		return err
-	}
-	if err := h.mayAct(ctx, v, run); err != nil {
 		return err
 	}
 	next, active, err := h.Engine.Retry(ctx, v.ws.ID, run.ID, v.userID)
