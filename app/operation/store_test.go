@@ -336,3 +336,23 @@ func explain(t *testing.T, d *db.DB, query string, args ...any) string {
 	}
 	return b.String()
 }
+
+// FuzzParseCursor: whatever a query string holds, a cursor either round-trips or is refused.
+func FuzzParseCursor(f *testing.F) {
+	for _, s := range []string{"2026-11-20T12:00:00.000Z~42", "", "~", "x~1", "2026-11-20T12:00:00.000Z~-1", "2026-13-40T99:00:00.000Z~1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, ok := ParseCursor(s)
+		if !ok {
+			return
+		}
+		if c.ID <= 0 {
+			t.Fatalf("%q gave id %d", s, c.ID)
+		}
+		again, ok := ParseCursor(c.String())
+		if !ok || again != c {
+			t.Fatalf("%q → %+v → %q does not round-trip", s, c, c.String())
+		}
+	})
+}
