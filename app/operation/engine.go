@@ -48,7 +48,9 @@ type StartRequest struct {
 var ErrCancelled = errors.New("cancelled on request")
 
 // errShutdown is the cause when Atlas stops before the run could finish.
-var errShutdown = errors.New("Atlas was stopped before the run finished")
+var errShutdown = errors.New("shutdown")
+
+const shutdownMessage = "Atlas was stopped before the run finished."
 
 const (
 	flushEvery     = 250 * time.Millisecond // counts are written at most this often
@@ -400,7 +402,7 @@ func settle(ctx context.Context, known bool, typ string, err error, p *Progress)
 		f.Reason, f.Message = ReasonCancelled, "Cancelled while running."
 		return Cancelled, f
 	case err != nil && ctx.Err() != nil:
-		f.Reason, f.Message = ReasonInterrupted, context.Cause(ctx).Error()
+		f.Reason, f.Message = ReasonInterrupted, shutdownMessage
 		return Failed, f
 	case err != nil:
 		f.Reason, f.Message = ReasonError, err.Error()
@@ -532,7 +534,7 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 // interruptOwn marks this process's running runs interrupted (shutdown past its deadline).
 func (e *Engine) interruptOwn(ctx context.Context) (int64, error) {
 	now := db.Format(e.Now())
-	f := FailureSummary{Reason: ReasonInterrupted, LastSeenAt: now, Message: errShutdown.Error()}
+	f := FailureSummary{Reason: ReasonInterrupted, LastSeenAt: now, Message: shutdownMessage}
 	res, err := e.DB.Write.ExecContext(ctx, `UPDATE operation_runs SET status = 'completed', outcome = 'failed', completed_at = ?, failure_summary = ?
 		WHERE status = 'running' AND owner_token = ?`, now, marshal(f), e.owner.token)
 	if err != nil {

@@ -261,9 +261,7 @@ func TestPanicFailsTheRunNotTheWorker(t *testing.T) {
 	d := world(t)
 	boom := Type{Name: "boom", Label: "Boom", Handler: func(ctx context.Context, run *Run, p *Progress) error {
 		p.Succeeded(1)
-		var m map[string]int
-		m["x"] = 1 // nil map write
-		return nil
+		panic("unexpected export layout")
 	}}
 	e := newEngine(t, d, boom, DemoCount)
 	e.Workers = 1
@@ -271,7 +269,7 @@ func TestPanicFailsTheRunNotTheWorker(t *testing.T) {
 	ctx := context.Background()
 	run, _, _ := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "boom"})
 	r := waitFor(t, d, run.ID, "completed", completed)
-	if r.Outcome != Failed || r.Failure.Reason != ReasonPanic || !strings.Contains(r.Failure.Message, "assignment to entry in nil map") || r.Counts["succeeded"] != 1 {
+	if r.Outcome != Failed || r.Failure.Reason != ReasonPanic || r.Failure.Message != "The operation crashed: unexpected export layout" || r.Counts["succeeded"] != 1 {
 		t.Errorf("outcome %s, failure %+v, counts %v", r.Outcome, r.Failure, r.Counts)
 	}
 	// The single worker survived and takes the next run.
@@ -341,7 +339,7 @@ func TestShutdownInterruptsWorkPastTheDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := Get(context.Background(), d.Read, 1, run.ID)
-	if r.Outcome != Failed || r.Failure.Reason != ReasonInterrupted || r.Failure.LastSeenAt == "" {
+	if r.Outcome != Failed || r.Failure.Reason != ReasonInterrupted || r.Failure.LastSeenAt == "" || r.Failure.Message != shutdownMessage {
 		t.Errorf("running run after shutdown: %s %s %+v", r.Status, r.Outcome, r.Failure)
 	}
 }

@@ -15,14 +15,14 @@ import (
 
 // genRun is a generated run as the test knows it, independent of the SQL.
 type genRun struct {
-	id                    int64
-	env                   int64
-	typ                   string
-	status                Status
-	outcome               Outcome
-	created               time.Time
-	started, done         time.Time // zero when missing
-	workspace, activeType int64
+	id            int64
+	env           int64
+	typ           string
+	status        Status
+	outcome       Outcome
+	created       time.Time
+	started, done time.Time // zero when missing
+	workspace     int64
 }
 
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
