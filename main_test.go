@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,5 +74,39 @@ func TestVersion(t *testing.T) {
 	var stdout bytes.Buffer
 	if run([]string{"version"}, nil, &stdout, &stdout) != 0 || !strings.HasPrefix(stdout.String(), "atlas ") {
 		t.Errorf("version printed %q", stdout.String())
+	}
+}
+
+func TestDiffCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"1","displayName":"P","passwordMinimumLength":8}`)
+	same := write("same.json", `{"passwordMinimumLength":8,"displayName":"P","@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"2","lastModifiedDateTime":"2026-01-01T00:00:00Z"}`)
+	longer := write("b.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"1","displayName":"P","passwordMinimumLength":14}`)
+	broken := write("broken.json", `{"displayName":`)
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+	}{
+		{"same content, other ids and times", []string{"diff", a, same}, 0, ""},
+		{"changed value", []string{"diff", a, longer}, 1, "8 → 14"},
+		{"json after the paths", []string{"diff", a, longer, "--json"}, 1, `"changes": [`},
+		{"unreadable file", []string{"diff", a, broken}, 2, ""},
+		{"one path", []string{"diff", a}, 2, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if got := run(tt.args, nil, &stdout, &stderr); got != tt.status || !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("exit %d (want %d), stdout %q, stderr %q", got, tt.status, stdout.String(), stderr.String())
+			}
+		})
 	}
 }

@@ -18,7 +18,7 @@ type Route struct {
 
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
-	a, ws, env, au, cx, inv := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory
+	a, ws, env, au, cx, inv, op := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -41,6 +41,12 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/members/:user/role", access.CurrentWorkspace, access.ManageMembers, ws.ChangeRole},
 		{"POST", "/admin/members/:user/remove", access.CurrentWorkspace, access.ManageMembers, ws.RemoveMember},
 		{"GET", "/admin/audit", access.CurrentWorkspace, access.ViewAudit, au.List},
+
+		{"GET", "/admin/operations", access.CurrentWorkspace, access.View, op.Feed},
+		{"GET", "/admin/operations/:run", access.CurrentWorkspace, access.View, op.Detail},
+		{"POST", "/admin/operations/:run/cancel", access.CurrentWorkspace, access.RunOperations, op.Cancel},
+		{"POST", "/admin/operations/:run/retry", access.CurrentWorkspace, access.RunOperations, op.Retry},
+		{"POST", "/admin/t/:environment/operations", access.PathEnvironment, access.RunOperations, op.Start},
 
 		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},
 		{"GET", "/admin/environments/new", access.CurrentWorkspace, access.ManageEnvironments, env.New},
