@@ -67,6 +67,7 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 		return nil, err
 	}
 	e.Register(operation.DemoCount)
+	e.Register(inventory.Operation(d))
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -120,7 +121,7 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
-		inventory:    &inventory.Handlers{DB: data.DB, Views: views},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}

@@ -60,6 +60,7 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/t/:environment/connection":           {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/connection/upload":    {ok, ok, no, no, hide, hide, login},
 	"GET /admin/t/:environment/inventory":             {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/inventory/sync":       {ok, ok, ok, no, hide, hide, login},
 	"GET /admin/t/:environment/policies":              {ok, ok, ok, ok, hide, hide, login},
 	"GET /admin/t/:environment/policies/:policy":      {ok, ok, ok, ok, hide, hide, login},
 

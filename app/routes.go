@@ -64,6 +64,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/connection/upload", access.PathEnvironment, access.ManageEnvironments, cx.Upload},
 
 		{"GET", "/admin/t/:environment/inventory", access.PathEnvironment, access.View, inv.Hub},
+		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, access.RunOperations, inv.SyncNow},
 		{"GET", "/admin/t/:environment/policies", access.PathEnvironment, access.View, inv.Policies},
 		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
 	}
