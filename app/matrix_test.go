@@ -3,7 +3,6 @@ package app_test
 import (
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,7 +80,7 @@ var forms = map[string]url.Values{
 	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
 	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
 	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection": {"path": {os.TempDir()}},
+	"POST /admin/t/:environment/connection": {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
 	"POST /admin/t/:environment/operations": {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
 }
 
