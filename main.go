@@ -16,6 +16,7 @@ import (
 
 	"atlas/app"
 	"atlas/app/diff"
+	"atlas/app/operation"
 )
 
 // version is set by the Makefile from git.
@@ -114,13 +115,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	commands["sync"] = command{usage: "atlas sync --workspace S --environment E [--json] PATH", args: 1, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, args []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			run, err := data.Sync(ctx, *ws, *env, args[0])
+			if err != nil {
+				return err
+			}
+			if err := app.PrintRun(stdout, run, *asJSON); err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+
 	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
 		fmt.Fprintf(stdout, "atlas %s\n", version)
 		return 0
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "diff"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")
@@ -173,9 +195,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err = action(ctx, data, positional)
 	var usage *app.UsageError
 	var notFound *app.NotFoundError
+	var exit exitError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &exit):
+		return exit.code
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
 		return 2
@@ -211,7 +236,7 @@ type serveFlags struct {
 
 // required reports the first missing flag value as a usage error.
 func required(values map[string]string) error {
-	for _, flag := range []string{"workspace", "slug", "email", "name", "role"} {
+	for _, flag := range []string{"workspace", "environment", "slug", "email", "name", "role"} {
 		if v, ok := values[flag]; ok && strings.TrimSpace(v) == "" {
 			return &app.UsageError{Err: fmt.Errorf("--%s is required", flag)}
 		}

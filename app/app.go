@@ -16,6 +16,7 @@ import (
 	"atlas/app/auth"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/inventory"
 	"atlas/app/operation"
 	"atlas/app/web"
 	"atlas/app/workspace"
@@ -66,6 +67,7 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 		return nil, err
 	}
 	e.Register(operation.DemoCount)
+	e.Register(inventory.Operation(d))
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -88,6 +90,8 @@ type Server struct {
 	auth         *auth.Handlers
 	workspaces   *workspace.Handlers
 	environments *environment.Handlers
+	connections  *environment.ConnectionHandlers
+	inventory    *inventory.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	static       bunrouter.HandlerFunc
@@ -116,6 +120,8 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
+		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}

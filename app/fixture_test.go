@@ -31,6 +31,7 @@ type fixture struct {
 	env      *apptest.Env
 	clients  [actorCount]*apptest.Client
 	victimID int64 // a readonly member of acme, for member routes
+	policyID int64 // a policy of acme's prod, for policy routes
 	runID    int64 // a finished run in acme's prod, for operation routes
 }
 
@@ -73,6 +74,7 @@ func newFixture(t *testing.T) *fixture {
 		f.clients[actor] = e.SignIn(email, password)
 	}
 	f.clients[anonymous] = e.Anonymous()
+	f.policyID = seedPolicy(t, e, "acme", "prod")
 	for actor, slug := range map[int]string{owner: "acme", outsider: "other"} {
 		if r := f.clients[actor].Post("/admin/workspaces/"+slug+"/select", nil); r.Status != http.StatusSeeOther {
 			t.Fatalf("%s selects %s: %d", actorNames[actor], slug, r.Status)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,13 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/members":               {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members":              {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/members/:user/remove": {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/connection":            {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/connection":           {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/connection/upload":    {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/inventory":             {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/inventory/sync":       {ok, ok, ok, no, hide, hide, login},
+	"GET /admin/t/:environment/policies":              {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy":      {ok, ok, ok, ok, hide, hide, login},
 
 	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, login},
@@ -73,6 +81,7 @@ var forms = map[string]url.Values{
 	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
 	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
 	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/connection": {"path": {os.TempDir()}},
 	"POST /admin/t/:environment/operations": {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
 }
 
@@ -86,6 +95,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = "prod"
 		case ":user":
 			seg = strconv.FormatInt(f.victimID, 10)
+		case ":policy":
+			seg = strconv.FormatInt(f.policyID, 10)
 		case ":run":
 			seg = strconv.FormatInt(f.runID, 10)
 		case "*path":

@@ -18,7 +18,7 @@ type Route struct {
 
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
-	a, ws, env, au, op := s.auth, s.workspaces, s.environments, s.audit, s.operations
+	a, ws, env, au, cx, inv, op := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -59,5 +59,13 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/members", access.PathEnvironment, access.ManageEnvironments, env.Members},
 		{"POST", "/admin/t/:environment/members", access.PathEnvironment, access.ManageEnvironments, env.AddMember},
 		{"POST", "/admin/t/:environment/members/:user/remove", access.PathEnvironment, access.ManageEnvironments, env.RemoveMember},
+		{"GET", "/admin/t/:environment/connection", access.PathEnvironment, access.View, cx.Connection},
+		{"POST", "/admin/t/:environment/connection", access.PathEnvironment, access.ManageEnvironments, cx.ConnectFolder},
+		{"POST", "/admin/t/:environment/connection/upload", access.PathEnvironment, access.ManageEnvironments, cx.Upload},
+
+		{"GET", "/admin/t/:environment/inventory", access.PathEnvironment, access.View, inv.Hub},
+		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, access.RunOperations, inv.SyncNow},
+		{"GET", "/admin/t/:environment/policies", access.PathEnvironment, access.View, inv.Policies},
+		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
 	}
 }

@@ -417,6 +417,11 @@ func settle(ctx context.Context, known bool, typ string, err error, p *Progress)
 		}
 		return Failed, f
 	}
+	if len(items) > 0 {
+		f.Reason = ReasonWarnings
+		f.Message = fmt.Sprintf("Completed with %d warnings.", len(items)+omitted)
+		return Succeeded, f
+	}
 	return Succeeded, nil
 }
 

@@ -165,7 +165,7 @@ func TestRunSucceedsWithCounts(t *testing.T) {
 	if r.Outcome != Partial || r.Counts["processed"] != 10 || r.Counts["succeeded"] != 8 || r.Counts["failed"] != 2 || r.Counts["total"] != 10 {
 		t.Errorf("outcome %s counts %v", r.Outcome, r.Counts)
 	}
-	if r.Failure == nil || r.Failure.Reason != ReasonItemsFailed || len(r.Failure.Items) != 2 || r.Failure.Items[1] != (ItemError{"item 8", "divisible by 4"}) {
+	if r.Failure == nil || r.Failure.Reason != ReasonItemsFailed || len(r.Failure.Items) != 2 || r.Failure.Items[1] != (ItemError{Item: "item 8", Reason: "divisible by 4"}) {
 		t.Errorf("failure summary %+v", r.Failure)
 	}
 	if r.StartedAt.IsZero() || r.CompletedAt.Before(r.StartedAt) || r.OwnerPID == 0 || r.InitiatorName != "Olive Operator" {
@@ -365,5 +365,22 @@ func TestExecuteInterruptedByItsCaller(t *testing.T) {
 	r, _, err := e.Execute(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "gate"})
 	if err != nil || r.Status != Completed || r.Outcome != Failed || r.Failure.Reason != ReasonInterrupted || r.Failure.Message != shutdownMessage {
 		t.Errorf("%v: %s %s %+v", err, r.Status, r.Outcome, r.Failure)
+	}
+}
+
+func TestWarningsLeaveARunSucceeded(t *testing.T) {
+	d := world(t)
+	e := newEngine(t, d, Type{Name: "warn", Label: "Warn", Handler: func(ctx context.Context, run *Run, p *Progress) error {
+		p.Succeeded(2)
+		p.Warn("a.json", "duplicate of b.json")
+		return nil
+	}})
+	run, _, err := e.Execute(context.Background(), StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "warn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Outcome != Succeeded || run.Counts["failed"] != 0 || run.Failure == nil || run.Failure.Reason != ReasonWarnings ||
+		len(run.Failure.Items) != 1 || run.Failure.Items[0] != (ItemError{Item: "a.json", Reason: "duplicate of b.json", Warning: true}) {
+		t.Errorf("outcome %s counts %v failure %+v", run.Outcome, run.Counts, run.Failure)
 	}
 }

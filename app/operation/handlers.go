@@ -595,6 +595,8 @@ func (f *FailureSummary) ReasonText() string {
 		return "Some items failed"
 	case ReasonUnknownType:
 		return "Unknown operation type"
+	case ReasonWarnings:
+		return "Warnings"
 	}
 	return "Failed"
 }

@@ -49,6 +49,18 @@ func (p *Progress) Failed(item, reason string) {
 	})
 }
 
+// Warn lists an item handled with a warning in failure_summary; it counts as
+// neither failed nor processed and leaves a succeeded run succeeded.
+func (p *Progress) Warn(item, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.items) < maxItemErrors {
+		p.items = append(p.items, ItemError{Item: item, Reason: reason, Warning: true})
+	} else {
+		p.omitted++
+	}
+}
+
 // Add adds n to a type's own counter (e.g. versions_created).
 func (p *Progress) Add(counter string, n int) { p.change(func(c Counts) { c[counter] += n }) }
 

@@ -42,6 +42,7 @@ const (
 	ReasonCancelled   = "cancelled"
 	ReasonItemsFailed = "items_failed"
 	ReasonUnknownType = "unknown_type"
+	ReasonWarnings    = "warnings"
 )
 
 // maxItemErrors bounds the per-item errors kept in failure_summary.
@@ -55,6 +56,9 @@ type Counts map[string]int
 type ItemError struct {
 	Item   string `json:"item"`
 	Reason string `json:"reason"`
+	// Warning: the item was handled, with something a person should know
+	// (an inventory sync's duplicate file); it does not make the run partial.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // FailureSummary is failure_summary: why a run did not fully succeed.

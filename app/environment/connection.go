@@ -1,0 +1,213 @@
+package environment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"atlas/app/access"
+	"atlas/app/audit"
+	"atlas/app/db"
+	"atlas/app/intune"
+	"atlas/app/web"
+)
+
+// Connection is where an environment's configuration exports come from: a
+// folder on this machine, or a zip uploaded through the page and extracted under
+// the data folder. Provider identity (tenant id, domain) lives here, never on
+// the environment (spec 279).
+type Connection struct {
+	ID               int64
+	WorkspaceID      int64
+	EnvironmentID    int64
+	SourceKind       string // folder or zip
+	SourcePath       string // the folder read by a sync (for a zip: where it was extracted)
+	SourceName       string // the uploaded zip's file name
+	Layout           string // intune layout kind
+	LayoutVerdict    string
+	ProviderTenantID string
+	ProviderDomain   string
+	UpdatedAt        db.Time
+}
+
+// Source is the connection as a person reads it: the zip's name or the folder.
+func (c *Connection) Source() string {
+	if c.SourceKind == "zip" && c.SourceName != "" {
+		return c.SourceName
+	}
+	return c.SourcePath
+}
+
+// Recognised reports whether the layout detection found an Intune export.
+func (c *Connection) Recognised() bool { return c.Layout != "" && c.Layout != intune.UnknownLayout }
+
+// ErrNoConnection is ConnectionOf's answer for an environment without a source yet.
+var ErrNoConnection = errors.New("no export source connected")
+
+// ConnectionOf is the environment's connection.
+func ConnectionOf(ctx context.Context, q db.Querier, environmentID int64) (*Connection, error) {
+	var c Connection
+	err := q.QueryRowContext(ctx, `SELECT id, workspace_id, managed_environment_id, source_kind, source_path, COALESCE(source_name, ''),
+		COALESCE(layout, ''), COALESCE(layout_verdict, ''), COALESCE(provider_tenant_id, ''), COALESCE(provider_domain, ''), updated_at
+		FROM provider_connections WHERE managed_environment_id = ?`, environmentID).Scan(&c.ID, &c.WorkspaceID, &c.EnvironmentID,
+		&c.SourceKind, &c.SourcePath, &c.SourceName, &c.Layout, &c.LayoutVerdict, &c.ProviderTenantID, &c.ProviderDomain, &c.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoConnection
+	}
+	return &c, err
+}
+
+// Identity is the provider identity a person types, or the export names.
+type Identity struct {
+	TenantID string
+	Domain   string
+}
+
+func (id *Identity) clean() web.FieldErrors {
+	id.TenantID, id.Domain = strings.TrimSpace(id.TenantID), strings.ToLower(strings.TrimSpace(id.Domain))
+	errs := web.FieldErrors{}
+	if len(id.TenantID) > 100 {
+		errs["tenant_id"] = "A tenant id is at most 100 characters (a GUID is 36)."
+	}
+	if id.Domain != "" && (strings.ContainsAny(id.Domain, " /\\@") || !strings.Contains(id.Domain, ".")) {
+		errs["domain"] = "Type a domain such as contoso.onmicrosoft.com."
+	}
+	return errs
+}
+
+// inspect detects the export's layout and, when the person typed no tenant id,
+// takes the one the export names.
+func inspect(c *Connection, id Identity) {
+	fsys := os.DirFS(c.SourcePath)
+	layout := intune.DetectLayout(fsys)
+	c.Layout, c.LayoutVerdict = layout.Kind, layout.Verdict
+	if id.TenantID == "" {
+		id.TenantID = intune.TenantOf(fsys)
+	}
+	c.ProviderTenantID, c.ProviderDomain = id.TenantID, id.Domain
+}
+
+// ConnectFolder makes an existing folder on this machine the environment's source.
+func ConnectFolder(ctx context.Context, d *db.DB, env *access.Environment, actorID int64, folder string, id Identity) (*Connection, error) {
+	errs := id.clean()
+	folder = strings.TrimSpace(folder)
+	switch st, err := os.Stat(folder); {
+	case folder == "":
+		errs["path"] = "Type the full path of the export folder."
+	case !filepath.IsAbs(folder):
+		errs["path"] = "Type the full path, from the root (e.g. /Users/you/Exports/contoso)."
+	case err != nil:
+		errs["path"] = "This folder cannot be opened: " + pathError(err)
+	case !st.IsDir():
+		errs["path"] = "This is a file, not a folder. For a zip, upload it above."
+	}
+	if errs.Any() {
+		return nil, errs
+	}
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "folder", SourcePath: filepath.Clean(folder)}
+	inspect(c, id)
+	return c, d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) })
+}
+
+func pathError(err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "it does not exist."
+	case errors.Is(err, os.ErrPermission):
+		return "Atlas is not allowed to read it."
+	}
+	return err.Error()
+}
+
+// save stores c as the environment's one connection (a new source replaces the
+// old) and records who changed it.
+func save(ctx context.Context, tx *sql.Tx, c *Connection, actorID int64) error {
+	now := db.Now()
+	err := tx.QueryRowContext(ctx, `INSERT INTO provider_connections (workspace_id, managed_environment_id, source_kind, source_path, source_name,
+		layout, layout_verdict, provider_tenant_id, provider_domain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (managed_environment_id) DO UPDATE SET source_kind = excluded.source_kind, source_path = excluded.source_path,
+		source_name = excluded.source_name, layout = excluded.layout, layout_verdict = excluded.layout_verdict,
+		provider_tenant_id = excluded.provider_tenant_id, provider_domain = excluded.provider_domain, updated_at = excluded.updated_at
+		RETURNING id`, c.WorkspaceID, c.EnvironmentID, c.SourceKind, c.SourcePath, db.NullString(c.SourceName), c.Layout,
+		c.LayoutVerdict, db.NullString(c.ProviderTenantID), db.NullString(c.ProviderDomain), now, now).Scan(&c.ID)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: c.WorkspaceID, UserID: actorID, Action: "connection.saved",
+		RecordType: "provider_connection", RecordID: c.ID, RecordLabel: c.Source(),
+		Detail: map[string]any{"source_kind": c.SourceKind, "layout": c.Layout, "provider_tenant_id": c.ProviderTenantID, "provider_domain": c.ProviderDomain}})
+}
+
+// MaxUploadBytes bounds an uploaded export zip; the zip guard then bounds what it
+// expands to (intune.DefaultZipLimits).
+const MaxUploadBytes = 512 << 20
+
+// Uploads is where uploaded export zips are received and extracted: under the
+// data folder, one folder per environment.
+type Uploads struct {
+	Dir   string
+	Limit int64 // bytes of one zip: MaxUploadBytes in the app, less in tests
+}
+
+// LimitText is the limit as the page says it: "512 MiB".
+func (u Uploads) LimitText() string {
+	if u.Limit >= 1<<20 {
+		return fmt.Sprintf("%d MiB", u.Limit>>20)
+	}
+	return fmt.Sprintf("%d KiB", u.Limit>>10)
+}
+
+func (u Uploads) tooLarge() web.FieldErrors {
+	return web.FieldErrors{"export": "The zip is larger than " + u.LimitText() + ": upload a smaller export, or extract it and use the folder instead."}
+}
+
+func (u Uploads) environmentDir(environmentID int64) string {
+	return filepath.Join(u.Dir, "exports", fmt.Sprintf("environment-%d", environmentID))
+}
+
+// Refused is a zip the guard would not extract: its Message says why, for the page.
+type Refused struct{ Message string }
+
+func (r *Refused) Error() string { return r.Message }
+
+// ConnectZip extracts the zip in f (size bytes, named name) into a new folder
+// under the data folder and makes it the environment's source; the folder of a
+// previously uploaded zip is removed. A zip the guard refuses is a *Refused and
+// leaves nothing behind.
+func (u Uploads) ConnectZip(ctx context.Context, d *db.DB, env *access.Environment, actorID int64, f *os.File, size int64, name string, id Identity) (*Connection, error) {
+	if errs := id.clean(); errs.Any() {
+		return nil, errs
+	}
+	dir := u.environmentDir(env.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	dest, err := os.MkdirTemp(dir, "upload-")
+	if err != nil {
+		return nil, err
+	}
+	// ExtractZip creates the folder itself, and must find it absent.
+	if err := os.Remove(dest); err != nil {
+		return nil, err
+	}
+	if _, err := intune.ExtractZip(f, size, dest, intune.DefaultZipLimits); err != nil {
+		return nil, &Refused{Message: "The zip was refused: " + err.Error()}
+	}
+	previous, err := ConnectionOf(ctx, d.Read, env.ID)
+	if err != nil && !errors.Is(err, ErrNoConnection) {
+		return nil, err
+	}
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: filepath.Base(name)}
+	inspect(c, id)
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) }); err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dest))
+	}
+	if previous != nil && previous.SourceKind == "zip" && filepath.Dir(previous.SourcePath) == dir {
+		return c, os.RemoveAll(previous.SourcePath)
+	}
+	return c, nil
+}

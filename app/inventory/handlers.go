@@ -1,0 +1,253 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"atlas/app/access"
+	"atlas/app/db"
+	"atlas/app/diff"
+	"atlas/app/environment"
+	"atlas/app/intune"
+	"atlas/app/operation"
+	"atlas/app/web"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Handlers serve the inventory hub (with Sync now), the policies list and the
+// policy detail.
+type Handlers struct {
+	DB         *db.DB
+	Views      *web.Views
+	Engine     *operation.Engine
+	Operations *operation.Handlers
+}
+
+func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
+	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
+}
+
+type hubPage struct {
+	web.Page
+	Environment *access.Environment
+	Coverage    Coverage
+	Types       []Facet
+	LastSync    *Run // nil before the first sync
+	Active      []*Run
+	Connection  *environment.Connection // nil before a source is connected
+	Operations  *operation.RecentRuns
+	SyncWhy     string // why Sync now is disabled, "" when it is not
+}
+
+// Hub is the inventory hub (spec 058): total items, coverage, chips per class,
+// last sync and active operations.
+func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	p := &hubPage{Page: web.Page{Title: "Inventory", Section: "inventory", Crumbs: crumbs(ws, env, web.Crumb{Name: "Inventory"})}, Environment: env}
+	var err error
+	if p.Coverage, err = CoverageOf(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
+	if p.Types, _, err = Facets(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
+	if p.LastSync, err = LastSync(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, ErrNoSync) {
+		return err
+	}
+	if p.Active, err = ActiveRuns(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
+	if p.Connection, err = environment.ConnectionOf(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, environment.ErrNoConnection) {
+		return err
+	}
+	if p.Operations, err = h.Operations.Recent(ctx, env.ID, req.URL.RequestURI()); err != nil {
+		return err
+	}
+	switch {
+	case env.Archived():
+		p.SyncWhy = env.Label() + " is archived"
+	case p.Connection == nil:
+		p.SyncWhy = "Connect an export source first"
+	default:
+		p.SyncWhy = env.Why(access.RunOperations)
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/hub", p)
+}
+
+// SyncNow starts an inventory sync of the environment's export source and opens
+// the run, or the sync already running.
+func (h *Handlers) SyncNow(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	if env.Archived() {
+		return web.Errorf(web.Conflict, "%s is archived: restore it before syncing it.", env.Label())
+	}
+	run, active, err := StartSync(ctx, h.DB, h.Engine, ws.ID, env.ID, access.UserFrom(ctx).ID)
+	if errors.Is(err, ErrNoSource) {
+		return web.Errorf(web.Conflict, "There is nothing to sync yet: %s.", err)
+	}
+	if err != nil {
+		return err
+	}
+	message := "Inventory sync started."
+	if active {
+		message = "An inventory sync is already " + string(run.Status) + " here: this is that run."
+	}
+	return web.Redirect(w, req.Request, fmt.Sprintf("/admin/operations/%d", run.ID), message)
+}
+
+type listPage struct {
+	web.Page
+	Environment *access.Environment
+	Filter      Filter
+	Policies    []*Policy
+	Total       int
+	From, To    int
+	Types       []Facet
+	Platforms   []Facet
+	Coverages   []intune.Coverage
+	Prev, Next  string // page links, "" at the ends
+	Filtered    bool
+}
+
+// FilterFrom reads the list's query string.
+func FilterFrom(q url.Values) Filter {
+	page, _ := strconv.Atoi(q.Get("page"))
+	f := Filter{Type: q.Get("type"), Platform: q.Get("platform"), Coverage: q.Get("coverage"), State: q.Get("state"),
+		Search: q.Get("q"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Page: page}
+	f.clean()
+	return f
+}
+
+// Query is the filter as a query string, with changes applied (key, value pairs;
+// an empty value drops the key). Changing anything but the page restarts at page 1.
+func (f Filter) Query(changes ...string) string {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("type", f.Type)
+	set("platform", f.Platform)
+	set("coverage", f.Coverage)
+	set("state", f.State)
+	set("q", f.Search)
+	if f.Sort != "name" {
+		set("sort", f.Sort)
+	}
+	if f.Desc {
+		q.Set("dir", "desc")
+	}
+	if f.Page > 1 {
+		q.Set("page", strconv.Itoa(f.Page))
+	}
+	for i := 0; i+1 < len(changes); i += 2 {
+		if changes[i] != "page" {
+			q.Del("page")
+		}
+		q.Del(changes[i])
+		set(changes[i], changes[i+1])
+	}
+	if len(q) == 0 {
+		return "?"
+	}
+	return "?" + q.Encode()
+}
+
+// SortQuery is the link of a column header: sort by it, or flip its direction.
+func (f Filter) SortQuery(column string) string {
+	dir := ""
+	if f.Sort == column && !f.Desc {
+		dir = "desc"
+	}
+	return f.Query("sort", column, "dir", dir)
+}
+
+// SortClass marks the column the list is sorted by.
+func (f Filter) SortClass(column string) string {
+	switch {
+	case f.Sort != column:
+		return "sort"
+	case f.Desc:
+		return "sort sort-desc"
+	}
+	return "sort sort-asc"
+}
+
+// Policies lists the environment's policies: filters, search, sort and pages in
+// the query string.
+func (h *Handlers) Policies(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	f := FilterFrom(req.URL.Query())
+	list, total, err := ListPolicies(ctx, h.DB.Read, env.ID, f)
+	if err != nil {
+		return err
+	}
+	types, platforms, err := Facets(ctx, h.DB.Read, env.ID)
+	if err != nil {
+		return err
+	}
+	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies"})},
+		Environment: env, Filter: f, Policies: list, Total: total, Types: types, Platforms: platforms, Coverages: CoverageClasses,
+		Filtered: f.Type != "" || f.Platform != "" || f.Coverage != "" || f.State != "" || f.Search != ""}
+	if len(list) > 0 {
+		p.From, p.To = (f.Page-1)*PageSize+1, (f.Page-1)*PageSize+len(list)
+	}
+	if f.Page > 1 {
+		p.Prev = f.Query("page", strconv.Itoa(f.Page-1))
+	}
+	if p.To < total {
+		p.Next = f.Query("page", strconv.Itoa(f.Page+1))
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policies", p)
+}
+
+type detailPage struct {
+	web.Page
+	Environment *access.Environment
+	Policy      *Policy
+	Coverage    intune.TypeInfo // the type's coverage, for a removed policy (it has no inventory item)
+	Sections    []SettingSection
+	Assignments []diff.Setting
+	Versions    []Version
+	JSON        string
+}
+
+// Policy shows one policy: what it is, its settings, assignments and versions.
+func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	id, err := access.ParseID(req.Param("policy"))
+	if err != nil {
+		return err
+	}
+	pol, err := PolicyByID(ctx, h.DB.Read, env.ID, id)
+	if err != nil {
+		return err
+	}
+	canonical, err := Payload(ctx, h.DB.Read, pol.ContentHash)
+	if err != nil {
+		return err
+	}
+	payload, err := DecodePayload(canonical)
+	if err != nil {
+		return err
+	}
+	versions, err := Versions(ctx, h.DB.Read, env.ID, pol.ID)
+	if err != nil {
+		return err
+	}
+	settings, assignments := sections(payload)
+	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", &detailPage{
+		Page: web.Page{Title: pol.DisplayName, Section: "policies",
+			Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
+		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
+		Versions: versions, JSON: indentJSON(canonical)})
+}

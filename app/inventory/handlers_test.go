@@ -1,0 +1,157 @@
+package inventory_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"atlas/app/apptest"
+)
+
+// export is a small IntuneManagement-style export: a settings catalog policy
+// with nested settings, an assigned compliance policy, an admin template and
+// fillers enough for two pages.
+func export(fillers int, edited bool) fstest.MapFS {
+	archive := "device_vendor_msft_policy_config_defender_allowarchivescanning_1"
+	if edited {
+		archive = "device_vendor_msft_policy_config_defender_allowarchivescanning_0"
+	}
+	fsys := fstest.MapFS{
+		"SettingsCatalog/Defender.json": {Data: []byte(`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","id":"sc-1",
+			"name":"Defender baseline","platforms":"windows10","technologies":"mdm","settings":[
+			{"id":"0","settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+				"settingDefinitionId":"device_vendor_msft_policy_config_defender_allowarchivescanning",
+				"choiceSettingValue":{"value":"` + archive + `","children":[
+					{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+					 "settingDefinitionId":"device_vendor_msft_policy_config_defender_archivemaxdepth",
+					 "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value":4}}]}}},
+			{"id":"1","settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+				"settingDefinitionId":"device_vendor_msft_policy_config_defender_excludedextensions",
+				"simpleSettingCollectionValue":[{"value":".log"},{"value":".tmp"}]}}]}`)},
+		"CompliancePolicies/Windows compliance.json": {Data: []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"cp-1",
+			"displayName":"Windows compliance","passwordRequired":true,"osMinimumVersion":"10.0.22631",
+			"assignments":[{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}},
+				{"target":{"@odata.type":"#microsoft.graph.exclusionGroupAssignmentTarget","groupId":"g-1","groupName":"Break glass"}}]}`)},
+		"AdministrativeTemplates/Edge.json": {Data: []byte(`[{"definition@odata.bind":"https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('06b9c400')",
+			"enabled":"true","presentationValues":[{"value":"2","presentation@odata.bind":"https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('06b9c400')/presentations('6f60')"}]}]`)},
+	}
+	for i := range fillers {
+		fsys[fmt.Sprintf("DeviceConfiguration/Filler %02d.json", i)] = &fstest.MapFile{Data: fmt.Appendf(nil,
+			`{"@odata.type":"#microsoft.graph.macOSGeneralDeviceConfiguration","id":"f-%d","displayName":"Filler %02d"}`, i, i)}
+	}
+	return fsys
+}
+
+type site struct {
+	env   *apptest.Env
+	owner *apptest.Client
+}
+
+// newSite is workspace acme with prod (synced twice: the second export edits
+// Defender and drops one filler) and an empty pilot, and workspace other.
+func newSite(t *testing.T) *site {
+	t.Helper()
+	e := apptest.New(t)
+	ctx := context.Background()
+	for _, err := range []error{
+		e.Data.AddWorkspace(ctx, "acme", "Acme Corp"),
+		e.Data.AddEnvironment(ctx, "acme", "prod", "Production"),
+		e.Data.AddEnvironment(ctx, "acme", "pilot", "Pilot"),
+		e.Data.AddWorkspace(ctx, "other", "Other Inc"),
+		e.Data.AddEnvironment(ctx, "other", "prod", "Other production"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.SyncExport("acme", "prod", export(60, false))
+	second := export(60, true)
+	delete(second, "DeviceConfiguration/Filler 59.json")
+	e.SyncExport("acme", "prod", second)
+	e.SyncExport("other", "prod", fstest.MapFS{"x.json": {Data: []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"o-1","displayName":"Other secret"}`)}})
+	s := &site{env: e, owner: e.Owner()}
+	if r := s.owner.Post("/admin/workspaces/acme/select", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("select acme: %d", r.Status)
+	}
+	return s
+}
+
+func (s *site) policyID(t *testing.T, workspace, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := s.env.Data.DB.Read.QueryRow(`SELECT p.id FROM policies p JOIN workspaces w ON w.id = p.workspace_id
+		WHERE w.slug = ? AND p.display_name = ?`, workspace, name).Scan(&id); err != nil {
+		t.Fatalf("policy %s: %v", name, err)
+	}
+	return id
+}
+
+func TestInventoryPages(t *testing.T) {
+	s := newSite(t)
+	defender := s.policyID(t, "acme", "Defender baseline")
+	compliance := s.policyID(t, "acme", "Windows compliance")
+	edge := s.policyID(t, "acme", "Edge")
+	removed := s.policyID(t, "acme", "Filler 59")
+	other := s.policyID(t, "other", "Other secret")
+	tests := []struct {
+		name   string
+		path   string
+		status int
+		want   []string
+		absent []string
+	}{
+		{"hub", "/admin/t/prod/inventory", http.StatusOK,
+			[]string{`<span class="kpi-value">62</span>`, `<span class="kpi-value">1 %</span>`, "badge-succeeded",
+				`href="/admin/t/prod/policies?coverage=partial"`, `<span class="chip-count">59</span>`, "Device configuration", "1 changed, 61 unchanged, 1 removed"}, nil},
+		{"empty hub", "/admin/t/pilot/inventory", http.StatusOK, []string{"No exports imported", "never synced"}, nil},
+		{"first page", "/admin/t/prod/policies", http.StatusOK,
+			[]string{"62 present", "Defender baseline", "Edge", "1–50 of 62", `class="next" href="/admin/t/prod/policies?page=2"`},
+			[]string{"Filler 59", `class="prev"`}},
+		{"second page", "/admin/t/prod/policies?page=2", http.StatusOK, []string{"51–62 of 62", "Windows compliance", `class="prev"`}, []string{`class="next"`}},
+		{"by type", "/admin/t/prod/policies?type=adminTemplate", http.StatusOK, []string{"1 present", "Edge", "Clear filters"}, []string{"Defender baseline"}},
+		{"by platform", "/admin/t/prod/policies?platform=macOS", http.StatusOK, []string{"59 present", "Filler 00"}, []string{"Edge"}},
+		{"by coverage", "/admin/t/prod/policies?coverage=restorable", http.StatusOK, []string{"1 present", "Defender baseline"}, []string{"Edge"}},
+		{"search", "/admin/t/prod/policies?q=compli", http.StatusOK, []string{"1 present", "Windows compliance"}, []string{"Defender baseline"}},
+		{"search is literal", "/admin/t/prod/policies?q=%25", http.StatusOK, []string{"0 present", "No policy matches these filters"}, nil},
+		{"removed", "/admin/t/prod/policies?state=removed", http.StatusOK, []string{"1 removed", "Filler 59", "badge-muted", `class="row-muted"`}, []string{"Edge"}},
+		{"sorted by versions, descending", "/admin/t/prod/policies?sort=versions&dir=desc", http.StatusOK,
+			[]string{`class="sort sort-desc" href="/admin/t/prod/policies?sort=versions"`}, nil},
+		{"unknown filter values", "/admin/t/prod/policies?sort=evil&state=nope&page=-3", http.StatusOK, []string{"62 present", "1–50 of 62"}, nil},
+		{"settings catalog", fmt.Sprint("/admin/t/prod/policies/", defender), http.StatusOK,
+			[]string{"Settings catalog", "Defender › Allow archive scanning", `title="device_vendor_msft_policy_config_defender_allowarchivescanning_0">Blocked</td>`,
+				"Defender › Allow archive scanning › Archive", "<td>4</td>", "Defender › Excluded extensions", "<td>.log</td>", "<td>.tmp</td>", "restorable", "every setting instance is exported", "Not assigned in this export",
+				"<td class=\"num\">2</td>", "<td class=\"num\">1</td>", "/admin/operations/"}, nil},
+		{"compliance with assignments", fmt.Sprint("/admin/t/prod/policies/", compliance), http.StatusOK,
+			[]string{"Compliance policy", "All devices", "Included", "Excluded group Break glass", "Password required", "passwordRequired", "10.0.22631", "dependencies"}, nil},
+		{"admin template", fmt.Sprint("/admin/t/prod/policies/", edge), http.StatusOK,
+			[]string{"Administrative template", "Definition 06b9c400", "Enabled", "Definition 06b9c400 › Presentation 6f60", "<td>2</td>"}, nil},
+		{"removed policy", fmt.Sprint("/admin/t/prod/policies/", removed), http.StatusOK, []string{"removed", "not in the exports since", "this type's coverage"}, nil},
+		{"policy of another environment", fmt.Sprint("/admin/t/pilot/policies/", defender), http.StatusNotFound, nil, []string{"Defender"}},
+		{"policy of another workspace", fmt.Sprint("/admin/t/prod/policies/", other), http.StatusNotFound, nil, []string{"Other secret"}},
+		{"not an id", "/admin/t/prod/policies/abc", http.StatusNotFound, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.owner.Get(tt.path)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.Body, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(r.Body, a) {
+					t.Errorf("unexpected %q", a)
+				}
+			}
+			if t.Failed() {
+				t.Logf("body:\n%s", r.Body)
+			}
+		})
+	}
+}

@@ -1,0 +1,56 @@
+package inventory
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"atlas/app/diff"
+)
+
+// DecodePayload parses a stored canonical payload, keeping numbers exact.
+func DecodePayload(canonical []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(canonical))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v)
+}
+
+// SettingSection is one group of a policy's readable rows (a settings-catalog
+// category, "Settings", "Properties", "Script"), as diff.Settings names them.
+type SettingSection struct {
+	Name string
+	Rows []SettingRow
+}
+
+// SettingRow is one readable row; a multi-line value (a script) is shown as a block.
+type SettingRow struct {
+	diff.Setting
+	Multiline bool
+}
+
+// sections splits a payload's readable rows (diff.Settings, the same rows a
+// version diff compares) into the settings sections and the assignments.
+func sections(payload any) (settings []SettingSection, assignments []diff.Setting) {
+	for _, s := range diff.Settings(payload) {
+		if s.Section == "Assignments" {
+			assignments = append(assignments, s)
+			continue
+		}
+		if n := len(settings); n == 0 || settings[n-1].Name != s.Section {
+			settings = append(settings, SettingSection{Name: s.Section})
+		}
+		last := &settings[len(settings)-1]
+		last.Rows = append(last.Rows, SettingRow{Setting: s, Multiline: strings.Contains(s.Value, "\n")})
+	}
+	return settings, assignments
+}
+
+// indentJSON lays canonical JSON out for reading.
+func indentJSON(canonical []byte) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, canonical, "", "  "); err != nil {
+		return string(canonical)
+	}
+	return b.String()
+}

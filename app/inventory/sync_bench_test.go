@@ -1,0 +1,180 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"testing/fstest"
+	"time"
+	"unicode/utf16"
+
+	"atlas/app/db/dbtest"
+	"atlas/app/intune"
+	"atlas/app/shareddata"
+)
+
+// BenchmarkSync20000 syncs the OpenIntuneBaseline tree copied to 20,000 files
+// (every copy renamed and re-identified, so they are 20,000 distinct policies,
+// in their original encodings) into an empty environment ("first") and again
+// ("unchanged"). It reports files/s, MB/s, the peak heap in use during the sync
+// and the process's maximum RSS.
+func BenchmarkSync20000(b *testing.B) {
+	const files = 20_000
+	dir, size := buildLargeExport(b, shareddata.Dir(b, "intune", "OpenIntuneBaseline"), b.TempDir(), files)
+	fsys := os.DirFS(dir)
+	for _, name := range []string{"first", "unchanged"} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(size)
+			var peak uint64
+			for b.Loop() {
+				b.StopTimer()
+				p := newPlace(b, dbtest.Open(b), "bench")
+				if name == "unchanged" {
+					p.sync(b, fsys)
+				}
+				runtime.GC()
+				stop := sampleHeap(&peak)
+				b.StartTimer()
+				res, _ := p.sync(b, fsys)
+				b.StopTimer()
+				stop()
+				if res.Counts.Seen != files || res.Counts.Failed != 0 {
+					b.Fatalf("counts %+v", res.Counts)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(files)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			var ru syscall.Rusage
+			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+				b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MB")
+			}
+		})
+	}
+}
+
+// sampleHeap records the largest HeapInuse seen until stop is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var m runtime.MemStats
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			*peak = max(*peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// buildLargeExport writes n files into dst by cycling over the objects of the
+// export in src: copy k of a file sits under copyK/ with "#k" added to its name
+// and id. It returns the folder and the bytes written.
+func buildLargeExport(b *testing.B, src, dst string, n int) (string, int64) {
+	b.Helper()
+	type source struct {
+		path string
+		raw  []byte
+	}
+	var sources []source
+	err := intune.Read(os.DirFS(src), func(e intune.Entry) error {
+		if e.Object == nil {
+			return nil
+		}
+		raw, err := os.ReadFile(filepath.Join(src, e.Path))
+		sources = append(sources, source{e.Path, raw})
+		return err
+	})
+	if err != nil || len(sources) == 0 {
+		b.Fatalf("reading %s: %d objects, %v", src, len(sources), err)
+	}
+	var total int64
+	for i := range n {
+		s := sources[i%len(sources)]
+		copyNo := i / len(sources)
+		out := renamed(b, s.raw, copyNo)
+		file := filepath.Join(dst, fmt.Sprintf("copy%03d", copyNo), filepath.FromSlash(s.path))
+		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(file, out, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		total += int64(len(out))
+	}
+	return dst, total
+}
+
+// renamed gives a file's object another name and id, in the file's encoding.
+func renamed(b *testing.B, raw []byte, copyNo int) []byte {
+	v, err := intune.Decode(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	suffix := fmt.Sprintf(" #%d", copyNo)
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range []string{"displayName", "name", "id"} {
+			if s, ok := x[k].(string); ok {
+				x[k] = s + suffix
+			}
+		}
+	case []any: // an admin template file: its name is the file's
+	}
+	text, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) {
+		return text
+	}
+	units := utf16.Encode([]rune(string(text)))
+	out := make([]byte, 2, 2+2*len(units))
+	out[0], out[1] = 0xFF, 0xFE
+	for _, u := range units {
+		out = binary.LittleEndian.AppendUint16(out, u)
+	}
+	return out
+}
+
+// BenchmarkListPolicies20000 pages through an environment of 20,000 policies
+// (the policies list's query and count) with the filters and sorts people use.
+func BenchmarkListPolicies20000(b *testing.B) {
+	fsys := fstest.MapFS{}
+	platforms := []string{"windows10", "macOS", "iOS", "android"}
+	for i := range 20_000 {
+		fsys[fmt.Sprintf("SettingsCatalog/p%05d.json", i)] = &fstest.MapFile{Data: fmt.Appendf(nil,
+			`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","id":"id-%d","name":"Policy %05d","platforms":%q,"settings":[]}`,
+			i, (i*7919)%20_000, platforms[i%len(platforms)])}
+	}
+	p := newPlace(b, dbtest.Open(b), "bench")
+	if res, _ := p.sync(b, fsys); res.Counts.Created != 20_000 {
+		b.Fatalf("counts %+v", res.Counts)
+	}
+	for _, f := range []Filter{{Page: 1}, {Page: 399}, {Sort: "seen", Desc: true, Page: 200}, {Platform: "macOS", Page: 50},
+		{Coverage: "restorable", Sort: "versions", Page: 10}, {Search: "99", Page: 1}} {
+		b.Run(fmt.Sprintf("%s_%s_%s_page%d", f.Sort, f.Platform+f.Coverage, f.Search, f.Page), func(b *testing.B) {
+			for b.Loop() {
+				list, total, err := ListPolicies(context.Background(), p.d.Read, p.env, f)
+				if err != nil || total == 0 || len(list) == 0 {
+					b.Fatalf("%d of %d: %v", len(list), total, err)
+				}
+			}
+		})
+	}
+}
