@@ -355,6 +355,19 @@ func TestUnknownTypeFailsClearly(t *testing.T) {
 	}
 }
 
+// Ctrl-C in the command line cancels Execute's context: the run ends interrupted, not running.
+func TestExecuteInterruptedByItsCaller(t *testing.T) {
+	d := world(t)
+	g, gateType := newGate("gate")
+	e := newEngine(t, d, gateType)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-g.started; cancel() }()
+	r, _, err := e.Execute(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "gate"})
+	if err != nil || r.Status != Completed || r.Outcome != Failed || r.Failure.Reason != ReasonInterrupted || r.Failure.Message != shutdownMessage {
+		t.Errorf("%v: %s %s %+v", err, r.Status, r.Outcome, r.Failure)
+	}
+}
+
 func TestWarningsLeaveARunSucceeded(t *testing.T) {
 	d := world(t)
 	e := newEngine(t, d, Type{Name: "warn", Label: "Warn", Handler: func(ctx context.Context, run *Run, p *Progress) error {

@@ -38,22 +38,17 @@ func kpiQuery(workspaceID, environmentID int64, now time.Time) (string, []any) {
 		scope, scopeArgs = "managed_environment_id = ? AND workspace_id = ?", []any{environmentID, workspaceID}
 	}
 	d30, d7 := db.Format(now.Add(-30*24*time.Hour)), db.Format(now.Add(-7*24*time.Hour))
-	// Each subquery takes the scope's arguments, then its window's start (the active count has none).
-	var args []any
-	for _, since := range []string{d30, "", d7, d7, d7} {
-		args = append(args, scopeArgs...)
-		if since != "" {
-			args = append(args, since)
-		}
-	}
+	// The 30-day count and the 7-day figures each take one range of a covering index;
+	// the active count reads the partial index of active runs. Arguments follow
+	// the placeholders: 30-day scope and start, active scope, 7-day scope and start.
+	args := append(append(append(append(append([]any{}, scopeArgs...), d30), scopeArgs...), scopeArgs...), d7)
 	// julianday is SQLite's; PostgreSQL would say EXTRACT(EPOCH FROM completed_at - started_at).
 	return `SELECT
 		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ?),
 		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND status IN ('queued', 'running')),
-		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ? AND outcome IN ('failed', 'partial')),
-		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ? AND outcome IS NOT NULL
-			AND started_at IS NOT NULL AND completed_at IS NOT NULL),
-		(SELECT COALESCE(sum(julianday(completed_at) - julianday(started_at)), 0) * 86400000.0 FROM operation_runs WHERE ` + scope + `
-			AND created_at >= ? AND outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL)`,
-		args
+		COALESCE(sum(outcome IN ('failed', 'partial')), 0),
+		COALESCE(sum(outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL), 0),
+		COALESCE(sum(CASE WHEN outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL
+			THEN julianday(completed_at) - julianday(started_at) END), 0) * 86400000.0
+		FROM operation_runs WHERE ` + scope + ` AND created_at >= ?`, args
 }
