@@ -16,6 +16,8 @@ import (
 
 	"atlas/app"
 	"atlas/app/demo"
+	"atlas/app/diff"
+	"atlas/app/operation"
 )
 
 // version is set by the Makefile from git.
@@ -25,11 +27,19 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// command is one sub-command: its flags are declared on fs, then it runs.
+// command is one sub-command: its flags are declared on fs, then it runs with the
+// opened data folder and its positional arguments.
 type command struct {
 	usage string
-	setup func(fs *flag.FlagSet) func(ctx context.Context, data *app.Data) error
+	args  int  // how many positional arguments it takes
+	plain bool // it works on files only and opens no data folder
+	setup func(fs *flag.FlagSet) func(ctx context.Context, data *app.Data, args []string) error
 }
+
+// exitError carries a command's own exit status (atlas diff's 0/1/2 like diff(1)).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return "" }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -37,39 +47,39 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var serve serveFlags
 	commands := map[string]command{
-		"serve": {"atlas serve [--addr 127.0.0.1:7420] [--no-browser] [--allow-host NAME]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"serve": {usage: "atlas serve [--addr 127.0.0.1:7420] [--no-browser] [--allow-host NAME]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			fs.StringVar(&serve.addr, "addr", "127.0.0.1:7420", "address to listen on (port 0 picks a free one)")
 			fs.BoolVar(&serve.noBrowser, "no-browser", false, "do not open the browser")
 			fs.Func("allow-host", "also answer to this Host name (repeatable; for LAN demos)", func(s string) error {
 				serve.allowHosts = append(serve.allowHosts, s)
 				return nil
 			})
-			return func(ctx context.Context, data *app.Data) error {
+			return func(ctx context.Context, data *app.Data, _ []string) error {
 				return app.Serve(ctx, data, app.ServeOptions{Addr: serve.addr, NoBrowser: serve.noBrowser, AllowHosts: serve.allowHosts, Stdout: stdout})
 			}
 		}},
-		"workspace add": {"atlas workspace add --slug S --name N", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"workspace add": {usage: "atlas workspace add --slug S --name N", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			slug, name := fs.String("slug", "", "workspace slug"), fs.String("name", "", "workspace name")
-			return func(ctx context.Context, data *app.Data) error {
+			return func(ctx context.Context, data *app.Data, _ []string) error {
 				if err := required(map[string]string{"slug": *slug, "name": *name}); err != nil {
 					return err
 				}
 				return data.AddWorkspace(ctx, *slug, *name)
 			}
 		}},
-		"environment add": {"atlas environment add --workspace S --slug E --name N", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"environment add": {usage: "atlas environment add --workspace S --slug E --name N", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			ws, slug, name := fs.String("workspace", "", "workspace slug"), fs.String("slug", "", "environment slug"), fs.String("name", "", "environment name")
-			return func(ctx context.Context, data *app.Data) error {
+			return func(ctx context.Context, data *app.Data, _ []string) error {
 				if err := required(map[string]string{"workspace": *ws, "slug": *slug, "name": *name}); err != nil {
 					return err
 				}
 				return data.AddEnvironment(ctx, *ws, *slug, *name)
 			}
 		}},
-		"user add": {"atlas user add --email E --name N --password-stdin", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"user add": {usage: "atlas user add --email E --name N --password-stdin", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			email, name := fs.String("email", "", "email address"), fs.String("name", "", "full name")
 			fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
-			return func(ctx context.Context, data *app.Data) error {
+			return func(ctx context.Context, data *app.Data, _ []string) error {
 				if err := required(map[string]string{"email": *email, "name": *name}); err != nil {
 					return err
 				}
@@ -83,20 +93,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return data.AddUser(ctx, *email, *name, strings.TrimRight(string(password), "\r\n"))
 			}
 		}},
-		"member add": {"atlas member add --workspace S --email E --role owner|manager|operator|readonly [--environment E]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"member add": {usage: "atlas member add --workspace S --email E --role owner|manager|operator|readonly [--environment E]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			ws, email, role := fs.String("workspace", "", "workspace slug"), fs.String("email", "", "user's email"), fs.String("role", "", "owner, manager, operator or readonly")
 			env := fs.String("environment", "", "also add an environment membership")
-			return func(ctx context.Context, data *app.Data) error {
+			return func(ctx context.Context, data *app.Data, _ []string) error {
 				if err := required(map[string]string{"workspace": *ws, "email": *email, "role": *role}); err != nil {
 					return err
 				}
 				return data.AddMember(ctx, *ws, *email, *role, *env)
 			}
 		}},
-		"demo": {"atlas demo [--force]", func(fs *flag.FlagSet) func(context.Context, *app.Data) error {
+		"demo": {usage: "atlas demo [--force]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			force := fs.Bool("force", false, "replace the demo's own workspaces and users; other data is kept")
-			return func(ctx context.Context, data *app.Data) error {
-				summary, err := demo.Load(ctx, data.DB, data.Dir, data.Owner.ID, demo.Options{Force: *force})
+			return func(ctx context.Context, data *app.Data, _ []string) error {
+				summary, err := demo.Load(ctx, data.DB, data.Engine, data.Dir, data.Owner.ID, demo.Options{Force: *force})
 				if err != nil {
 					return err
 				}
@@ -106,13 +116,45 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}},
 	}
 
+	commands["diff"] = command{usage: "atlas diff [--json] A B", args: 2, plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(_ context.Context, _ *app.Data, args []string) error {
+			code, err := diff.Run(args[0], args[1], *asJSON, stdout)
+			if err != nil {
+				fmt.Fprintf(stderr, "atlas diff: %v\n", err)
+			}
+			return exitError{code}
+		}
+	}}
+
+	commands["sync"] = command{usage: "atlas sync --workspace S --environment E [--json] PATH", args: 1, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, args []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			run, err := data.Sync(ctx, *ws, *env, args[0])
+			if err != nil {
+				return err
+			}
+			if err := app.PrintRun(stdout, run, *asJSON); err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+
 	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
 		fmt.Fprintf(stdout, "atlas %s\n", version)
 		return 0
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "demo"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")
@@ -136,13 +178,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	dataDir := fs.String("data", app.DefaultDataDir(), "data folder")
 	action := cmd.setup(fs)
-	if err := fs.Parse(rest); err != nil {
+	positional, err := parseInterleaved(fs, rest)
+	if err != nil {
 		fmt.Fprintf(stderr, "atlas %s: %v (usage: %s)\n", name, err, cmd.usage)
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "atlas %s: unexpected argument %q (usage: %s)\n", name, fs.Arg(0), cmd.usage)
+	if len(positional) != cmd.args {
+		fmt.Fprintf(stderr, "atlas %s: takes %d argument(s), got %d (usage: %s)\n", name, cmd.args, len(positional), cmd.usage)
 		return 2
+	}
+	if cmd.plain {
+		var exit exitError
+		if err := action(ctx, nil, positional); errors.As(err, &exit) {
+			return exit.code
+		}
+		return 0
 	}
 	osUser := "owner"
 	if u, err := user.Current(); err == nil && u.Username != "" {
@@ -154,12 +204,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer data.Close()
-	err = action(ctx, data)
+	err = action(ctx, data, positional)
 	var usage *app.UsageError
 	var notFound *app.NotFoundError
+	var exit exitError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &exit):
+		return exit.code
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
 		return 2
@@ -171,6 +224,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// parseInterleaved parses flags wherever they stand among the positional
+// arguments (atlas diff A B --json as well as atlas diff --json A B).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 type serveFlags struct {
 	addr       string
 	noBrowser  bool
@@ -179,7 +248,7 @@ type serveFlags struct {
 
 // required reports the first missing flag value as a usage error.
 func required(values map[string]string) error {
-	for _, flag := range []string{"workspace", "slug", "email", "name", "role"} {
+	for _, flag := range []string{"workspace", "environment", "slug", "email", "name", "role"} {
 		if v, ok := values[flag]; ok && strings.TrimSpace(v) == "" {
 			return &app.UsageError{Err: fmt.Errorf("--%s is required", flag)}
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,6 +75,97 @@ func TestVersion(t *testing.T) {
 	var stdout bytes.Buffer
 	if run([]string{"version"}, nil, &stdout, &stdout) != 0 || !strings.HasPrefix(stdout.String(), "atlas ") {
 		t.Errorf("version printed %q", stdout.String())
+	}
+}
+
+func TestDiffCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"1","displayName":"P","passwordMinimumLength":8}`)
+	same := write("same.json", `{"passwordMinimumLength":8,"displayName":"P","@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"2","lastModifiedDateTime":"2026-01-01T00:00:00Z"}`)
+	longer := write("b.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"1","displayName":"P","passwordMinimumLength":14}`)
+	broken := write("broken.json", `{"displayName":`)
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+	}{
+		{"same content, other ids and times", []string{"diff", a, same}, 0, ""},
+		{"changed value", []string{"diff", a, longer}, 1, "8 → 14"},
+		{"json after the paths", []string{"diff", a, longer, "--json"}, 1, `"changes": [`},
+		{"unreadable file", []string{"diff", a, broken}, 2, ""},
+		{"one path", []string{"diff", a}, 2, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if got := run(tt.args, nil, &stdout, &stderr); got != tt.status || !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("exit %d (want %d), stdout %q, stderr %q", got, tt.status, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+func TestSyncCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	export := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(export, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("CompliancePolicies/Win.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"c1","displayName":"Win"}`)
+	write("CompliancePolicies/Mac.json", `{"@odata.type":"#microsoft.graph.macOSCompliancePolicy","id":"c2","displayName":"Mac"}`)
+	for _, args := range []string{"workspace add --slug contoso --name Contoso", "environment add --workspace contoso --slug prod --name Production"} {
+		if code := run(append(strings.Fields(args), "--data", data), strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+			t.Fatalf("%s: exit %d", args, code)
+		}
+	}
+	tests := []struct {
+		name   string
+		before func()
+		args   string
+		status int
+		stdout []string
+		stderr string
+	}{
+		{"first sync", func() {}, "sync --workspace contoso --environment prod --json EXPORT", 0,
+			[]string{`"outcome":"succeeded"`, `"status":"completed"`, `"run_id":1`, `"created":2`, `"files":2`, `"failed":0`, `"skipped":0`, `"failure_summary":null`}, ""},
+		{"same export again", func() {}, "sync --workspace contoso --environment prod EXPORT", 0,
+			[]string{"Run #2 succeeded: 2 files, 2 seen, 0 created, 0 changed, 2 unchanged, 0 removed, 0 skipped, 0 failed"}, ""},
+		{"an unreadable file", func() { write("CompliancePolicies/Broken.json", `{"displayName":`) }, "sync --json --workspace contoso --environment prod EXPORT", 1,
+			[]string{`"outcome":"partial"`, `"failed":1`, `"item":"CompliancePolicies/Broken.json"`}, ""},
+		{"unknown environment", func() {}, "sync --workspace contoso --environment nope EXPORT", 1, nil, `environment "nope"`},
+		{"missing export", func() {}, "sync --workspace contoso --environment prod /nonexistent/export", 2, nil, "cannot be read"},
+		{"no path", func() {}, "sync --workspace contoso --environment prod", 2, nil, "takes 1 argument"},
+		{"no environment", func() {}, "sync --workspace contoso EXPORT", 2, nil, "--environment is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.before()
+			var stdout, stderr bytes.Buffer
+			args := append(strings.Fields(strings.ReplaceAll(tt.args, "EXPORT", export)), "--data", data)
+			got := run(args, strings.NewReader(""), &stdout, &stderr)
+			if got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q)", got, tt.status, stderr.String(), tt.stderr)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
+	"atlas/app/operation"
 	"atlas/app/web"
 	"atlas/app/workspace"
 	"atlas/assets"
@@ -23,11 +25,12 @@ import (
 	"github.com/uptrace/bunrouter"
 )
 
-// Data is an opened data folder: the database and the local owner.
+// Data is an opened data folder: the database, the local owner and the operations engine.
 type Data struct {
-	Dir   string
-	DB    *db.DB
-	Owner *auth.User
+	Dir    string
+	DB     *db.DB
+	Owner  *auth.User
+	Engine *operation.Engine
 }
 
 // OpenData creates the data folder (0700) if needed, opens and migrates the
@@ -48,11 +51,32 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 		d.Close()
 		return nil, err
 	}
-	return &Data{Dir: dir, DB: d, Owner: owner}, nil
+	engine, err := newEngine(ctx, d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &Data{Dir: dir, DB: d, Owner: owner, Engine: engine}, nil
 }
 
-// Close closes the database.
-func (d *Data) Close() error { return d.DB.Close() }
+// newEngine registers every operation type, then completes the runs of Atlas
+// processes that died (issue 3: at the start of any Atlas process).
+func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
+	e, err := operation.NewEngine(d)
+	if err != nil {
+		return nil, err
+	}
+	e.Register(operation.DemoCount)
+	e.Register(inventory.Operation(d))
+	if _, err := e.Recover(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("recover interrupted operations: %w", err)
+	}
+	return e, nil
+}
+
+// Close gives up this process's runs and closes the database.
+func (d *Data) Close() error { return errors.Join(d.Engine.Close(), d.DB.Close()) }
 
 // Server is the web application over a data folder.
 type Server struct {
@@ -69,6 +93,7 @@ type Server struct {
 	connections  *environment.ConnectionHandlers
 	inventory    *inventory.Handlers
 	audit        *audit.Handlers
+	operations   *operation.Handlers
 	static       bunrouter.HandlerFunc
 }
 
@@ -87,14 +112,16 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		return nil, err
 	}
 	resolver := &access.Resolver{DB: data.DB}
+	operations := &operation.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine}
 	s := &Server{
 		data: data, views: views, sessions: sessions, guard: web.NewGuard(allowHosts), resolver: resolver,
 		Launcher:     auth.NewLauncher(),
-		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver},
-		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
+		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
+		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
+		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
-		inventory:    &inventory.Handlers{DB: data.DB, Views: views},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}

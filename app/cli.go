@@ -3,15 +3,21 @@ package app
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"atlas/app/access"
 	"atlas/app/auth"
 	"atlas/app/environment"
+	"atlas/app/intune"
+	"atlas/app/inventory"
+	"atlas/app/operation"
 	"atlas/app/web"
 	"atlas/app/workspace"
 )
@@ -123,4 +129,89 @@ func (d *Data) AddMember(ctx context.Context, workspaceSlug, email, roleName, en
 		}
 		return nil
 	}))
+}
+
+// Sync runs an inventory sync of the export at path, a folder or a zip (expanded
+// under the data folder for the run, then removed), in this process, and
+// returns the completed run. The environment's export source is left as it is.
+func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path string) (*operation.Run, error) {
+	var wsID, envID int64
+	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if wsID, err = workspace.IDBySlug(ctx, tx, workspaceSlug); err != nil {
+			return fmt.Errorf("workspace %q: %w", workspaceSlug, err)
+		}
+		if envID, err = environment.IDBySlug(ctx, tx, wsID, environmentSlug); err != nil {
+			return fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	folder, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	st, err := os.Stat(folder)
+	if err != nil {
+		return nil, &UsageError{fmt.Errorf("the export %s cannot be read: %w", path, err)}
+	}
+	if !st.IsDir() {
+		if folder, err = d.expandZip(folder); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(folder)
+	}
+	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
+}
+
+// expandZip checks and expands a zip into a new folder under the data folder.
+func (d *Data) expandZip(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", &UsageError{err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	parent := filepath.Join(d.Dir, "exports")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", err
+	}
+	dest := filepath.Join(parent, fmt.Sprintf("cli-%d", time.Now().UnixNano()))
+	if _, err := intune.ExtractZip(f, st.Size(), dest, intune.DefaultZipLimits); err != nil {
+		return "", &UsageError{fmt.Errorf("%s is neither a folder nor an acceptable zip: %w", path, err)}
+	}
+	return dest, nil
+}
+
+// PrintRun writes a finished run's summary: one line of counts and its failures,
+// or with asJSON one object (run_id, status, outcome, summary_counts, failure_summary).
+func PrintRun(w io.Writer, run *operation.Run, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]any{"run_id": run.ID, "status": run.Status, "outcome": run.Outcome,
+			"summary_counts": run.Counts, "failure_summary": run.Failure})
+	}
+	c := run.Counts
+	fmt.Fprintf(w, "Run #%d %s: %d files, %d seen, %d created, %d changed, %d unchanged, %d removed, %d skipped, %d failed\n",
+		run.ID, run.Outcome, c["files"], c["seen"], c["created"], c["changed"], c["unchanged"], c["removed"], c["skipped"], c["failed"])
+	if f := run.Failure; f != nil {
+		if f.Message != "" {
+			fmt.Fprintln(w, f.Message)
+		}
+		for _, item := range f.Items {
+			kind := "failed"
+			if item.Warning {
+				kind = "warning"
+			}
+			fmt.Fprintf(w, "  %s: %s: %s\n", kind, item.Item, item.Reason)
+		}
+		if f.ItemsOmitted > 0 {
+			fmt.Fprintf(w, "  …and %d more\n", f.ItemsOmitted)
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/operation"
 )
 
 // Actors of the authorization matrix, in its column order.
@@ -31,6 +32,7 @@ type fixture struct {
 	clients  [actorCount]*apptest.Client
 	victimID int64 // a readonly member of acme, for member routes
 	policyID int64 // a policy of acme's prod, for policy routes
+	runID    int64 // a finished run in acme's prod, for operation routes
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,6 +62,12 @@ func newFixture(t *testing.T) *fixture {
 
 	f := &fixture{env: e}
 	d.DB.Read.QueryRow(`SELECT id FROM users WHERE email = 'victim@acme.test'`).Scan(&f.victimID)
+	var acmeID, prodID int64
+	d.DB.Read.QueryRow(`SELECT w.id, e.id FROM workspaces w JOIN managed_environments e ON e.workspace_id = w.id WHERE w.slug = 'acme' AND e.slug = 'prod'`).Scan(&acmeID, &prodID)
+	run, _, err := d.Engine.Execute(ctx, operation.StartRequest{WorkspaceID: acmeID, EnvironmentID: prodID, Type: "demo.count",
+		Context: map[string]any{"count": 3, "delay_ms": 0, "fail_every": 2}, UserID: d.Owner.ID})
+	must(err)
+	f.runID = run.ID
 	f.clients[owner] = e.Owner()
 	for actor, email := range map[int]string{manager: "manager@acme.test", operator: "operator@acme.test",
 		readonly: "readonly@acme.test", outsider: "outsider@other.test", unentitled: "unentitled@acme.test"} {

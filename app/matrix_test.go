@@ -3,7 +3,6 @@ package app_test
 import (
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,8 +59,16 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/t/:environment/connection":           {ok, ok, no, no, hide, hide, login},
 	"POST /admin/t/:environment/connection/upload":    {ok, ok, no, no, hide, hide, login},
 	"GET /admin/t/:environment/inventory":             {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/inventory/sync":       {ok, ok, ok, no, hide, hide, login},
 	"GET /admin/t/:environment/policies":              {ok, ok, ok, ok, hide, hide, login},
 	"GET /admin/t/:environment/policies/:policy":      {ok, ok, ok, ok, hide, hide, login},
+
+	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
+	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/operations/:run":            {ok, ok, ok, ok, hide, ok, login},
+	"POST /admin/operations/:run/cancel":    {ok, ok, ok, no, hide, hide, login},
+	"POST /admin/operations/:run/retry":     {ok, ok, ok, no, hide, hide, login},
+	"POST /admin/t/:environment/operations": {ok, ok, ok, no, hide, hide, login},
 }
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
@@ -73,7 +80,8 @@ var forms = map[string]url.Values{
 	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
 	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
 	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection": {"path": {os.TempDir()}},
+	"POST /admin/t/:environment/connection": {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
+	"POST /admin/t/:environment/operations": {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
 }
 
 func (f *fixture) path(t *testing.T, pattern string) string {
@@ -88,6 +96,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = strconv.FormatInt(f.victimID, 10)
 		case ":policy":
 			seg = strconv.FormatInt(f.policyID, 10)
+		case ":run":
+			seg = strconv.FormatInt(f.runID, 10)
 		case "*path":
 			seg = "robots.txt"
 		default:

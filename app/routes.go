@@ -18,7 +18,7 @@ type Route struct {
 
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
-	a, ws, env, au, cx, inv := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory
+	a, ws, env, au, cx, inv, op := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -42,6 +42,12 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/members/:user/remove", access.CurrentWorkspace, access.ManageMembers, ws.RemoveMember},
 		{"GET", "/admin/audit", access.CurrentWorkspace, access.ViewAudit, au.List},
 
+		{"GET", "/admin/operations", access.CurrentWorkspace, access.View, op.Feed},
+		{"GET", "/admin/operations/:run", access.CurrentWorkspace, access.View, op.Detail},
+		{"POST", "/admin/operations/:run/cancel", access.CurrentWorkspace, access.RunOperations, op.Cancel},
+		{"POST", "/admin/operations/:run/retry", access.CurrentWorkspace, access.RunOperations, op.Retry},
+		{"POST", "/admin/t/:environment/operations", access.PathEnvironment, access.RunOperations, op.Start},
+
 		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},
 		{"GET", "/admin/environments/new", access.CurrentWorkspace, access.ManageEnvironments, env.New},
 		{"POST", "/admin/environments", access.CurrentWorkspace, access.ManageEnvironments, env.Create},
@@ -58,6 +64,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/connection/upload", access.PathEnvironment, access.ManageEnvironments, cx.Upload},
 
 		{"GET", "/admin/t/:environment/inventory", access.PathEnvironment, access.View, inv.Hub},
+		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, access.RunOperations, inv.SyncNow},
 		{"GET", "/admin/t/:environment/policies", access.PathEnvironment, access.View, inv.Policies},
 		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
 	}

@@ -40,17 +40,24 @@ func Serve(ctx context.Context, data *Data, opts ServeOptions) error {
 			slog.Warn("could not open the browser; open the URL above yourself", "err", err)
 		}
 	}
+	// The engine stops claiming when ctx ends, and Serve returns only after it has
+	// settled its runs, so the database is closed after the last write.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	engine := make(chan error, 1)
+	go func() { engine <- data.Engine.Run(ctx) }()
 	httpServer := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- httpServer.Serve(ln) }()
 	select {
-	case err := <-done:
-		return err
+	case err = <-done:
 	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = httpServer.Shutdown(shutdown)
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return httpServer.Shutdown(shutdown)
+	stop()
+	return errors.Join(err, <-engine)
 }
 
 // listen binds addr; when its port is taken it picks a free one on the same host.

@@ -44,8 +44,17 @@ func open(t testing.TB, dir string) *Env {
 	}
 	e := &Env{t: t, Dir: dir, Data: data, Server: srv}
 	e.HTTP = httptest.NewServer(srv.Handler())
+	// Operations run as under `atlas serve`; at the end a running one is interrupted at once.
+	ctx, stop := context.WithCancel(context.Background())
+	data.Engine.Grace = 0
+	engine := make(chan error, 1)
+	go func() { engine <- data.Engine.Run(ctx) }()
 	t.Cleanup(func() {
 		e.HTTP.Close()
+		stop()
+		if err := <-engine; err != nil {
+			t.Errorf("operations engine: %v", err)
+		}
 		data.Close()
 	})
 	return e

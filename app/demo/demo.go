@@ -27,8 +27,8 @@ import (
 	"atlas/app/auth"
 	"atlas/app/db"
 	"atlas/app/environment"
-	"atlas/app/intune"
 	"atlas/app/inventory"
+	"atlas/app/operation"
 	"atlas/app/workspace"
 )
 
@@ -64,9 +64,10 @@ type Summary struct {
 const exportsFolder = "demo-exports"
 
 // Load writes the demo dataset as the local owner (ownerID), with exports
-// under dataDir. Passwords of the demo users are random and only in the
-// returned Summary.
-func Load(ctx context.Context, d *db.DB, dataDir string, ownerID int64, opt Options) (*Summary, error) {
+// under dataDir; its inventory syncs run on engine (which must have the
+// inventory.sync type registered), as atlas sync runs them. Passwords of the
+// demo users are random and only in the returned Summary.
+func Load(ctx context.Context, d *db.DB, engine *operation.Engine, dataDir string, ownerID int64, opt Options) (*Summary, error) {
 	began := time.Now()
 	anchor := opt.Now
 	if anchor.IsZero() {
@@ -103,7 +104,7 @@ func Load(ctx context.Context, d *db.DB, dataDir string, ownerID int64, opt Opti
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{d: d, anchor: anchor, owner: &actor{id: owner.ID, name: owner.Name, restore: true}, userIDs: userIDs, exports: exports}
+	g := &generator{d: d, engine: engine, anchor: anchor, owner: &actor{id: owner.ID, name: owner.Name, restore: true}, userIDs: userIDs, exports: exports}
 	var workspaceIDs []int64
 	var history []*run
 	for _, c := range customers {
@@ -137,6 +138,7 @@ func (s *Summary) Print(w io.Writer) {
 // generator carries what every workspace of one Load shares.
 type generator struct {
 	d       *db.DB
+	engine  *operation.Engine
 	anchor  time.Time
 	owner   *actor
 	userIDs map[string]int64 // the demo users by email
@@ -235,7 +237,7 @@ func (g *generator) loadCustomer(ctx context.Context, c customer) (int64, []*run
 		history = append(history, runs...)
 	}
 	start := g.anchor.AddDate(0, 0, -95)
-	return wsID, history, stamp(ctx, g.d, setupStamps, start, wsID, "")
+	return wsID, history, stampSetup(ctx, g.d, start, wsID)
 }
 
 // actors are who may start runs in an environment: the owner, the managers,
@@ -261,51 +263,51 @@ func seed(parts ...string) uint64 {
 	return h.Sum64()
 }
 
-// loadEnvironment writes one environment's history: its export source, then one
-// real sync per point of its timeline (versions appear where policies
-// changed), and plans its other runs.
+// loadEnvironment writes one environment's history: its export folder goes
+// through every point of its timeline, each synced by the real inventory sync
+// (versions appear where policies changed); then it plans its other runs.
 func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.Environment, actors []*actor) ([]*run, error) {
 	rnd := mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 1))
 	t.plan(g.anchor, rnd)
-	exportsOf := make([]fstest.MapFS, syncs)
-	for i := range exportsOf {
-		exportsOf[i] = t.export(i)
-		if err := check(exportsOf[i]); err != nil {
+	dir := filepath.Join(g.exports, t.customer.slug, t.site.slug)
+	identity := environment.Identity{Domain: t.customer.domain + ".onmicrosoft.com"}
+	var conn *environment.Connection
+	var history []*run
+	held := fstest.MapFS{} // what the folder holds
+	for i := range syncs {
+		fsys := t.export(i)
+		if err := check(fsys); err != nil {
 			return nil, err
 		}
-	}
-	dir := filepath.Join(g.exports, t.customer.slug, t.site.slug)
-	if err := writeExport(exportsOf[syncs-1], dir); err != nil {
-		return nil, err
-	}
-	conn, err := environment.ConnectFolder(ctx, g.d, env, g.owner.id, dir, environment.Identity{Domain: t.customer.domain + ".onmicrosoft.com"})
-	if err != nil {
-		return nil, err
-	}
-	sel := inventory.SelectionOf(conn)
-	syncContext := func(files int) obj {
-		return obj{"selection": sel, "selection_hash": intune.Hash(intune.Canonical(sel)), "expected_files": files, "trigger": "schedule"}
-	}
-	var history []*run
-	for i, fsys := range exportsOf {
+		var later []*run // incidents' runs
 		for _, inc := range incidents {
-			if inc.customer != t.customer.slug || inc.site != t.site.slug || inc.sync != i {
-				continue
+			if inc.customer == t.customer.slug && inc.site == t.site.slug && inc.sync == i {
+				later = append(later, inc.apply(t, i, fsys, actors)...)
 			}
-			for _, r := range inc.apply(t, i, fsys, actors) {
-				r.workspaceID, r.environmentID, r.context = env.WorkspaceID, env.ID, syncContext(len(fsys))
-				if r.initiator != nil {
-					r.context["trigger"] = "manual"
-				}
-				history = append(history, r)
+		}
+		if err := mirror(dir, held, fsys); err != nil {
+			return nil, err
+		}
+		held = fsys
+		// Connected once the folder holds its first export, and again after the
+		// last, so the page's verdict counts the files it holds now.
+		if i == 0 || i == syncs-1 {
+			var err error
+			if conn, err = environment.ConnectFolder(ctx, g.d, env, g.owner.id, dir, identity); err != nil {
+				return nil, err
 			}
+		}
+		for _, r := range later {
+			r.workspaceID, r.environmentID, r.context = env.WorkspaceID, env.ID, syncContext(conn, r.initiator)
+			history = append(history, r)
 		}
 		r := &run{workspaceID: env.WorkspaceID, environmentID: env.ID, typ: inventory.OperationType,
-			created: t.syncAt[i].Add(-3 * time.Second), started: t.syncAt[i], seed: rnd.Uint64(), context: syncContext(len(fsys))}
+			created: t.syncAt[i].Add(-3 * time.Second), started: t.syncAt[i]}
 		if rnd.IntN(5) == 0 {
-			r.initiator, r.context["trigger"] = pickActor(rnd, actors, false), "manual"
+			r.initiator = pickActor(rnd, actors, false)
 		}
-		if err := g.sync(ctx, r, fsys); err != nil {
+		r.completed = r.started.Add(time.Duration(3+len(fsys)/4+rnd.IntN(15))*time.Second + time.Duration(rnd.IntN(1000))*time.Millisecond)
+		if err := g.sync(ctx, r, syncContext(conn, r.initiator)); err != nil {
 			return nil, fmt.Errorf("sync %d: %w", i, err)
 		}
 	}
@@ -314,6 +316,38 @@ func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.
 		history = append(history, r)
 	}
 	return history, nil
+}
+
+// syncContext is a sync run's context: spec 058's selection and its hash, the
+// files it expects, and who started it.
+func syncContext(conn *environment.Connection, by *actor) obj {
+	rc := inventory.ContextFor(inventory.SelectionOf(conn))
+	trigger := "schedule"
+	if by != nil {
+		trigger = "manual"
+	}
+	return obj{"selection": rc.Selection, "selection_hash": rc.SelectionHash, "expected_files": rc.ExpectedFiles, "trigger": trigger}
+}
+
+// sync runs the inventory sync of the environment's folder on the engine, in
+// this process, then dates the run and what it wrote to r's planned times.
+func (g *generator) sync(ctx context.Context, r *run, context obj) error {
+	var userID int64
+	if r.initiator != nil {
+		userID = r.initiator.id
+	}
+	since := db.Now()
+	done, active, err := g.engine.Execute(ctx, operation.StartRequest{WorkspaceID: r.workspaceID, EnvironmentID: r.environmentID,
+		Type: inventory.OperationType, Context: context, UserID: userID})
+	switch {
+	case err != nil:
+		return err
+	case active:
+		return fmt.Errorf("a sync of this environment is already %s (run #%d)", done.Status, done.ID)
+	case done.Outcome == operation.Failed:
+		return fmt.Errorf("the sync failed: %s", done.Failure.Message)
+	}
+	return restampSync(ctx, g.d, done.ID, r, since)
 }
 
 // plan spreads the environment's syncs over the 90 days: roughly weekly, the
@@ -329,50 +363,6 @@ func (t *tenant) plan(anchor time.Time, rnd *mathrand.Rand) {
 	t.syncAt[syncs-1] = anchor.Add(-time.Duration(60+rnd.IntN(180)) * time.Minute)
 }
 
-// problems is the sync's reporter: nobody cancels a demo sync, and what it
-// reports becomes the run's failure summary.
-type problems struct{ list []inventory.Problem }
-
-func (p *problems) Progress(context.Context, inventory.Counts) error { return nil }
-func (p *problems) Problem(_ context.Context, pr inventory.Problem) error {
-	p.list = append(p.list, pr)
-	return nil
-}
-func (p *problems) Cancelled(context.Context) bool { return false }
-
-// sync runs the real inventory sync of one export in a run dated r.started,
-// then dates what it wrote to the run's end.
-func (g *generator) sync(ctx context.Context, r *run, fsys fstest.MapFS) error {
-	id, err := insertRun(ctx, g.d.Write, r)
-	if err != nil {
-		return err
-	}
-	since := db.Now()
-	rep := &problems{}
-	res, err := inventory.Sync(ctx, g.d, inventory.Target{WorkspaceID: r.workspaceID, EnvironmentID: r.environmentID, RunID: id}, fsys, rep)
-	if err != nil {
-		return err
-	}
-	rnd := mathrand.New(mathrand.NewPCG(r.seed, 0))
-	r.outcome, r.counts = res.Outcome(), syncTally(res.Counts, len(fsys))
-	r.completed = r.started.Add(time.Duration(3+len(fsys)/4+rnd.IntN(15))*time.Second + time.Duration(rnd.IntN(1000))*time.Millisecond)
-	var items []itemError
-	for _, p := range rep.list[:min(maxItems, len(rep.list))] {
-		items = append(items, itemError{Item: p.File, Reason: p.Reason})
-	}
-	switch {
-	case res.Counts.Failed > 0:
-		r.failure = itemsFailed(items, res.Counts.Files)
-		r.failure.Message = fmt.Sprintf("%d of %d files could not be read: nothing was marked removed.", res.Counts.Failed, res.Counts.Files)
-	case len(items) > 0:
-		r.failure = &failure{Reason: "warnings", Message: "An older copy of a policy was ignored.", Items: items}
-	}
-	if err := completeRun(ctx, g.d, id, r); err != nil {
-		return err
-	}
-	return stamp(ctx, g.d, syncStamps, r.completed, r.environmentID, since)
-}
-
 // writeHistory gives every planned run its outcome's details and writes them
 // all in one transaction, oldest first.
 func (g *generator) writeHistory(ctx context.Context, history []*run) error {
@@ -383,7 +373,7 @@ func (g *generator) writeHistory(ctx context.Context, history []*run) error {
 			if r.of != nil {
 				r.of.finish(r)
 			}
-			if _, err := insertRun(ctx, tx, r); err != nil {
+			if err := insertRun(ctx, tx, r); err != nil {
 				return err
 			}
 		}

@@ -4,8 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"atlas/app/auth"
-	"atlas/app/db/dbtest"
+	"atlas/app/apptest"
 	"atlas/app/demo"
 )
 
@@ -14,14 +13,9 @@ import (
 func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
-		d := dbtest.Open(b)
-		owner, err := auth.EnsureLocalOwner(context.Background(), d, "owner")
-		if err != nil {
-			b.Fatal(err)
-		}
-		dir := b.TempDir()
+		e := apptest.New(b)
 		b.StartTimer()
-		if _, err := demo.Load(context.Background(), d, dir, owner.ID, demo.Options{Now: anchor}); err != nil {
+		if _, err := demo.Load(context.Background(), e.Data.DB, e.Data.Engine, e.Dir, e.Data.Owner.ID, demo.Options{Now: anchor}); err != nil {
 			b.Fatal(err)
 		}
 	}

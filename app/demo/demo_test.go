@@ -16,10 +16,9 @@ import (
 	"time"
 
 	"atlas/app/apptest"
-	"atlas/app/auth"
 	"atlas/app/db"
-	"atlas/app/db/dbtest"
 	"atlas/app/demo"
+	"atlas/app/operation"
 )
 
 // anchor is a fixed "now" in the past, so runs on any day compare equal.
@@ -27,7 +26,7 @@ var anchor = time.Date(2026, 3, 15, 9, 30, 0, 0, time.UTC)
 
 func load(t *testing.T, e *apptest.Env, force bool) *demo.Summary {
 	t.Helper()
-	s, err := demo.Load(context.Background(), e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Force: force, Now: anchor})
+	s, err := demo.Load(context.Background(), e.Data.DB, e.Data.Engine, e.Dir, e.Data.Owner.ID, demo.Options{Force: force, Now: anchor})
 	if err != nil {
 		t.Fatalf("demo: %v", err)
 	}
@@ -80,9 +79,9 @@ func checkResync(t *testing.T, e *apptest.Env) {
 		t.Fatalf("%d connections, want 9", len(sources))
 	}
 	for _, s := range sources {
-		res, _ := e.SyncExport(s.ws, s.env, os.DirFS(s.path))
-		if c := res.Counts; res.Outcome() != "succeeded" || c.Created+c.Changed+c.Removed != 0 || c.Unchanged != s.items {
-			t.Errorf("%s/%s: %s %+v, want %d unchanged", s.ws, s.env, res.Outcome(), c, s.items)
+		run := e.SyncExport(s.ws, s.env, os.DirFS(s.path))
+		if c := run.Counts; run.Outcome != operation.Succeeded || c["created"]+c["changed"]+c["removed"] != 0 || c["unchanged"] != s.items {
+			t.Errorf("%s/%s: %s %v, want %d unchanged", s.ws, s.env, run.Outcome, c, s.items)
 		}
 	}
 }
@@ -124,7 +123,7 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 			WHERE outcome IN ('failed', 'cancelled') AND coalesce(json_extract(failure_summary, '$.message'), '') = ''`, 0, 0},
 		{"runs started by people", `SELECT count(DISTINCT initiated_by_user_id) FROM operation_runs`, 3, 99},
 		{"sync runs without their counts", `SELECT count(*) FROM operation_runs WHERE type = 'inventory.sync'
-			AND json_extract(summary_counts, '$.files') IS NULL`, 0, 0},
+			AND json_extract(summary_counts, '$.total') IS NULL`, 0, 0},
 		{"environments whose last drift compare is over 7 days old", `SELECT count(*) FROM managed_environments e
 			WHERE (SELECT max(created_at) FROM operation_runs r WHERE r.managed_environment_id = e.id AND r.type = 'drift.compare')
 			< datetime(?2, '-7 days')`, 1, 1},
@@ -266,15 +265,9 @@ func fingerprint(t *testing.T, q db.Querier) string {
 func TestLoadIsDeterministic(t *testing.T) {
 	var prints []string
 	for range 2 {
-		d := dbtest.Open(t)
-		owner, err := auth.EnsureLocalOwner(context.Background(), d, "owner")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.Load(context.Background(), d, t.TempDir(), owner.ID, demo.Options{Now: anchor}); err != nil {
-			t.Fatal(err)
-		}
-		prints = append(prints, fingerprint(t, d.Read))
+		e := apptest.New(t)
+		load(t, e, false)
+		prints = append(prints, fingerprint(t, e.Data.DB.Read))
 	}
 	if prints[0] != prints[1] {
 		a, b := strings.Split(prints[0], "\n"), strings.Split(prints[1], "\n")
@@ -306,7 +299,7 @@ func TestRefusesANonEmptyDatabaseUnlessForced(t *testing.T) {
 			count(t, q, `SELECT count(*) FROM operation_runs`))
 	}
 	before := state()
-	_, err := demo.Load(ctx, e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Now: anchor})
+	_, err := demo.Load(ctx, e.Data.DB, e.Data.Engine, e.Dir, e.Data.Owner.ID, demo.Options{Now: anchor})
 	if !errors.Is(err, demo.ErrNotEmpty) || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error %v, want the one-line ErrNotEmpty", err)
 	}
@@ -337,7 +330,7 @@ func TestRefusesANonEmptyDatabaseUnlessForced(t *testing.T) {
 
 func TestLoadRefusesAFutureAnchor(t *testing.T) {
 	e := apptest.New(t)
-	_, err := demo.Load(context.Background(), e.Data.DB, e.Dir, e.Data.Owner.ID, demo.Options{Now: time.Now().Add(time.Hour)})
+	_, err := demo.Load(context.Background(), e.Data.DB, e.Data.Engine, e.Dir, e.Data.Owner.ID, demo.Options{Now: time.Now().Add(time.Hour)})
 	if err == nil || !strings.Contains(err.Error(), "future") {
 		t.Fatalf("error %v, want a refusal of the future", err)
 	}

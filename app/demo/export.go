@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -175,10 +176,21 @@ func check(fsys fs.FS) error {
 	return nil
 }
 
-// writeExport puts an export on disk, so the environment's connection points
-// at a real folder and a live demo can sync it again.
-func writeExport(fsys fstest.MapFS, dir string) error {
-	for name, f := range fsys {
+// mirror turns the folder holding export from into one holding export to:
+// changed and new files are written, files gone are removed. The folder is the
+// environment's export source, so a live demo can sync it again.
+func mirror(dir string, from, to fstest.MapFS) error {
+	for name := range from {
+		if _, ok := to[name]; !ok {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+				return err
+			}
+		}
+	}
+	for name, f := range to {
+		if old, ok := from[name]; ok && bytes.Equal(old.Data, f.Data) {
+			continue
+		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return err

@@ -11,9 +11,11 @@ import (
 
 	"atlas/app/db"
 	"atlas/app/inventory"
+	"atlas/app/operation"
 )
 
-// run is one operation_runs row of the demo's history (issue 3's fields).
+// run is one operation_runs row of the demo's history (issue 3's fields),
+// written directly: the engine runs work now, it cannot date a run in the past.
 type run struct {
 	workspaceID, environmentID int64
 	typ                        string
@@ -22,42 +24,27 @@ type run struct {
 	started                    time.Time // zero: cancelled while still queued
 	completed                  time.Time
 	context                    obj
-	counts                     map[string]int
-	failure                    *failure
+	counts                     operation.Counts
+	failure                    *operation.FailureSummary
 	initiator                  *actor  // nil: the schedule started it
 	seed                       uint64  // draws its details once its outcome is final
 	of                         *tenant // a routine's run, finished (details drawn) just before it is written
 }
 
-// failure is a run's failure_summary in the operations engine's shape
-// (branch operation, app/operation/run.go FailureSummary): a reason code, a
-// sentence, and a bounded list of per-item errors.
-type failure struct {
-	Reason     string      `json:"reason"` // error, cancelled, interrupted, items_failed (or warnings: a sync's duplicates)
-	Message    string      `json:"message,omitempty"`
-	LastSeenAt string      `json:"last_seen_at,omitempty"`
-	Items      []itemError `json:"items,omitempty"`
+// itemsFailed is the failure summary the engine writes when items failed.
+func itemsFailed(items []operation.ItemError, processed int) *operation.FailureSummary {
+	return &operation.FailureSummary{Reason: operation.ReasonItemsFailed,
+		Message: fmt.Sprintf("%d of %d items failed.", len(items), processed), Items: items}
 }
 
-// itemError is one item that could not be processed, and why.
-type itemError struct {
-	Item   string `json:"item"`
-	Reason string `json:"reason"`
-}
-
-// maxItems bounds the per-item errors kept, as the engine does.
-const maxItems = 100
-
-func runError(message string) *failure { return &failure{Reason: "error", Message: message} }
-
-func itemsFailed(items []itemError, processed int) *failure {
-	return &failure{Reason: "items_failed", Message: fmt.Sprintf("%d of %d items failed.", len(items), processed), Items: items}
+func runError(message string) *operation.FailureSummary {
+	return &operation.FailureSummary{Reason: operation.ReasonError, Message: message}
 }
 
 // tally is summary_counts as the engine keeps them (total, processed,
 // succeeded, failed, skipped) plus a type's own counters.
-func tally(total, succeeded, failed, skipped int, own map[string]int) map[string]int {
-	c := map[string]int{"total": total, "processed": succeeded + failed + skipped, "succeeded": succeeded, "failed": failed, "skipped": skipped}
+func tally(total, succeeded, failed, skipped int, own operation.Counts) operation.Counts {
+	c := operation.Counts{"total": total, "processed": succeeded + failed + skipped, "succeeded": succeeded, "failed": failed, "skipped": skipped}
 	maps.Copy(c, own)
 	return c
 }
@@ -192,12 +179,12 @@ func (t *tenant) finish(r *run) {
 	rt.finish(t, r, rnd)
 	switch {
 	case r.outcome == "cancelled" && r.started.IsZero():
-		r.failure = &failure{Reason: "cancelled", Message: "Cancelled before it started."}
+		r.failure = &operation.FailureSummary{Reason: operation.ReasonCancelled, Message: "Cancelled before it started."}
 	case r.outcome == "cancelled":
-		r.failure = &failure{Reason: "cancelled", Message: "Cancelled while running."}
+		r.failure = &operation.FailureSummary{Reason: operation.ReasonCancelled, Message: "Cancelled while running."}
 	case r.outcome == "failed" && rnd.IntN(4) == 0:
-		// The laptop went to sleep, or Atlas was closed, mid-run.
-		r.failure = &failure{Reason: "interrupted", LastSeenAt: db.Format(r.completed),
+		// The laptop went to sleep, or Atlas was killed, mid-run.
+		r.failure = &operation.FailureSummary{Reason: operation.ReasonInterrupted, LastSeenAt: db.Format(r.completed),
 			Message: fmt.Sprintf("The Atlas process running it (pid %d) stopped before it finished.", 1000+rnd.IntN(60000))}
 	}
 }
@@ -214,11 +201,11 @@ func (t *tenant) names() []string {
 }
 
 // errorsAbout lists n per-item errors about distinct policies.
-func (t *tenant) errorsAbout(rnd *rand.Rand, n int, reasons ...string) []itemError {
+func (t *tenant) errorsAbout(rnd *rand.Rand, n int, reasons ...string) []operation.ItemError {
 	names := t.names()
-	list := make([]itemError, 0, min(n, maxItems))
-	for _, i := range rnd.Perm(len(names))[:min(n, maxItems, len(names))] {
-		list = append(list, itemError{Item: names[i], Reason: reasons[rnd.IntN(len(reasons))]})
+	list := make([]operation.ItemError, 0, min(n, len(names)))
+	for _, i := range rnd.Perm(len(names))[:min(n, len(names))] {
+		list = append(list, operation.ItemError{Item: names[i], Reason: reasons[rnd.IntN(len(reasons))]})
 	}
 	return list
 }
@@ -246,7 +233,7 @@ func finishBackup(t *tenant, r *run, rnd *rand.Rand) {
 	n := len(t.names())
 	r.context["backup_set"] = t.backupName(r.created)
 	ok := done(rnd, r, n)
-	var failed []itemError
+	var failed []operation.ItemError
 	switch r.outcome {
 	case "partial":
 		failed = t.errorsAbout(rnd, 1+rnd.IntN(3), "the latest version's payload is missing: sync the environment again",
@@ -267,7 +254,7 @@ func finishCompare(t *tenant, r *run, rnd *rand.Rand) {
 	if compared < n { // stopped early: findings are only opened or resolved by a whole compare
 		drifted, missing, unexpected, resolved = 0, 0, 0, 0
 	}
-	var failed []itemError
+	var failed []operation.ItemError
 	switch r.outcome {
 	case "partial":
 		failed = t.errorsAbout(rnd, 1+rnd.IntN(2), "the baseline item's payload cannot be decoded", "no version of this policy was captured")
@@ -276,7 +263,7 @@ func finishCompare(t *tenant, r *run, rnd *rand.Rand) {
 	case "failed":
 		r.failure = runError("The baseline profile has no snapshot: capture it first.")
 	}
-	r.counts = tally(n, compared, len(failed), 0, map[string]int{"matched": max(0, compared-drifted-missing), "drifted": drifted,
+	r.counts = tally(n, compared, len(failed), 0, operation.Counts{"matched": max(0, compared-drifted-missing), "drifted": drifted,
 		"missing": missing, "unexpected": unexpected, "findings_opened": rnd.IntN(drifted + missing + 1), "findings_resolved": resolved})
 }
 
@@ -290,7 +277,7 @@ func finishCapture(t *tenant, r *run, rnd *rand.Rand) {
 		skipped = 1 // the Win32 app: its package is not exported
 		captured--
 	}
-	var failed []itemError
+	var failed []operation.ItemError
 	switch r.outcome {
 	case "partial":
 		failed = t.errorsAbout(rnd, 1, "no readable payload for the latest version")
@@ -307,7 +294,7 @@ func finishRestore(t *tenant, r *run, rnd *rand.Rand) {
 	r.context["backup_set"] = t.backupName(r.created.AddDate(0, 0, -7))
 	r.context["target_folder"] = "restores/" + t.site.slug + "/" + r.created.Format("2006-01-02-1504")
 	restored := done(rnd, r, selected)
-	var failed []itemError
+	var failed []operation.ItemError
 	switch r.outcome {
 	case "partial":
 		failed = t.errorsAbout(rnd, 1, "app packages are not exported: the app's metadata was written, upload its package again",
@@ -346,7 +333,8 @@ var incidents = []incident{
 }
 
 // apply adds the incident's files to the export of sync i, or returns the runs
-// it adds to the history (without workspace, environment and context).
+// it adds to the history (without workspace, environment and context), in the
+// shapes the engine gives such runs.
 func (inc incident) apply(t *tenant, i int, fsys fstest.MapFS, actors []*actor) []*run {
 	at := t.syncAt[i].Add(26 * time.Hour)
 	switch inc.kind {
@@ -360,19 +348,14 @@ func (inc incident) apply(t *tenant, i int, fsys fstest.MapFS, actors []*actor) 
 		fsys[strings.TrimSuffix(t.filePath(p), ".json")+" (1).json"] = file(t.document(p, s, older, older), older)
 	case exportMissing:
 		return []*run{{typ: inventory.OperationType, outcome: "failed", created: at, started: at.Add(2 * time.Second),
-			completed: at.Add(3 * time.Second), counts: syncTally(inventory.Counts{}, len(fsys)),
-			failure: runError("The export folder cannot be read: connect the environment's export source again.")}}
+			completed: at.Add(3 * time.Second), counts: operation.Counts{"total": len(fsys)},
+			failure: runError("the export folder cannot be read: connect the environment's export source again")}}
 	case cancelledSync:
 		return []*run{{typ: inventory.OperationType, outcome: "cancelled", created: at, started: at.Add(2 * time.Second),
 			completed: at.Add(9 * time.Second), initiator: actors[len(actors)-1],
-			counts:  syncTally(inventory.Counts{Files: 12, Seen: 12, Unchanged: 12}, len(fsys)),
-			failure: &failure{Reason: "cancelled", Message: "Cancelled while running."}}}
+			counts: operation.Counts{"total": len(fsys), "files": 12, "seen": 12, "processed": 12, "unchanged": 12,
+				"created": 0, "changed": 0, "removed": 0, "skipped": 0, "failed": 0},
+			failure: &operation.FailureSummary{Reason: operation.ReasonCancelled, Message: "Cancelled while running."}}}
 	}
 	return nil
-}
-
-// syncTally is a sync's summary_counts: the issue's keys, and the engine's
-// progress keys over the export's files.
-func syncTally(c inventory.Counts, files int) map[string]int {
-	return tally(files, c.Seen, c.Failed, c.Skipped, c.Map())
 }

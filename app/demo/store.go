@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"atlas/app/db"
+	"atlas/app/operation"
 )
 
 // The SQL the demo runs itself, in one place. Everything else (users,
@@ -34,13 +35,9 @@ func countWorkspaces(ctx context.Context, q db.Querier) (int, error) {
 	return n, q.QueryRowContext(ctx, `SELECT count(*) FROM workspaces`).Scan(&n)
 }
 
-// insertRun writes a run: running (no outcome yet, a sync about to happen) or
-// completed.
-func insertRun(ctx context.Context, q db.Querier, r *run) (int64, error) {
-	status, heartbeat := "completed", r.completed
-	if r.outcome == "" {
-		status, heartbeat = "running", r.started
-	}
+// insertRun writes a completed run of the history.
+func insertRun(ctx context.Context, tx *sql.Tx, r *run) error {
+	heartbeat := r.completed
 	if r.started.IsZero() {
 		heartbeat = time.Time{}
 	}
@@ -48,22 +45,36 @@ func insertRun(ctx context.Context, q db.Querier, r *run) (int64, error) {
 	if r.initiator != nil {
 		initiator = r.initiator.id
 	}
-	var id int64
-	err := q.QueryRowContext(ctx, `INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome,
+	_, err := tx.ExecContext(ctx, `INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome,
 		created_at, started_at, completed_at, context, summary_counts, failure_summary, initiated_by_user_id, heartbeat_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.workspaceID, db.NullID(r.environmentID), r.typ, status, db.NullString(r.outcome),
+		VALUES (?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.workspaceID, db.NullID(r.environmentID), r.typ, r.outcome,
 		db.Time{Time: r.created}, db.Time{Time: r.started}, db.Time{Time: r.completed},
-		jsonText(r.context), jsonText(r.counts), failureText(r.failure), db.NullID(initiator), db.Time{Time: heartbeat}).Scan(&id)
-	return id, err
+		jsonText(r.context), jsonText(r.counts), failureText(r.failure), db.NullID(initiator), db.Time{Time: heartbeat})
+	return err
 }
 
-// completeRun ends a sync run with what the sync did.
-func completeRun(ctx context.Context, d *db.DB, id int64, r *run) error {
-	_, err := d.Write.ExecContext(ctx, `UPDATE operation_runs SET status = 'completed', outcome = ?, completed_at = ?, heartbeat_at = ?,
-		summary_counts = ?, failure_summary = ? WHERE id = ?`,
-		r.outcome, db.Time{Time: r.completed}, db.Time{Time: r.completed}, jsonText(r.counts), failureText(r.failure), id)
-	return err
+// restampSync dates a sync the engine ran just now (run runID, started at or
+// after the wall-clock time since) to r's planned times, with what it wrote:
+// the sync code stamps "now", the demo's history happened over 90 days.
+func restampSync(ctx context.Context, d *db.DB, runID int64, r *run, since string) error {
+	end := db.Format(r.completed)
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE operation_runs SET created_at = ?, started_at = ?, completed_at = ?3, heartbeat_at = ?3
+			WHERE id = ?4`, db.Format(r.created), db.Format(r.started), end, runID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_events SET created_at = ? WHERE record_type = 'operation_run' AND record_id = ?`,
+			db.Format(r.created), runID); err != nil {
+			return err
+		}
+		for _, s := range syncStamps {
+			if _, err := tx.ExecContext(ctx, s, end, r.environmentID, since); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func jsonText(v any) string {
@@ -74,7 +85,7 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func failureText(f *failure) any {
+func failureText(f *operation.FailureSummary) any {
 	if f == nil {
 		return nil
 	}
@@ -82,8 +93,7 @@ func failureText(f *failure) any {
 }
 
 // syncStamps move what a sync wrote at wall-clock time (?3 and later) to the
-// time its run ended (?1) in its environment (?2): the sync code stamps "now",
-// the demo's history happened over 90 days.
+// time its run ended (?1), in its environment (?2).
 var syncStamps = []string{
 	`UPDATE policies SET first_seen_at = ?1 WHERE managed_environment_id = ?2 AND first_seen_at >= ?3`,
 	`UPDATE policies SET last_seen_at = ?1 WHERE managed_environment_id = ?2 AND last_seen_at >= ?3`,
@@ -102,18 +112,14 @@ var setupStamps = []string{
 	`UPDATE managed_environment_memberships SET created_at = ?1, updated_at = ?1
 		WHERE managed_environment_id IN (SELECT id FROM managed_environments WHERE workspace_id = ?2)`,
 	`UPDATE provider_connections SET created_at = ?1, updated_at = ?1 WHERE workspace_id = ?2`,
-	`UPDATE audit_events SET created_at = ?1 WHERE workspace_id = ?2`,
+	`UPDATE audit_events SET created_at = ?1 WHERE workspace_id = ?2 AND record_type != 'operation_run'`,
 }
 
-// stamp runs statements with (time, scope id, wall-clock start) in one transaction.
-func stamp(ctx context.Context, d *db.DB, statements []string, at time.Time, scope int64, since string) error {
+// stampSetup runs setupStamps for one workspace in one transaction.
+func stampSetup(ctx context.Context, d *db.DB, at time.Time, workspaceID int64) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
-		for _, s := range statements {
-			args := []any{db.Format(at), scope}
-			if since != "" {
-				args = append(args, since)
-			}
-			if _, err := tx.ExecContext(ctx, s, args...); err != nil {
+		for _, s := range setupStamps {
+			if _, err := tx.ExecContext(ctx, s, db.Format(at), workspaceID); err != nil {
 				return err
 			}
 		}

@@ -416,6 +416,9 @@ func TestLabels(t *testing.T) {
 		{humanKey("bitLockerEnabled"), "BitLocker enabled"},
 		{humanKey("osMinimumVersion"), "OS minimum version"},
 		{omaLabel("./Device/Vendor/MSFT/Policy/Config/Defender/AllowArchiveScanning"), "Defender › Allow archive scanning"},
+		// "d" and "r" endings only follow an e: "maxd" is not a word.
+		{settingName("device_vendor_msft_policy_config_defender_archivemaxdepth", ""), "Defender › Archive max depth"},
+		{settingName("device_vendor_msft_bitlocker_usedspaceonly", ""), "BitLocker › Used space only"},
 	}
 	for _, tt := range tests {
 		if tt.in != tt.want {

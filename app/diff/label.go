@@ -180,7 +180,9 @@ func isWord(w string) bool {
 		return true
 	}
 	for _, suffix := range []string{"s", "es", "ed", "d", "ing", "er", "r"} {
-		if stem, ok := strings.CutSuffix(w, suffix); ok && len(stem) >= 3 && vocabulary[stem] {
+		stem, ok := strings.CutSuffix(w, suffix)
+		// "d" and "r" only follow an e: used, user — not maxd.
+		if ok && len(stem) >= 3 && vocabulary[stem] && (suffix != "d" && suffix != "r" || strings.HasSuffix(stem, "e")) {
 			return true
 		}
 	}

@@ -102,7 +102,7 @@ func TestConnectZip(t *testing.T) {
 		t.Fatalf("upload: %d\n%s", r.Status, r.Body)
 	}
 	r = owner.Get("/admin/t/prod/connection")
-	for _, want := range []string{"contoso.zip", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "recognised", "IntuneCD backup: 3 JSON files in 3 folders."} {
+	for _, want := range []string{`action="/admin/t/prod/inventory/sync"`, "contoso.zip", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "recognised", "IntuneCD backup: 3 JSON files in 3 folders."} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("page lacks %q", want)
 		}

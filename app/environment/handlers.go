@@ -9,6 +9,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -16,9 +17,10 @@ import (
 
 // Handlers serve environment pages: list, create, dashboard, settings, members.
 type Handlers struct {
-	DB       *db.DB
-	Views    *web.Views
-	Resolver *access.Resolver
+	DB         *db.DB
+	Views      *web.Views
+	Resolver   *access.Resolver
+	Operations *operation.Handlers
 }
 
 type listPage struct {
@@ -91,6 +93,7 @@ type dashboardPage struct {
 	web.Page
 	Workspace   *access.Workspace
 	Environment *access.Environment
+	Operations  *operation.RecentRuns
 }
 
 func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web.Crumb {
@@ -106,9 +109,13 @@ func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web
 func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	recent, err := h.Operations.Recent(ctx, env.ID, req.URL.RequestURI())
+	if err != nil {
+		return err
+	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/dashboard", &dashboardPage{
 		Page:      web.Page{Title: env.Label(), Section: "dashboard", Crumbs: envCrumbs(ws, env, "")},
-		Workspace: ws, Environment: env})
+		Workspace: ws, Environment: env, Operations: recent})
 }
 
 func settingsPage(ws *access.Workspace, env *access.Environment) *formPage {

@@ -37,8 +37,9 @@ func writeZip(t *testing.T, dir, name string, fsys fstest.MapFS) string {
 }
 
 // TestBrowserUploadAndBrowse is a consultant bringing in a customer's export: drop
-// the zip on the export source page, read the verdict, sync, find a policy in
-// the inventory and read its settings and versions.
+// the zip on the export source page, read the verdict, sync and watch the run,
+// find a policy in the inventory; then a newer export with one setting changed
+// gives that policy its second version.
 func TestBrowserUploadAndBrowse(t *testing.T) {
 	e := apptest.New(t)
 	ctx := context.Background()
@@ -50,23 +51,32 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 	}
 	zips := t.TempDir()
 	first := writeZip(t, zips, "acme-export.zip", export(3, false))
+	second := writeZip(t, zips, "acme-export-2.zip", export(3, true))
+	upload := func(zip string) browsertest.Step {
+		return browsertest.Do("upload "+filepath.Base(zip),
+			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Export source")]`),
+			browsertest.Visible(`#cx-export`),
+			chromedp.SetUploadFiles(`#cx-export`, []string{zip}, chromedp.ByQuery),
+			chromedp.Click(`//button[contains(., "Upload and check")]`),
+			browsertest.Visible(`//main//dd[contains(., "`+filepath.Base(zip)+`")]`))
+	}
+	syncNow := browsertest.Do("sync now and watch the run",
+		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
+		browsertest.Visible(`//main//button[contains(., "Sync now")]`),
+		chromedp.Click(`//main//button[contains(., "Sync now")]`),
+		browsertest.Visible(`//main//h1[contains(., "Inventory sync")]//span[contains(@class, "badge-succeeded")]`))
 	b := browsertest.New(t)
-	var source, hub, list, detail string
+	var source, run, hub, list, detail string
 	browsertest.Steps(t, b,
-		browsertest.Do("sign in and open the export source",
+		browsertest.Do("sign in and open the environment",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`),
-			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod/connection"),
-			browsertest.Visible(`//main//h1[contains(., "Export source")]`)),
-		browsertest.Do("upload the zip",
-			chromedp.SetUploadFiles(`#cx-export`, []string{first}, chromedp.ByQuery),
-			chromedp.Click(`//button[contains(., "Upload and check")]`),
-			browsertest.Visible(`//main//dd[contains(., "acme-export.zip")]`),
-			chromedp.Text("main", &source)),
-	)
-	browsertest.Screenshot(t, b, "export-source")
-	e.SyncExport("acme", "prod", export(3, false))
-	browsertest.Steps(t, b,
+			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
+			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
+		upload(first),
+		browsertest.Do("read the verdict", chromedp.Text("main", &source)),
+		syncNow,
+		browsertest.Do("read the run", chromedp.Text("main", &run)),
 		browsertest.Do("open the inventory",
 			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
 			browsertest.Visible(`//main//span[contains(@class, "kpi-label") and contains(., "items")]`),
@@ -75,6 +85,8 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 			browsertest.Screenshot(t, b, "inventory-hub")
 			return nil
 		})),
+		upload(second),
+		syncNow,
 		browsertest.Do("filter the policies by name",
 			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Policies")]`),
 			browsertest.Visible(`//main//input[@name="q"]`),
@@ -82,7 +94,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 			chromedp.Click(`//main//form[contains(@class, "filters")]//button`),
 			browsertest.Visible(`//main//p[contains(., "1 present")]`),
 			chromedp.Text("main", &list)),
-		browsertest.Do("open the policy",
+		browsertest.Do("open the policy and its versions",
 			chromedp.Click(`//main//table//a[contains(., "Defender baseline")]`),
 			browsertest.Visible(`//main//h2[contains(., "Versions")]`),
 			chromedp.Text("main", &detail)),
@@ -91,9 +103,11 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 	for _, c := range []struct{ page, text, want string }{
 		{"export source", source, "IntuneManagement export"},
 		{"export source", source, "acme-export.zip uploaded."},
+		{"run", run, "Inventory sync started."},
 		{"hub", hub, "6\nitems"},
 		{"list", list, "Defender baseline"},
 		{"detail", detail, "Defender › Allow archive scanning"},
+		{"detail", detail, "Blocked"},
 		{"detail", detail, "Settings catalog"},
 	} {
 		if !strings.Contains(c.text, c.want) {
@@ -102,5 +116,9 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 	}
 	if strings.Contains(list, "Windows compliance") {
 		t.Errorf("the name filter kept other policies:\n%s", list)
+	}
+	var versions int
+	if err := chromedp.Run(b, chromedp.Evaluate(`document.querySelectorAll("main section:last-of-type tbody tr").length`, &versions)); err != nil || versions != 2 {
+		t.Errorf("version rows = %d (%v), want 2", versions, err)
 	}
 }

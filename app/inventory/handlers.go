@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,15 +12,19 @@ import (
 	"atlas/app/diff"
 	"atlas/app/environment"
 	"atlas/app/intune"
+	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
 )
 
-// Handlers serve the inventory hub, the policies list and the policy detail.
+// Handlers serve the inventory hub (with Sync now), the policies list and the
+// policy detail.
 type Handlers struct {
-	DB    *db.DB
-	Views *web.Views
+	DB         *db.DB
+	Views      *web.Views
+	Engine     *operation.Engine
+	Operations *operation.Handlers
 }
 
 func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
@@ -34,6 +39,8 @@ type hubPage struct {
 	LastSync    *Run // nil before the first sync
 	Active      []*Run
 	Connection  *environment.Connection // nil before a source is connected
+	Operations  *operation.RecentRuns
+	SyncWhy     string // why Sync now is disabled, "" when it is not
 }
 
 // Hub is the inventory hub (spec 058): total items, coverage, chips per class,
@@ -58,7 +65,40 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	if p.Connection, err = environment.ConnectionOf(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, environment.ErrNoConnection) {
 		return err
 	}
+	if p.Operations, err = h.Operations.Recent(ctx, env.ID, req.URL.RequestURI()); err != nil {
+		return err
+	}
+	switch {
+	case env.Archived():
+		p.SyncWhy = env.Label() + " is archived"
+	case p.Connection == nil:
+		p.SyncWhy = "Connect an export source first"
+	default:
+		p.SyncWhy = env.Why(access.RunOperations)
+	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/hub", p)
+}
+
+// SyncNow starts an inventory sync of the environment's export source and opens
+// the run, or the sync already running.
+func (h *Handlers) SyncNow(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	if env.Archived() {
+		return web.Errorf(web.Conflict, "%s is archived: restore it before syncing it.", env.Label())
+	}
+	run, active, err := StartSync(ctx, h.DB, h.Engine, ws.ID, env.ID, access.UserFrom(ctx).ID)
+	if errors.Is(err, ErrNoSource) {
+		return web.Errorf(web.Conflict, "There is nothing to sync yet: %s.", err)
+	}
+	if err != nil {
+		return err
+	}
+	message := "Inventory sync started."
+	if active {
+		message = "An inventory sync is already " + string(run.Status) + " here: this is that run."
+	}
+	return web.Redirect(w, req.Request, fmt.Sprintf("/admin/operations/%d", run.ID), message)
 }
 
 type listPage struct {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"atlas/app/apptest"
 )
@@ -153,5 +156,43 @@ func TestInventoryPages(t *testing.T) {
 				t.Logf("body:\n%s", r.Body)
 			}
 		})
+	}
+}
+
+func TestSyncNow(t *testing.T) {
+	s := newSite(t)
+	r := s.owner.Post("/admin/t/pilot/inventory/sync", nil)
+	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "There is nothing to sync yet: connect an export folder or upload a zip first.") {
+		t.Fatalf("sync without a source: %d", r.Status)
+	}
+	hub := s.owner.Get("/admin/t/pilot/inventory").Body
+	if !strings.Contains(hub, `disabled title="Connect an export source first">Sync now`) {
+		t.Errorf("Sync now is not disabled with its reason on the hub")
+	}
+	folder := t.TempDir()
+	if err := os.CopyFS(folder, export(2, false)); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.owner.Post("/admin/t/pilot/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("connect: %d %s", r.Status, r.Body)
+	}
+	r = s.owner.Post("/admin/t/pilot/inventory/sync", nil)
+	run := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(run, "/admin/operations/") {
+		t.Fatalf("sync now: %d → %q", r.Status, run)
+	}
+	var status, outcome, ctx string
+	for range 200 {
+		s.env.Data.DB.Read.QueryRow(`SELECT status, COALESCE(outcome, ''), context FROM operation_runs WHERE id = ?`, strings.TrimPrefix(run, "/admin/operations/")).Scan(&status, &outcome, &ctx)
+		if status == "completed" {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if outcome != "succeeded" || !strings.Contains(ctx, `"selection_hash"`) || !strings.Contains(ctx, `"path":"`+folder+`"`) {
+		t.Fatalf("run %s %s, context %s", status, outcome, ctx)
+	}
+	if page := s.owner.Get("/admin/t/pilot/policies").Body; !strings.Contains(page, "5 present") {
+		t.Errorf("the synced policies are not listed")
 	}
 }

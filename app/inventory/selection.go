@@ -37,10 +37,13 @@ type RunContext struct {
 }
 
 // ContextFor builds a run's context for sel, counting its files (a walk of the
-// folder, no file read).
+// folder, no file read) and naming its layout when sel does not.
 func ContextFor(sel Selection) RunContext {
-	return RunContext{Selection: sel, SelectionHash: intune.Hash(intune.Canonical(sel)),
-		ExpectedFiles: intune.DetectLayout(os.DirFS(sel.Path)).Files}
+	layout := intune.DetectLayout(os.DirFS(sel.Path))
+	if sel.Layout == "" {
+		sel.Layout = layout.Kind
+	}
+	return RunContext{Selection: sel, SelectionHash: intune.Hash(intune.Canonical(sel)), ExpectedFiles: layout.Files}
 }
 
 // SyncRun runs the sync a run's context selects: the handler of the

@@ -100,7 +100,13 @@ func (p *place) syncWith(t testing.TB, fsys fs.FS, rec *recorder) (Result, error
 		VALUES (?, ?, ?, 'running', ?, ?) RETURNING id`, p.ws, p.env, OperationType, db.Now(), db.Now()).Scan(&run); err != nil {
 		t.Fatal(err)
 	}
-	return Sync(ctx, p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env, RunID: run}, fsys, rec)
+	res, err := Sync(ctx, p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env, RunID: run}, fsys, rec)
+	// One active run per environment and type: this one ends here.
+	if _, err := p.d.Write.Exec(`UPDATE operation_runs SET status = 'completed', outcome = ?, completed_at = ? WHERE id = ?`,
+		res.Outcome(), db.Now(), run); err != nil {
+		t.Fatal(err)
+	}
+	return res, err
 }
 
 func (p *place) count(t testing.TB, query string, args ...any) int {

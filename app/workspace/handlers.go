@@ -9,6 +9,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -16,9 +17,10 @@ import (
 
 // Handlers serve the chooser, the hub, workspace settings and members.
 type Handlers struct {
-	DB       *db.DB
-	Views    *web.Views
-	Resolver *access.Resolver
+	DB         *db.DB
+	Views      *web.Views
+	Resolver   *access.Resolver
+	Operations *operation.Handlers
 }
 
 type chooserPage struct {
@@ -103,6 +105,7 @@ type hubPage struct {
 	web.Page
 	Workspace    *access.Workspace
 	Environments []*access.Environment
+	Operations   *operation.RecentRuns
 }
 
 // Hub is the current workspace's home: its environments.
@@ -113,7 +116,11 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &hubPage{Page: web.Page{Title: ws.Name, Section: "hub", Crumbs: []web.Crumb{{Name: ws.Name}}}, Workspace: ws, Environments: envs}
+	recent, err := h.Operations.Recent(ctx, 0, req.URL.RequestURI())
+	if err != nil {
+		return err
+	}
+	page := &hubPage{Page: web.Page{Title: ws.Name, Section: "hub", Crumbs: []web.Crumb{{Name: ws.Name}}}, Workspace: ws, Environments: envs, Operations: recent}
 	return h.Views.Render(w, req.Request, http.StatusOK, "workspace/hub", page)
 }
 

@@ -1,0 +1,602 @@
+package operation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"atlas/app/access"
+	"atlas/app/db"
+	"atlas/app/web"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Handlers serve the operations feed, run detail, and starting, cancelling and retrying runs.
+type Handlers struct {
+	DB       *db.DB
+	Views    *web.Views
+	Resolver *access.Resolver
+	Engine   *Engine
+}
+
+const feedPageSize = 50
+
+// Row is a run as a page shows it: the environment is named only for a viewer
+// entitled to it, otherwise it is an "unavailable" entry (spec 131).
+type Row struct {
+	*Run
+	Label       string
+	Environment EnvironmentRef
+}
+
+// EnvironmentRef is a run's environment as the viewer may see it.
+type EnvironmentRef struct {
+	Name        string // "" for a workspace-level run or an unavailable environment
+	URL         string
+	Unavailable bool
+}
+
+// URL is the run's canonical, tenantless address (spec 131).
+func (r Row) URL() string { return "/admin/operations/" + strconv.FormatInt(r.ID, 10) }
+
+// viewer is the signed-in person's view of the workspace's environments.
+type viewer struct {
+	ws       *access.Workspace
+	userID   int64
+	entitled map[int64]*access.Environment
+	envs     []*access.Environment
+}
+
+func (h *Handlers) viewer(ctx context.Context) (*viewer, error) {
+	ws, user := access.MustWorkspace(ctx), access.UserFrom(ctx)
+	envs, err := h.Resolver.Environments(ctx, ws, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{ws: ws, userID: user.ID, entitled: map[int64]*access.Environment{}, envs: envs}
+	for _, e := range envs {
+		v.entitled[e.ID] = e
+	}
+	return v, nil
+}
+
+func (h *Handlers) row(v *viewer, r *Run) Row {
+	row := Row{Run: r, Label: h.Engine.Label(r.Type)}
+	if r.EnvironmentID == 0 {
+		return row
+	}
+	if env, ok := v.entitled[r.EnvironmentID]; ok {
+		row.Environment = EnvironmentRef{Name: env.Label(), URL: "/admin/t/" + env.Slug}
+	} else {
+		row.Environment = EnvironmentRef{Unavailable: true}
+	}
+	return row
+}
+
+func (h *Handlers) rows(v *viewer, runs []*Run) []Row {
+	rows := make([]Row, len(runs))
+	for i, r := range runs {
+		rows[i] = h.row(v, r)
+	}
+	return rows
+}
+
+func anyActive(rows []Row) bool {
+	return slices.ContainsFunc(rows, func(r Row) bool { return r.Active() })
+}
+
+// Link is a labelled URL of the feed's filter bar, KPI tiles and pager.
+type Link struct {
+	Label string
+	URL   string
+}
+
+// Option is one choice of a filter select.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Table is a list of runs; the feed's has a sortable Created column.
+type Table struct {
+	Rows      []Row
+	Sort      *Link
+	SortClass string
+}
+
+type feedPage struct {
+	web.Page
+	Workspace    *access.Workspace
+	KPIs         KPIs
+	KPILinks     map[string]string
+	Table        Table
+	Environments []Option
+	Types        []Option
+	Statuses     []Option
+	Outcomes     []Option
+	Periods      []Option
+	Chips        []Link // active filters, each with the URL that removes it
+	Next, Prev   string
+	PollURL      string // set while a listed run is active
+	StartURL     string // the filtered environment's start form, when one is filtered
+	StartWhy     string
+	Filtered     bool
+}
+
+var periods = []struct {
+	value, label string
+	span         time.Duration
+}{{"24h", "Last 24 hours", 24 * time.Hour}, {"7d", "Last 7 days", 7 * 24 * time.Hour},
+	{"30d", "Last 30 days", 30 * 24 * time.Hour}, {"90d", "Last 90 days", 90 * 24 * time.Hour}}
+
+// feedQuery is the feed's query string, kept to build links that change one part of it.
+type feedQuery url.Values
+
+func (q feedQuery) with(key string, values ...string) string {
+	next := url.Values{}
+	for k, v := range q {
+		if k != "after" && k != "before" && k != key {
+			next[k] = v
+		}
+	}
+	if len(values) > 0 {
+		next[key] = values
+	}
+	if len(next) == 0 {
+		return "/admin/operations"
+	}
+	return "/admin/operations?" + next.Encode()
+}
+
+// Feed is /admin/operations: the KPI header of spec 058 and every run of the
+// workspace, filtered by the query string. The environment filter defaults to the
+// current environment; environment=all clears it.
+func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	v, err := h.viewer(ctx)
+	if err != nil {
+		return err
+	}
+	raw := req.URL.Query()
+	q := feedQuery(raw)
+	now := h.Engine.Now()
+	page := &feedPage{Page: web.Page{Title: "Operations", Section: "operations",
+		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws}
+
+	var f Filter
+	envSlug := raw.Get("environment")
+	if !raw.Has("environment") {
+		envSlug = web.SessionFrom(ctx).EnvironmentSlug
+	}
+	page.Environments = []Option{{Value: "all", Label: "All environments", Selected: true}}
+	for _, e := range v.envs {
+		selected := e.Slug == envSlug
+		page.Environments = append(page.Environments, Option{Value: e.Slug, Label: e.Label(), Selected: selected})
+		if selected {
+			f.EnvironmentID = e.ID
+			page.Environments[0].Selected = false
+			page.Chips = append(page.Chips, Link{Label: "Environment: " + e.Label(), URL: q.with("environment", "all")})
+			if !e.Archived() {
+				page.StartURL, page.StartWhy = "/admin/t/"+e.Slug+"/operations", e.Why(access.RunOperations)
+			}
+		}
+	}
+	page.Types = []Option{{Value: "", Label: "All types"}}
+	for _, t := range h.Engine.Types() {
+		page.Types = append(page.Types, Option{Value: t.Name, Label: t.Label, Selected: t.Name == raw.Get("type")})
+		if t.Name == raw.Get("type") {
+			f.Type = t.Name
+			page.Chips = append(page.Chips, Link{Label: "Type: " + t.Label, URL: q.with("type")})
+		}
+	}
+	page.Statuses, f.Statuses = choose(q, "status", "Any status", []Status{Queued, Running, Completed}, &page.Chips)
+	page.Outcomes, f.Outcomes = choose(q, "outcome", "Any outcome", []Outcome{Succeeded, Partial, Failed, Cancelled}, &page.Chips)
+	page.Periods = []Option{{Value: "", Label: "Any time"}}
+	for _, p := range periods {
+		on := raw.Get("period") == p.value
+		page.Periods = append(page.Periods, Option{Value: p.value, Label: p.label, Selected: on})
+		if on {
+			f.Since = now.Add(-p.span)
+			page.Chips = append(page.Chips, Link{Label: p.label, URL: q.with("period")})
+		}
+	}
+	page.Filtered = len(page.Chips) > 0
+
+	win := Window{Limit: feedPageSize, OldestFirst: raw.Get("sort") == "oldest"}
+	if c, ok := ParseCursor(raw.Get("after")); ok {
+		win.After = &c
+	} else if c, ok := ParseCursor(raw.Get("before")); ok {
+		win.Before = &c
+	}
+	page.Table.Sort, page.Table.SortClass = &Link{Label: "Created", URL: q.with("sort", "oldest")}, "sort sort-desc"
+	if win.OldestFirst {
+		page.Table.Sort.URL, page.Table.SortClass = q.with("sort"), "sort sort-asc"
+	}
+	list, err := List(ctx, h.DB.Read, v.ws.ID, f, win)
+	if err != nil {
+		return err
+	}
+	page.Table.Rows = h.rows(v, list.Runs)
+	if list.Next != nil {
+		page.Next = q.with("after", list.Next.String())
+	}
+	if list.Prev != nil {
+		page.Prev = q.with("before", list.Prev.String())
+	}
+	if page.KPIs, err = LoadKPIs(ctx, h.DB.Read, v.ws.ID, f.EnvironmentID, now); err != nil {
+		return err
+	}
+	scope := "all"
+	if f.EnvironmentID != 0 {
+		scope = envSlug
+	}
+	kpiLink := func(v url.Values) string {
+		v.Set("environment", scope)
+		return "/admin/operations?" + v.Encode()
+	}
+	page.KPILinks = map[string]string{
+		"runs":   kpiLink(url.Values{"period": {"30d"}}),
+		"active": kpiLink(url.Values{"status": {"queued", "running"}}),
+		"failed": kpiLink(url.Values{"outcome": {"failed", "partial"}, "period": {"7d"}}),
+		"timed":  kpiLink(url.Values{"status": {"completed"}, "period": {"7d"}}),
+	}
+	if anyActive(page.Table.Rows) || page.KPIs.Active > 0 {
+		page.PollURL = req.URL.RequestURI()
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "operation/feed", page)
+}
+
+// choose reads a filter that may take several values (status=queued&status=running):
+// the select's options, the values chosen, and a chip that removes them.
+func choose[S ~string](q feedQuery, key, anyLabel string, all []S, chips *[]Link) ([]Option, []S) {
+	options := []Option{{Value: "", Label: anyLabel}}
+	var chosen []S
+	var names []string
+	for _, v := range all {
+		on := slices.Contains(q[key], string(v))
+		options = append(options, Option{Value: string(v), Label: web.Title(string(v)), Selected: on})
+		if on {
+			chosen, names = append(chosen, v), append(names, string(v))
+		}
+	}
+	if len(chosen) > 0 {
+		*chips = append(*chips, Link{Label: web.Title(key) + ": " + strings.Join(names, " or "), URL: q.with(key)})
+	}
+	return options, chosen
+}
+
+// Prop is one readable line of a run's context or counts.
+type Prop struct {
+	Name  string
+	Value string
+}
+
+// Related is a related-context entry (spec 131): a link when the viewer may open
+// it, otherwise an unavailable entry with its reason and never the record's name.
+type Related struct {
+	Label       string
+	Value       string
+	URL         string
+	Unavailable string // the reason, when unavailable
+}
+
+type detailPage struct {
+	web.Page
+	Run          Row
+	Props        []Prop // context, readable
+	ContextJSON  string
+	Counts       []Prop
+	Hidden       bool // the viewer is not entitled to the run's environment
+	FailureItems []ItemError
+	CancelWhy    string
+	RetryWhy     string
+	Related      []Related
+	PollURL      string // set while the run is active
+	Finished     string // toast text when a watched run has just finished
+}
+
+func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *Run, error) {
+	id, err := access.ParseID(req.Param("run"))
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := h.viewer(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	run, err := Get(ctx, h.DB.Read, v.ws.ID, id)
+	return v, run, err
+}
+
+// loadToAct loads the run of a cancel or retry and makes the access decision:
+// acting on a run needs the run-operations capability in its environment, and not
+// being entitled to that environment is not found.
+func (h *Handlers) loadToAct(ctx context.Context, req bunrouter.Request) (*viewer, *Run, error) {
+	v, run, err := h.load(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if run.EnvironmentID == 0 {
+		return v, run, access.Allow(v.ws.Role, access.RunOperations)
+	}
+	env, err := h.Resolver.Environment(ctx, v.ws, v.userID, run.EnvironmentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if env.Archived() {
+		return nil, nil, web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+	}
+	return v, run, access.Allow(env.Role, access.RunOperations)
+}
+
+// whyNot is mayAct's answer as a disabled button's reason.
+func whyNot(v *viewer, run *Run) string {
+	if run.EnvironmentID == 0 {
+		return v.ws.Why(access.RunOperations)
+	}
+	env, ok := v.entitled[run.EnvironmentID]
+	switch {
+	case !ok:
+		return "You have no access to this run's environment"
+	case env.Archived():
+		return "The environment is archived"
+	}
+	return env.Why(access.RunOperations)
+}
+
+// Detail is /admin/operations/{run}. While the run is active its content polls
+// itself (?live=1); the first answer after it finished carries a toast.
+func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	v, run, err := h.load(ctx, req)
+	if err != nil {
+		return err
+	}
+	row := h.row(v, run)
+	page := &detailPage{Page: web.Page{Title: fmt.Sprintf("%s #%d", row.Label, run.ID), Section: "operations",
+		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations", URL: "/admin/operations?environment=all"}, {Name: fmt.Sprintf("#%d", run.ID)}}},
+		Run: row, Hidden: row.Environment.Unavailable, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
+	if run.Active() {
+		page.PollURL = row.URL() + "?live=1"
+	} else if req.URL.Query().Get("live") == "1" {
+		page.Finished = fmt.Sprintf("%s #%d %s.", row.Label, run.ID, run.Outcome)
+	}
+	if !page.Hidden {
+		page.Props, page.ContextJSON = readable(run.Context)
+		if run.Failure != nil {
+			page.FailureItems = run.Failure.Items
+		}
+	}
+	page.Counts = countProps(run.Counts)
+	if page.Related, err = h.related(ctx, v, row); err != nil {
+		return err
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "operation/detail", page)
+}
+
+// related lists the records the run touched (spec 131's related context).
+func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, error) {
+	var list []Related
+	switch {
+	case row.Environment.Unavailable:
+		list = append(list, Related{Label: "Environment", Unavailable: "You have no access to this environment."})
+	case row.Environment.Name != "":
+		list = append(list, Related{Label: "Environment", Value: row.Environment.Name, URL: row.Environment.URL})
+	}
+	if row.RetryOf != 0 {
+		old, err := Get(ctx, h.DB.Read, v.ws.ID, row.RetryOf)
+		switch {
+		case err == web.ErrNotFound:
+			list = append(list, Related{Label: "Retry of", Unavailable: "The earlier run no longer exists."})
+		case err != nil:
+			return nil, err
+		default:
+			list = append(list, Related{Label: "Retry of", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(old.Type), old.ID, old.Badge()), URL: h.row(v, old).URL()})
+		}
+	}
+	retries, err := RetriedBy(ctx, h.DB.Read, v.ws.ID, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range retries {
+		list = append(list, Related{Label: "Retried as", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(r.Type), r.ID, r.Badge()), URL: h.row(v, r).URL()})
+	}
+	return list, nil
+}
+
+// readable turns a run's context into sorted, labelled lines (UI.md: never raw JSON
+// first) and an indented copy of the JSON for the curious.
+func readable(raw json.RawMessage) ([]Prop, string) {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || len(m) == 0 {
+		return nil, ""
+	}
+	var props []Prop
+	for k, val := range m {
+		var s string
+		switch x := val.(type) {
+		case string:
+			s = x
+		case float64:
+			s = web.Number(int(x))
+			if x != float64(int(x)) {
+				s = strconv.FormatFloat(x, 'f', -1, 64)
+			}
+		case bool:
+			s = map[bool]string{true: "yes", false: "no"}[x]
+		default:
+			b, _ := json.Marshal(x)
+			s = string(b)
+		}
+		props = append(props, Prop{Name: humanise(k), Value: s})
+	}
+	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+	pretty, _ := json.MarshalIndent(m, "", "  ")
+	return props, string(pretty)
+}
+
+func humanise(key string) string {
+	return web.Title(strings.ReplaceAll(key, "_", " "))
+}
+
+// countProps lists summary counts: the standard ones first, then the type's own.
+func countProps(c Counts) []Prop {
+	standard := []string{"total", "processed", "succeeded", "failed", "skipped"}
+	var props []Prop
+	for _, k := range standard {
+		if n, ok := c[k]; ok {
+			props = append(props, Prop{Name: web.Title(k), Value: web.Number(n)})
+		}
+	}
+	var rest []string
+	for k := range c {
+		if !slices.Contains(standard, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		props = append(props, Prop{Name: humanise(k), Value: web.Number(c[k])})
+	}
+	return props
+}
+
+// Start is POST /admin/t/{environment}/operations: form field type names a
+// registered type with a start form; its other fields are the type's to read.
+// Starting a type that is already running opens the active run instead.
+func (h *Handlers) Start(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env, user := access.MustWorkspace(ctx), access.MustEnvironment(ctx), access.UserFrom(ctx)
+	if env.Archived() {
+		return web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+	}
+	if err := req.ParseForm(); err != nil {
+		return web.Errorf(web.Invalid, "The form could not be read.")
+	}
+	t, ok := h.Engine.Type(req.PostForm.Get("type"))
+	if !ok || t.Form == nil {
+		return web.Errorf(web.Invalid, "There is no operation %q to start here.", req.PostForm.Get("type"))
+	}
+	c, err := t.Form(req.PostForm)
+	if err != nil {
+		return web.Errorf(web.Invalid, "%s: %s.", t.Label, err.Error())
+	}
+	run, active, err := h.Engine.Start(ctx, StartRequest{WorkspaceID: ws.ID, EnvironmentID: env.ID, Type: t.Name, Context: c, UserID: user.ID})
+	if err != nil {
+		return err
+	}
+	return h.opened(w, req, run, active, t.Label+" started.")
+}
+
+func (h *Handlers) opened(w http.ResponseWriter, req bunrouter.Request, run *Run, alreadyActive bool, message string) error {
+	to := "/admin/operations/" + strconv.FormatInt(run.ID, 10)
+	if alreadyActive {
+		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("%s is already %s here: this is that run.", h.Engine.Label(run.Type), run.Status))
+		return web.Redirect(w, req.Request, to, "")
+	}
+	return web.Redirect(w, req.Request, to, message)
+}
+
+// Cancel is POST /admin/operations/{run}/cancel.
+func (h *Handlers) Cancel(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	v, run, err := h.loadToAct(ctx, req)
+	if err != nil {
+		return err
+	}
+	run, err = h.Engine.Cancel(ctx, v.ws.ID, run.ID, v.userID)
+	if err != nil {
+		return err
+	}
+	message := "Run cancelled."
+	if run.Active() {
+		message = "Cancel requested: the run stops after its current item."
+	}
+	return web.Redirect(w, req.Request, h.row(v, run).URL(), message)
+}
+
+// Retry is POST /admin/operations/{run}/retry: a new run of the same type and
+// environment whose context references this one.
+func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	v, run, err := h.loadToAct(ctx, req)
+	if err != nil {
+		return err
+	}
+	next, active, err := h.Engine.Retry(ctx, v.ws.ID, run.ID, v.userID)
+	if err != nil {
+		return err
+	}
+	return h.opened(w, req, next, active, fmt.Sprintf("Retry of #%d started.", run.ID))
+}
+
+// RecentRuns is the "Operations" panel of the hub and an environment dashboard
+// (spec 058): active runs and the latest ten, polling while any is active.
+type RecentRuns struct {
+	Active   Table
+	Latest   Table
+	FeedURL  string
+	PollURL  string
+	StartURL string // an environment's demo start form
+	StartWhy string
+}
+
+// Recent builds the panel for the current workspace, or for one environment
+// (environmentID ≠ 0); pageURL is the page that shows it, which it polls.
+func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL string) (*RecentRuns, error) {
+	v, err := h.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active, latest, err := Recent(ctx, h.DB.Read, v.ws.ID, environmentID)
+	if err != nil {
+		return nil, err
+	}
+	r := &RecentRuns{Active: Table{Rows: h.rows(v, active)}, Latest: Table{Rows: h.rows(v, latest)}, FeedURL: "/admin/operations?environment=all"}
+	if env, ok := v.entitled[environmentID]; ok {
+		r.FeedURL = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
+		if !env.Archived() {
+			r.StartURL, r.StartWhy = "/admin/t/"+env.Slug+"/operations", env.Why(access.RunOperations)
+		}
+	}
+	if len(r.Active.Rows) > 0 {
+		r.PollURL = pageURL
+	}
+	return r, nil
+}
+
+// parseTime reads a stored timestamp for display; a malformed one shows as missing.
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(db.TimeFormat, s)
+	return t
+}
+
+// LastSeen is when an interrupted run's process was last seen, for the template.
+func (f *FailureSummary) LastSeen() time.Time { return parseTime(f.LastSeenAt) }
+
+// ReasonText is the failure reason in words.
+func (f *FailureSummary) ReasonText() string {
+	switch f.Reason {
+	case ReasonInterrupted:
+		return "Interrupted"
+	case ReasonPanic:
+		return "Crashed"
+	case ReasonCancelled:
+		return "Cancelled"
+	case ReasonItemsFailed:
+		return "Some items failed"
+	case ReasonUnknownType:
+		return "Unknown operation type"
+	case ReasonWarnings:
+		return "Warnings"
+	}
+	return "Failed"
+}

@@ -1,0 +1,358 @@
+package operation
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"atlas/app/db"
+)
+
+// genRun is a generated run as the test knows it, independent of the SQL.
+type genRun struct {
+	id            int64
+	env           int64
+	typ           string
+	status        Status
+	outcome       Outcome
+	created       time.Time
+	started, done time.Time // zero when missing
+	workspace     int64
+}
+
+var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// generate inserts runs spread over 60 days with every status and outcome, plus
+// runs exactly at and just outside the 7- and 30-day boundaries.
+func generate(t testing.TB, d *db.DB, n int) []genRun {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 11))
+	var runs []genRun
+	add := func(r genRun) { runs = append(runs, r) }
+	outcomes := []Outcome{Succeeded, Partial, Failed, Cancelled}
+	for i := range n {
+		created := testNow.Add(-time.Duration(rng.Int64N(int64(60 * 24 * time.Hour))))
+		if i%17 == 0 && i > 0 {
+			created = runs[len(runs)-1].created // ties on created_at: the id decides the order
+		}
+		r := genRun{env: int64(rng.IntN(3)), typ: []string{"inventory.sync", "backup.create", "baseline.compare"}[rng.IntN(3)],
+			created: created, workspace: 1}
+		switch k := rng.IntN(20); {
+		case k == 0:
+			r.status = Queued
+		case k == 1:
+			r.status, r.started = Running, created.Add(time.Second)
+		case k == 2: // cancelled before it started: no started_at
+			r.status, r.outcome, r.done = Completed, Cancelled, created.Add(time.Minute)
+		default:
+			r.status, r.outcome = Completed, outcomes[rng.IntN(4)]
+			r.started = created.Add(time.Duration(rng.IntN(5000)) * time.Millisecond)
+			r.done = r.started.Add(time.Duration(rng.IntN(600_000)+1) * time.Millisecond)
+		}
+		add(r)
+	}
+	for _, at := range []time.Time{testNow.Add(-7 * 24 * time.Hour), testNow.Add(-7*24*time.Hour - time.Millisecond),
+		testNow.Add(-30 * 24 * time.Hour), testNow.Add(-30*24*time.Hour - time.Millisecond)} {
+		add(genRun{env: 1, typ: "inventory.sync", status: Completed, outcome: Failed, created: at, started: at.Add(time.Second), done: at.Add(3 * time.Second), workspace: 1})
+		add(genRun{env: 1, typ: "inventory.sync", status: Completed, outcome: Partial, created: at, done: at.Add(time.Second), workspace: 1}) // no started_at
+	}
+	add(genRun{env: 1, typ: "inventory.sync", status: Completed, outcome: Failed, created: testNow.Add(-time.Hour), workspace: 2}) // another workspace
+	err := d.Tx(context.Background(), func(tx *sql.Tx) error {
+		stmt, err := tx.Prepare(`INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome, created_at, started_at, completed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range runs {
+			r := &runs[i]
+			typ := r.typ
+			if r.status != Completed { // one active run per (environment, type): give each its own type
+				typ = fmt.Sprintf("%s.%d", r.typ, i)
+				r.typ = typ
+			}
+			var outcome any
+			if r.outcome != "" {
+				outcome = string(r.outcome)
+			}
+			if err := stmt.QueryRow(r.workspace, db.NullID(r.env), typ, r.status, outcome, db.Format(r.created),
+				db.Time{Time: r.started}, db.Time{Time: r.done}).Scan(&r.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func TestKPIsMatchAnIndependentCount(t *testing.T) {
+	d := world(t)
+	runs := generate(t, d, 3000)
+	for _, env := range []int64{0, 1, 2} {
+		t.Run(fmt.Sprintf("environment %d", env), func(t *testing.T) {
+			var want KPIs
+			var total time.Duration
+			for _, r := range runs {
+				if r.workspace != 1 || (env != 0 && r.env != env) {
+					continue
+				}
+				age := testNow.Sub(r.created)
+				if age <= 30*24*time.Hour {
+					want.Runs30d++
+				}
+				if r.status != Completed {
+					want.Active++
+				}
+				if age <= 7*24*time.Hour && (r.outcome == Failed || r.outcome == Partial) {
+					want.FailedPartial7d++
+				}
+				if age <= 7*24*time.Hour && r.status == Completed && !r.started.IsZero() && !r.done.IsZero() {
+					want.Timed7d++
+					total += r.done.Sub(r.started)
+				}
+			}
+			got, err := LoadKPIs(context.Background(), d.Read, 1, env, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			avg := total / time.Duration(want.Timed7d)
+			diff := got.AvgDuration7d - avg
+			got.AvgDuration7d, want.AvgDuration7d = 0, 0
+			if got != want || diff < -time.Millisecond || diff > time.Millisecond {
+				t.Errorf("got %+v (avg off by %v), want %+v (avg %v)", got, diff, want, avg)
+			}
+			if want.Runs30d == 0 || want.Active == 0 || want.FailedPartial7d == 0 || want.Timed7d == 0 {
+				t.Errorf("generated data does not exercise every figure: %+v", want)
+			}
+		})
+	}
+}
+
+func TestFeedFilters(t *testing.T) {
+	d := world(t)
+	runs := generate(t, d, 600)
+	tests := []struct {
+		name   string
+		filter Filter
+		keep   func(genRun) bool
+	}{
+		{"everything", Filter{}, func(r genRun) bool { return true }},
+		{"environment", Filter{EnvironmentID: 2}, func(r genRun) bool { return r.env == 2 }},
+		{"type", Filter{Type: "backup.create"}, func(r genRun) bool { return r.typ == "backup.create" }},
+		{"active", Filter{Statuses: []Status{Queued, Running}}, func(r genRun) bool { return r.status != Completed }},
+		{"failed or partial", Filter{Outcomes: []Outcome{Failed, Partial}}, func(r genRun) bool { return r.outcome == Failed || r.outcome == Partial }},
+		{"last 7 days", Filter{Since: testNow.Add(-7 * 24 * time.Hour)}, func(r genRun) bool { return !r.created.Before(testNow.Add(-7 * 24 * time.Hour)) }},
+		{"combined", Filter{EnvironmentID: 1, Type: "inventory.sync", Outcomes: []Outcome{Failed}, Since: testNow.Add(-30 * 24 * time.Hour)},
+			func(r genRun) bool {
+				return r.env == 1 && r.typ == "inventory.sync" && r.outcome == Failed && !r.created.Before(testNow.Add(-30*24*time.Hour))
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []int64
+			for _, r := range newestFirst(runs) {
+				if r.workspace == 1 && tt.keep(r) {
+					want = append(want, r.id)
+				}
+			}
+			page, err := List(context.Background(), d.Read, 1, tt.filter, Window{Limit: 10_000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(page.Runs); !slices.Equal(got, want) || len(want) == 0 {
+				t.Errorf("got %d runs, want %d (first got %v, want %v)", len(got), len(want), head(got), head(want))
+			}
+		})
+	}
+}
+
+func newestFirst(runs []genRun) []genRun {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b genRun) int {
+		if c := b.created.Compare(a.created); c != 0 {
+			return c
+		}
+		return int(b.id - a.id)
+	})
+	return sorted
+}
+
+func ids(runs []*Run) []int64 {
+	var list []int64
+	for _, r := range runs {
+		list = append(list, r.ID)
+	}
+	return list
+}
+
+func head(s []int64) []int64 { return s[:min(5, len(s))] }
+
+// Paging forward while new runs arrive, then back again, sees every run that
+// existed at the start exactly once and in order.
+func TestFeedPagesHaveNoDuplicatesOrGapsWhileRunsArrive(t *testing.T) {
+	d := world(t)
+	runs := generate(t, d, 500)
+	e := newEngine(t, d, DemoCount)
+	e.Now = func() time.Time { return testNow.Add(time.Hour) }
+	for _, order := range []struct {
+		name        string
+		oldestFirst bool
+	}{{"newest first", false}, {"oldest first", true}} {
+		t.Run(order.name, func(t *testing.T) {
+			var want []int64
+			for _, r := range newestFirst(runs) {
+				if r.workspace == 1 {
+					want = append(want, r.id)
+				}
+			}
+			if order.oldestFirst {
+				slices.Reverse(want)
+			}
+			var got []int64
+			var pages []*ListPage
+			w := Window{Limit: 37, OldestFirst: order.oldestFirst}
+			for {
+				page, err := List(context.Background(), d.Read, 1, Filter{}, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages = append(pages, page)
+				got = append(got, ids(page.Runs)...)
+				// A new run arrives between two page views.
+				if _, _, err := e.Execute(context.Background(), StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "demo.count",
+					Context: map[string]any{"count": 1, "delay_ms": 0}}); err != nil {
+					t.Fatal(err)
+				}
+				if page.Next == nil {
+					break
+				}
+				w.After, w.Before = page.Next, nil
+			}
+			if order.oldestFirst { // the newcomers belong at the end of the oldest-first walk
+				got = got[:min(len(got), len(want))]
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("forward: %d runs seen, want %d; duplicates or gaps", len(got), len(want))
+			}
+			// Back from the last page: each Prev page is exactly the page seen before.
+			last := pages[len(pages)-1]
+			for i := len(pages) - 2; i >= 0 && !order.oldestFirst; i-- {
+				if last.Prev == nil {
+					t.Fatalf("page %d has no previous page", i+1)
+				}
+				prev, err := List(context.Background(), d.Read, 1, Filter{}, Window{Limit: 37, Before: last.Prev})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(ids(prev.Runs), ids(pages[i].Runs)) {
+					t.Fatalf("previous of page %d differs from page %d", i+1, i)
+				}
+				last = prev
+			}
+		})
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	c := Cursor{CreatedAt: "2026-11-20T12:00:00.000Z", ID: 42}
+	got, ok := ParseCursor(c.String())
+	if !ok || got != c {
+		t.Errorf("round trip: %v %v", got, ok)
+	}
+	for _, bad := range []string{"", "x~1", "2026-11-20T12:00:00.000Z~0", "2026-11-20T12:00:00.000Z~-1", "2026-11-20T12:00:00.000Z"} {
+		if _, ok := ParseCursor(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// The hot queries use the indexes meant for them: no full scan, no sort of the history.
+func TestHotQueriesUseTheirIndexes(t *testing.T) {
+	d := world(t)
+	generate(t, d, 2000)
+	after := &Cursor{CreatedAt: db.Format(testNow.Add(-24 * time.Hour)), ID: 1000}
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"feed", "", nil, "operation_runs_workspace_created"},
+		{"feed next page", "", nil, "operation_runs_workspace_created"},
+		{"feed by environment", "", nil, "operation_runs_environment"},
+		{"feed by type", "", nil, "operation_runs_workspace_type_created"},
+		{"feed oldest first", "", nil, "operation_runs_workspace_created"},
+		{"active runs (hub)", "", nil, "operation_runs_workspace_active"},
+		{"active runs of an environment (dashboard)", "", nil, "operation_runs_environment_active"},
+		{"KPIs", "", nil, "COVERING INDEX operation_runs_workspace_kpi"},
+		{"KPIs of an environment", "", nil, "COVERING INDEX operation_runs_environment_kpi"},
+	}
+	tests[0].query, tests[0].args = listQuery(1, Filter{}, Window{Limit: 50})
+	tests[1].query, tests[1].args = listQuery(1, Filter{}, Window{Limit: 50, After: after})
+	tests[2].query, tests[2].args = listQuery(1, Filter{EnvironmentID: 1}, Window{Limit: 50, After: after})
+	tests[3].query, tests[3].args = listQuery(1, Filter{Type: "backup.create"}, Window{Limit: 50})
+	tests[4].query, tests[4].args = listQuery(1, Filter{}, Window{Limit: 50, OldestFirst: true})
+	active := Filter{Statuses: []Status{Queued, Running}}
+	tests[5].query, tests[5].args = listQuery(1, active, Window{Limit: 20})
+	active.EnvironmentID = 1
+	tests[6].query, tests[6].args = listQuery(1, active, Window{Limit: 20})
+	tests[7].query, tests[7].args = kpiQuery(1, 0, testNow)
+	tests[8].query, tests[8].args = kpiQuery(1, 1, testNow)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := explain(t, d, tt.query, tt.args...)
+			if strings.HasPrefix(tt.name, "KPIs") && strings.Count(plan, "COVERING INDEX") != 2 {
+				t.Errorf("the 30- and 7-day windows do not both read a covering index:\n%s", plan)
+			}
+			sorts := strings.Contains(plan, "TEMP B-TREE") && !strings.HasPrefix(tt.name, "active") // a handful of active runs may be sorted
+			if !strings.Contains(plan, tt.index) || sorts || strings.Contains(plan, "SCAN r\n") || strings.Contains(plan, "SCAN operation_runs\n") {
+				t.Errorf("plan does not use %s without a sort:\n%s", tt.index, plan)
+			}
+		})
+	}
+}
+
+func explain(t *testing.T, d *db.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := d.Read.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		rows.Scan(&id, &parent, &unused, &detail)
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
+
+// FuzzParseCursor: whatever a query string holds, a cursor either round-trips or is refused.
+func FuzzParseCursor(f *testing.F) {
+	for _, s := range []string{"2026-11-20T12:00:00.000Z~42", "", "~", "x~1", "2026-11-20T12:00:00.000Z~-1", "2026-13-40T99:00:00.000Z~1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, ok := ParseCursor(s)
+		if !ok {
+			return
+		}
+		if c.ID <= 0 {
+			t.Fatalf("%q gave id %d", s, c.ID)
+		}
+		again, ok := ParseCursor(c.String())
+		if !ok || again != c {
+			t.Fatalf("%q → %+v → %q does not round-trip", s, c, c.String())
+		}
+	})
+}

@@ -1,0 +1,196 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"atlas/app/apptest"
+)
+
+// runIn returns the run id a start, cancel or retry redirected to.
+func runIn(t *testing.T, r *apptest.Response) int64 {
+	t.Helper()
+	m := regexp.MustCompile(`^/admin/operations/(\d+)$`).FindStringSubmatch(r.Header.Get("Location"))
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("status %d, location %q: %s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// until fetches path until its body contains text (the engine runs in the background).
+func until(t *testing.T, c *apptest.Client, path, text string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := c.Get(path)
+		if strings.Contains(r.Body, text) {
+			return r.Body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never showed %q:\n%s", path, text, r.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOperationPagesForEveryViewer(t *testing.T) {
+	f := newFixture(t)
+	run := "/admin/operations/" + strconv.FormatInt(f.runID, 10)
+	tests := []struct {
+		name    string
+		actor   int
+		path    string
+		status  int
+		want    []string
+		notWant []string
+	}{
+		{"owner's feed shows the run with its environment", owner, "/admin/operations?environment=all", 200,
+			[]string{"runs in 30 days", "Demo count", `href="/admin/t/prod"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
+		{"unentitled member sees the run, not the environment", unentitled, "/admin/operations", 200,
+			[]string{"Demo count", "Unavailable", "You have no access to this environment"}, []string{"Production", "/admin/t/prod"}},
+		{"owner's feed defaults to no filter without a current environment", owner, "/admin/operations", 200, []string{`<td><a href="/admin/t/prod">`}, []string{"clear-filter"}},
+		{"owner's detail", owner, run, 200,
+			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/t/prod"`, ">Retry</button>"},
+			[]string{"hx-trigger", "Unavailable"}},
+		{"unentitled detail hides context and items", unentitled, run, 200,
+			[]string{"Unavailable", "Hidden", "Per-item errors hidden", `disabled title="You have no access to this run&#39;s environment"`},
+			[]string{"Production", "item 2", "Fail every"}},
+		{"readonly sees retry disabled with the reason", readonly, run, 200,
+			[]string{`disabled title="Needs the operator role (you are readonly)"`}, nil},
+		{"outsider gets not found", outsider, run, 404, []string{"does not exist"}, []string{"Demo count"}},
+		{"a run id that does not exist", owner, "/admin/operations/999999", 404, nil, nil},
+		{"hub lists recent operations", owner, "/admin", 200, []string{`id="recent-operations"`, "Demo count", "All operations"}, []string{"hx-trigger"}},
+		{"dashboard lists them and offers a start", operator, "/admin/t/prod", 200, []string{"Demo count", "Run demo count"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.clients[tt.actor].Get(tt.path)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(r.Body, s) {
+					t.Errorf("missing %q", s)
+				}
+			}
+			for _, s := range tt.notWant {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("shows %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestFeedDefaultsToTheCurrentEnvironment(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients[owner]
+	// pilot gets a run of its own; visiting pilot's dashboard makes it current.
+	c.Post("/admin/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}})
+	c.Get("/admin/t/pilot")
+	r := c.Get("/admin/operations")
+	if !strings.Contains(r.Body, `class="clear-filter" href="/admin/operations?environment=all"`) || !strings.Contains(r.Body, "Environment: Pilot") {
+		t.Fatalf("no visible pilot filter with a way to clear it:\n%s", r.Body)
+	}
+	if strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) {
+		t.Error("the pilot-filtered feed lists prod's run")
+	}
+	r = c.Get("/admin/operations?environment=all")
+	if !strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) || !strings.Contains(r.Body, `<td><a href="/admin/t/pilot">`) {
+		t.Error("the cleared filter does not list both environments' runs")
+	}
+	r = c.Get("/admin/operations?environment=all&outcome=failed&outcome=partial&period=7d")
+	if !strings.Contains(r.Body, "Outcome: partial or failed") || !strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) {
+		t.Errorf("the failed/partial KPI link does not list prod's partial run")
+	}
+}
+
+func TestStartDedupeCancelAndRetryThroughThePages(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients[operator]
+	slow := url.Values{"type": {"demo.count"}, "count": {"100000"}, "delay_ms": {"20"}}
+	id := runIn(t, c.Post("/admin/t/prod/operations", slow))
+	path := "/admin/operations/" + strconv.FormatInt(id, 10)
+	body := until(t, c, path, "badge-running")
+	if !strings.Contains(body, `hx-get="`+path+`?live=1" hx-trigger="every 1s"`) || !strings.Contains(body, "<progress") {
+		t.Errorf("an active run does not poll with a progress bar:\n%s", body)
+	}
+	if again := runIn(t, c.Post("/admin/t/prod/operations", slow)); again != id {
+		t.Errorf("second start opened run %d, want the active %d", again, id)
+	}
+	if r := c.Get(path); !strings.Contains(r.Body, "Demo count is already running here") {
+		t.Errorf("no already-running notice:\n%s", r.Body)
+	}
+	if r := c.Post("/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"0"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "count must be a whole number from 1 to 1000000") {
+		t.Errorf("invalid count: %d", r.Status)
+	}
+	if r := c.Post("/admin/t/prod/operations", url.Values{"type": {"nope"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("unknown type: %d", r.Status)
+	}
+	if r := f.clients[readonly].Post(path+"/cancel", nil); r.Status != http.StatusForbidden {
+		t.Errorf("readonly cancel: %d", r.Status)
+	}
+
+	runIn(t, c.Post(path+"/cancel", nil))
+	body = until(t, c, path+"?live=1", "badge-cancelled")
+	if strings.Contains(body, "hx-trigger") || !strings.Contains(body, "data-toast") || !strings.Contains(body, "Demo count #"+strconv.FormatInt(id, 10)+" cancelled.") {
+		t.Errorf("a finished run still polls or has no toast:\n%s", body)
+	}
+	if r := c.Post(path+"/cancel", nil); r.Status != http.StatusConflict {
+		t.Errorf("cancel a finished run: %d", r.Status)
+	}
+
+	retry := runIn(t, c.Post(path+"/retry", nil))
+	if retry == id {
+		t.Fatal("retry reopened the old run")
+	}
+	body = c.Get("/admin/operations/" + strconv.FormatInt(retry, 10)).Body
+	if !strings.Contains(body, "Retry of:") || !strings.Contains(body, `href="`+path+`"`) || !strings.Contains(body, "Retry of") {
+		t.Errorf("the retry does not link the old run:\n%s", body)
+	}
+	if body := c.Get(path).Body; !strings.Contains(body, "Retried as:") {
+		t.Error("the old run does not link its retry")
+	}
+	runIn(t, c.Post("/admin/operations/"+strconv.FormatInt(retry, 10)+"/cancel", nil))
+}
+
+func TestFeedPagerWalksEveryRun(t *testing.T) {
+	e := apptest.New(t)
+	ctx := t.Context()
+	e.Data.AddWorkspace(ctx, "acme", "Acme")
+	e.Data.AddEnvironment(ctx, "acme", "prod", "Production")
+	c := e.Owner()
+	c.Post("/admin/workspaces/acme/select", nil)
+	var want []string
+	for i := range 120 {
+		_ = i
+		id := runIn(t, c.Post("/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}}))
+		want = append([]string{strconv.FormatInt(id, 10)}, want...)
+		until(t, c, "/admin/operations/"+strconv.FormatInt(id, 10), "badge-succeeded")
+	}
+	link := regexp.MustCompile(`<a href="/admin/operations/(\d+)">#`)
+	next := regexp.MustCompile(`<a class="next" href="([^"]+)">`)
+	var got []string
+	for path, pages := "/admin/operations?environment=all", 0; path != ""; pages++ {
+		r := c.Get(path)
+		for _, m := range link.FindAllStringSubmatch(r.Body, -1) {
+			got = append(got, m[1])
+		}
+		path = ""
+		if m := next.FindStringSubmatch(r.Body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+		if pages > 5 {
+			t.Fatal("the pager does not end")
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("pages listed %d runs, want %d in order", len(got), len(want))
+	}
+}

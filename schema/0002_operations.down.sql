@@ -1,0 +1,13 @@
+DROP INDEX operation_runs_retry_of;
+DROP INDEX operation_runs_environment_active;
+DROP INDEX operation_runs_workspace_active;
+DROP INDEX operation_runs_environment_kpi;
+DROP INDEX operation_runs_workspace_kpi;
+DROP INDEX operation_runs_environment_type_created;
+DROP INDEX operation_runs_workspace_outcome_created;
+DROP INDEX operation_runs_workspace_type_created;
+DROP INDEX operation_runs_one_active;
+ALTER TABLE operation_runs DROP COLUMN retry_of_run_id;
+ALTER TABLE operation_runs DROP COLUMN cancel_requested_at;
+ALTER TABLE operation_runs DROP COLUMN owner_token;
+ALTER TABLE operation_runs DROP COLUMN owner_pid;
