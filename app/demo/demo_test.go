@@ -351,12 +351,20 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		AND p.display_name = 'Win - BitLocker - OS disk encryption'`).Scan(&bitlocker); err != nil {
 		t.Fatal(err)
 	}
+	var warnedSync int64
+	if err := e.Data.DB.Read.QueryRow(`SELECT r.id FROM operation_runs r JOIN workspaces w ON w.id = r.workspace_id
+		WHERE w.slug = 'contoso' AND r.type = 'inventory.sync' AND r.failure_summary IS NOT NULL AND r.outcome = 'succeeded'`).Scan(&warnedSync); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		path string
 		want []string
 	}{
-		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test"}},
+		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
+		{"operations feed", "/admin/operations?environment=", []string{"drift.compare", "backup.create", "badge-partial", "badge-failed"}},
+		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
+			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
 		{"environment dashboard", "/admin/t/prod", []string{"Production"}},
 		{"inventory hub", "/admin/t/prod/inventory", []string{"badge-succeeded", "restorable", "dependencies", "partial", "risk"}},
 		{"policies list", "/admin/t/prod/policies", []string{"Win - BitLocker - OS disk encryption", "Settings catalog",
