@@ -362,7 +362,7 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		want []string
 	}{
 		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
-		{"operations feed", "/admin/operations?environment=", []string{"drift.compare", "backup.create", "badge-partial", "badge-failed"}},
+		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", "Backup create", "badge-partial", "badge-failed"}},
 		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
 			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
 		{"environment dashboard", "/admin/t/prod", []string{"Production"}},

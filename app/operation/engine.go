@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,7 +121,8 @@ func (e *Engine) Label(name string) string {
 	if t, ok := e.types[name]; ok {
 		return t.Label
 	}
-	return name
+	// Runs of types this Atlas does not run (yet), e.g. from demo data: "drift.compare" → "Drift compare".
+	return web.Title(strings.NewReplacer(".", " ", "_", " ").Replace(name))
 }
 
 // Start queues a run. When a run of the same type is already active for the
@@ -419,7 +421,11 @@ func settle(ctx context.Context, known bool, typ string, err error, p *Progress)
 	}
 	if len(items) > 0 {
 		f.Reason = ReasonWarnings
-		f.Message = fmt.Sprintf("Completed with %d warnings.", len(items)+omitted)
+		if n := len(items) + omitted; n == 1 {
+			f.Message = "Completed with 1 warning."
+		} else {
+			f.Message = fmt.Sprintf("Completed with %d warnings.", n)
+		}
 		return Succeeded, f
 	}
 	return Succeeded, nil

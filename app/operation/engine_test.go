@@ -384,3 +384,12 @@ func TestWarningsLeaveARunSucceeded(t *testing.T) {
 		t.Errorf("outcome %s counts %v failure %+v", run.Outcome, run.Counts, run.Failure)
 	}
 }
+
+func TestLabelOfUnregisteredTypesIsReadable(t *testing.T) {
+	e := newEngine(t, dbtest.Open(t), DemoCount)
+	for name, want := range map[string]string{"demo.count": DemoCount.Label, "drift.compare": "Drift compare", "backup.create": "Backup create", "restore_apply": "Restore apply"} {
+		if got := e.Label(name); got != want {
+			t.Errorf("Label(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -15,7 +15,7 @@ func GenerateRuns(ctx context.Context, d *db.DB, workspaceID int64, environmentI
 	_, err := d.Write.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome, created_at, started_at, completed_at, summary_counts)
 		SELECT ?, json_extract(?, '$[' || (i % json_array_length(?)) || ']'),
-			CASE i % 5 WHEN 0 THEN 'inventory.sync' WHEN 1 THEN 'backup.create' WHEN 2 THEN 'baseline.capture' WHEN 3 THEN 'baseline.compare' ELSE 'restore.run' END,
+			CASE i % 5 WHEN 0 THEN 'inventory.sync' WHEN 1 THEN 'backup.create' WHEN 2 THEN 'baseline.capture' WHEN 3 THEN 'drift.compare' ELSE 'restore.apply' END,
 			'completed',
 			CASE WHEN i % 20 = 0 THEN 'failed' WHEN i % 14 = 0 THEN 'partial' WHEN i % 50 = 1 THEN 'cancelled' ELSE 'succeeded' END,
 			strftime('%Y-%m-%dT%H:%M:%fZ', t, 'unixepoch'),
