@@ -205,6 +205,9 @@ func TestCurrentContext(t *testing.T) {
 	if r := c.Get("/admin/t/prod"); r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Production</summary>") {
 		t.Fatalf("dashboard: %d", r.Status)
 	}
+	if r := c.Get("/admin/t/prod"); !strings.Contains(r.Body, "Connect an export") {
+		t.Error("a dashboard without an export source does not say what to do next")
+	}
 	// It stays current on the next page.
 	if r := c.Get("/admin"); !strings.Contains(r.Body, "<summary>Production</summary>") {
 		t.Error("the current environment was forgotten on the hub")

@@ -365,7 +365,7 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", "Backup create", "badge-partial", "badge-failed"}},
 		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
 			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
-		{"environment dashboard", "/admin/t/prod", []string{"Production"}},
+		{"environment dashboard", "/admin/t/prod", []string{"Production", "Export source", "IntuneManagement export", "Change the export source"}},
 		{"inventory hub", "/admin/t/prod/inventory", []string{"badge-succeeded", "restorable", "dependencies", "partial", "risk"}},
 		{"policies list", "/admin/t/prod/policies", []string{"Win - BitLocker - OS disk encryption", "Settings catalog",
 			"Compliance policy", "Administrative template", "PowerShell script", "Enrollment status page"}},

@@ -94,6 +94,7 @@ type dashboardPage struct {
 	Workspace   *access.Workspace
 	Environment *access.Environment
 	Operations  *operation.RecentRuns
+	Connection  *Connection // nil until an export source is connected
 }
 
 func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web.Crumb {
@@ -113,9 +114,13 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 	if err != nil {
 		return err
 	}
+	conn, err := ConnectionOf(ctx, h.DB.Read, env.ID)
+	if err != nil && !errors.Is(err, ErrNoConnection) {
+		return err
+	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/dashboard", &dashboardPage{
 		Page:      web.Page{Title: env.Label(), Section: "dashboard", Crumbs: envCrumbs(ws, env, "")},
-		Workspace: ws, Environment: env, Operations: recent})
+		Workspace: ws, Environment: env, Operations: recent, Connection: conn})
 }
 
 func settingsPage(ws *access.Workspace, env *access.Environment) *formPage {
