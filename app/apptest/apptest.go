@@ -171,3 +171,18 @@ func (c *Client) Post(path string, form url.Values) *Response {
 	}
 	return c.Do(c.Request(http.MethodPost, path, form))
 }
+
+// NewAcme is New plus workspace acme ("Acme Corp") and its environment prod
+// ("Production"), both made by the local owner: the setting most tests start from.
+func NewAcme(t testing.TB) *Env {
+	t.Helper()
+	e := New(t)
+	ctx := context.Background()
+	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

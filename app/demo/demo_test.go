@@ -284,14 +284,8 @@ func TestLoadIsDeterministic(t *testing.T) {
 }
 
 func TestRefusesANonEmptyDatabaseUnlessForced(t *testing.T) {
-	e := apptest.New(t)
+	e := apptest.NewAcme(t)
 	ctx := context.Background()
-	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
-		t.Fatal(err)
-	}
 	q := e.Data.DB.Read
 	state := func() string {
 		return fmt.Sprint(count(t, q, `SELECT count(*) FROM workspaces`), count(t, q, `SELECT count(*) FROM users`),

@@ -3,7 +3,6 @@ package environment_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,14 +16,7 @@ import (
 
 func newEnv(t *testing.T) (*apptest.Env, *apptest.Client) {
 	t.Helper()
-	e := apptest.New(t)
-	ctx := context.Background()
-	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
-		t.Fatal(err)
-	}
+	e := apptest.NewAcme(t)
 	return e, e.Owner()
 }
 

@@ -41,14 +41,7 @@ func writeZip(t *testing.T, dir, name string, fsys fstest.MapFS) string {
 // find a policy in the inventory; then a newer export with one setting changed
 // gives that policy its second version.
 func TestBrowserUploadAndBrowse(t *testing.T) {
-	e := apptest.New(t)
-	ctx := context.Background()
-	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
-		t.Fatal(err)
-	}
+	e := apptest.NewAcme(t)
 	zips := t.TempDir()
 	first := writeZip(t, zips, "acme-export.zip", export(3, false))
 	second := writeZip(t, zips, "acme-export-2.zip", export(3, true))

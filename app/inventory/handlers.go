@@ -37,14 +37,13 @@ type hubPage struct {
 	Coverage    Coverage
 	Types       []Facet
 	LastSync    *Run // nil before the first sync
-	Active      []*Run
 	Connection  *environment.Connection // nil before a source is connected
 	Operations  *operation.RecentRuns
 	SyncWhy     string // why Sync now is disabled, "" when it is not
 }
 
 // Hub is the inventory hub (spec 058): total items, coverage, chips per class,
-// last sync and active operations.
+// last sync and active operations (from the operations panel).
 func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
@@ -57,9 +56,6 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	if p.LastSync, err = LastSync(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, ErrNoSync) {
-		return err
-	}
-	if p.Active, err = ActiveRuns(ctx, h.DB.Read, env.ID); err != nil {
 		return err
 	}
 	if p.Connection, err = environment.ConnectionOf(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, environment.ErrNoConnection) {

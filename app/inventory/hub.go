@@ -100,21 +100,3 @@ func LastSync(ctx context.Context, q db.Querier, environmentID int64) (*Run, err
 	return r, err
 }
 
-// ActiveRuns lists the environment's queued and running operations, oldest first.
-func ActiveRuns(ctx context.Context, q db.Querier, environmentID int64) ([]*Run, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+runColumns+` FROM operation_runs
-		WHERE managed_environment_id = ? AND status IN ('queued', 'running') ORDER BY created_at, id`, environmentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
-}

@@ -1,7 +1,6 @@
 package inventory_test
 
 import (
-	"context"
 	"testing"
 	"testing/fstest"
 
@@ -17,14 +16,7 @@ func graph(id, name, modified string) *fstest.MapFile {
 // TestSyncRunThroughTheEngine checks what the run records: the counts,
 // warnings that leave it succeeded, failures that make it partial.
 func TestSyncRunThroughTheEngine(t *testing.T) {
-	e := apptest.New(t)
-	ctx := context.Background()
-	if err := e.Data.AddWorkspace(ctx, "acme", "Acme Corp"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Data.AddEnvironment(ctx, "acme", "prod", "Production"); err != nil {
-		t.Fatal(err)
-	}
+	e := apptest.NewAcme(t)
 	tests := []struct {
 		name    string
 		export  fstest.MapFS
