@@ -36,7 +36,7 @@ type hubPage struct {
 	Environment *access.Environment
 	Coverage    Coverage
 	Types       []Facet
-	LastSync    *Run // nil before the first sync
+	LastSync    *Run                    // nil before the first sync
 	Connection  *environment.Connection // nil before a source is connected
 	Operations  *operation.RecentRuns
 	SyncWhy     string // why Sync now is disabled, "" when it is not

@@ -99,4 +99,3 @@ func LastSync(ctx context.Context, q db.Querier, environmentID int64) (*Run, err
 	}
 	return r, err
 }
-
