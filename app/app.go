@@ -121,7 +121,7 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
-		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Engine: data.Engine, Operations: operations},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}

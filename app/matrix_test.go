@@ -44,24 +44,27 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/members/:user/remove": {ok, no, no, no, hide, no, login},
 	"GET /admin/audit":                 {ok, ok, no, no, ok, no, login},
 
-	"GET /admin/environments":                         {ok, ok, ok, ok, ok, ok, login},
-	"GET /admin/environments/new":                     {ok, ok, no, no, ok, no, login},
-	"POST /admin/environments":                        {ok, ok, no, no, ok, no, login},
-	"GET /admin/t/:environment":                       {ok, ok, ok, ok, hide, hide, login},
-	"GET /admin/t/:environment/settings":              {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/settings":             {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/archive":              {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/restore":              {ok, ok, no, no, hide, hide, login},
-	"GET /admin/t/:environment/members":               {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/members":              {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/members/:user/remove": {ok, ok, no, no, hide, hide, login},
-	"GET /admin/t/:environment/connection":            {ok, ok, ok, ok, hide, hide, login},
-	"POST /admin/t/:environment/connection":           {ok, ok, no, no, hide, hide, login},
-	"POST /admin/t/:environment/connection/upload":    {ok, ok, no, no, hide, hide, login},
-	"GET /admin/t/:environment/inventory":             {ok, ok, ok, ok, hide, hide, login},
-	"POST /admin/t/:environment/inventory/sync":       {ok, ok, ok, no, hide, hide, login},
-	"GET /admin/t/:environment/policies":              {ok, ok, ok, ok, hide, hide, login},
-	"GET /admin/t/:environment/policies/:policy":      {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/environments":                                               {ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/environments/new":                                           {ok, ok, no, no, ok, no, login},
+	"POST /admin/environments":                                              {ok, ok, no, no, ok, no, login},
+	"GET /admin/t/:environment":                                             {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/settings":                                    {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/settings":                                   {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/archive":                                    {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/restore":                                    {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/members":                                     {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/members":                                    {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/members/:user/remove":                       {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/connection":                                  {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/connection":                                 {ok, ok, no, no, hide, hide, login},
+	"POST /admin/t/:environment/connection/upload":                          {ok, ok, no, no, hide, hide, login},
+	"GET /admin/t/:environment/inventory":                                   {ok, ok, ok, ok, hide, hide, login},
+	"POST /admin/t/:environment/inventory/sync":                             {ok, ok, ok, no, hide, hide, login},
+	"GET /admin/t/:environment/policies":                                    {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy":                            {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy/diff":                       {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy/compare":                    {ok, ok, ok, ok, hide, hide, login},
+	"GET /admin/t/:environment/policies/:policy/versions/:version/download": {ok, ok, ok, ok, hide, hide, login},
 
 	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, login},
@@ -96,6 +99,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = strconv.FormatInt(f.victimID, 10)
 		case ":policy":
 			seg = strconv.FormatInt(f.policyID, 10)
+		case ":version":
+			seg = "1"
 		case ":run":
 			seg = strconv.FormatInt(f.runID, 10)
 		case "*path":

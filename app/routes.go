@@ -67,5 +67,8 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, access.RunOperations, inv.SyncNow},
 		{"GET", "/admin/t/:environment/policies", access.PathEnvironment, access.View, inv.Policies},
 		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
+		{"GET", "/admin/t/:environment/policies/:policy/diff", access.PathEnvironment, access.View, inv.Diff},
+		{"GET", "/admin/t/:environment/policies/:policy/compare", access.PathEnvironment, access.View, inv.ComparePolicy},
+		{"GET", "/admin/t/:environment/policies/:policy/versions/:version/download", access.PathEnvironment, access.View, inv.DownloadVersion},
 	}
 }

@@ -89,7 +89,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 			chromedp.Text("main", &list)),
 		browsertest.Do("open the policy and its versions",
 			chromedp.Click(`//main//table//a[contains(., "Defender baseline")]`),
-			browsertest.Visible(`//main//h2[contains(., "Versions")]`),
+			browsertest.Visible(`//main//h2[contains(., "Version history")]`),
 			chromedp.Text("main", &detail)),
 	)
 	browsertest.Screenshot(t, b, "policy")
@@ -111,7 +111,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		t.Errorf("the name filter kept other policies:\n%s", list)
 	}
 	var versions int
-	if err := chromedp.Run(b, chromedp.Evaluate(`document.querySelectorAll("main section:last-of-type tbody tr").length`, &versions)); err != nil || versions != 2 {
+	if err := chromedp.Run(b, chromedp.Evaluate(`document.querySelectorAll("#versions tbody tr").length`, &versions)); err != nil || versions != 2 {
 		t.Errorf("version rows = %d (%v), want 2", versions, err)
 	}
 }

@@ -18,11 +18,12 @@ import (
 	"github.com/uptrace/bunrouter"
 )
 
-// Handlers serve the inventory hub (with Sync now), the policies list and the
-// policy detail.
+// Handlers serve the inventory hub (with Sync now), the policies list, the
+// policy detail with its version history, and the compare pages.
 type Handlers struct {
 	DB         *db.DB
 	Views      *web.Views
+	Resolver   *access.Resolver // for the other environment of a cross-environment compare
 	Engine     *operation.Engine
 	Operations *operation.Handlers
 }
@@ -238,6 +239,9 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	versions, err := Versions(ctx, h.DB.Read, env.ID, pol.ID)
 	if err != nil {
+		return err
+	}
+	if err := fillSummaries(ctx, h.DB, versions); err != nil {
 		return err
 	}
 	settings, assignments := sections(payload)

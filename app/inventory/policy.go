@@ -76,11 +76,18 @@ type Version struct {
 	RunID       int64
 	SourcePath  string
 	ModifiedAt  db.Time
+	Summary     string // what changed since the version before; "" for the first, or not computed yet
+}
+
+const versionColumns = `id, version_number, captured_at, content_hash, COALESCE(operation_run_id, 0), source_path, modified_at, COALESCE(change_summary, '')`
+
+func (v *Version) fields() []any {
+	return []any{&v.ID, &v.Number, &v.CapturedAt, &v.ContentHash, &v.RunID, &v.SourcePath, &v.ModifiedAt, &v.Summary}
 }
 
 // Versions lists a policy's versions, newest first.
 func Versions(ctx context.Context, q db.Querier, environmentID, policyID int64) ([]Version, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, version_number, captured_at, content_hash, COALESCE(operation_run_id, 0), source_path, modified_at
+	rows, err := q.QueryContext(ctx, `SELECT `+versionColumns+`
 		FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, environmentID, policyID)
 	if err != nil {
 		return nil, err
@@ -89,7 +96,7 @@ func Versions(ctx context.Context, q db.Querier, environmentID, policyID int64) 
 	var list []Version
 	for rows.Next() {
 		var v Version
-		if err := rows.Scan(&v.ID, &v.Number, &v.CapturedAt, &v.ContentHash, &v.RunID, &v.SourcePath, &v.ModifiedAt); err != nil {
+		if err := rows.Scan(v.fields()...); err != nil {
 			return nil, err
 		}
 		list = append(list, v)

@@ -32,18 +32,28 @@ type SettingRow struct {
 // sections splits a payload's readable rows (diff.Settings, the same rows a
 // version diff compares) into the settings sections and the assignments.
 func sections(payload any) (settings []SettingSection, assignments []diff.Setting) {
+	var rows []diff.Setting
 	for _, s := range diff.Settings(payload) {
-		if s.Section == "Assignments" {
+		if s.Section == diff.SectionAssignments {
 			assignments = append(assignments, s)
 			continue
 		}
-		if n := len(settings); n == 0 || settings[n-1].Name != s.Section {
-			settings = append(settings, SettingSection{Name: s.Section})
+		rows = append(rows, s)
+	}
+	return group(rows), assignments
+}
+
+// group splits rows in page order into their sections.
+func group(rows []diff.Setting) []SettingSection {
+	var out []SettingSection
+	for _, s := range rows {
+		if n := len(out); n == 0 || out[n-1].Name != s.Section {
+			out = append(out, SettingSection{Name: s.Section})
 		}
-		last := &settings[len(settings)-1]
+		last := &out[len(out)-1]
 		last.Rows = append(last.Rows, SettingRow{Setting: s, Multiline: strings.Contains(s.Value, "\n")})
 	}
-	return settings, assignments
+	return out
 }
 
 // indentJSON lays canonical JSON out for reading.

@@ -158,6 +158,7 @@ type observed struct {
 	modified  time.Time
 	policyID  int64
 	versionID int64 // the version this run wrote, 0 if none
+	summary   string // what changed since the policy's version before this run
 	outcome   *int  // the counter this object added to
 }
 
@@ -230,6 +231,15 @@ func (s *syncer) duplicate(ctx context.Context, key string, prev *observed, o *i
 }
 
 func (s *syncer) queue(ctx context.Context, key string, o *intune.Object) error {
+	// The timeline's summary of a new version, diffed here rather than inside
+	// the batch's write transaction.
+	if pre, ok := s.before[key]; ok && pre.hash != o.Hash {
+		summary, err := summaryAgainst(ctx, s.d.Read, pre.hash, o.Canonical)
+		if err != nil {
+			return fmt.Errorf("summarising the changes of %s: %w", o.SourcePath, err)
+		}
+		s.seen[key].summary = summary
+	}
 	s.pending = append(s.pending, key)
 	s.bytes += len(o.Canonical)
 	if len(s.pending) >= batchSize || s.bytes >= batchBytes {
@@ -276,7 +286,7 @@ const (
 	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, display_name = ?, platform = ?,
 		content_hash = ?, version_count = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?`
 	insertVersion = `INSERT INTO policy_versions (workspace_id, managed_environment_id, policy_id, version_number, captured_at,
-		content_hash, operation_run_id, source_path, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		content_hash, operation_run_id, source_path, modified_at, change_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteVersion = `DELETE FROM policy_versions WHERE id = ?`
 	upsertItem    = `INSERT INTO inventory_items (workspace_id, managed_environment_id, policy_id, coverage, coverage_reason,
 		source_path, size_bytes, observed_at, operation_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -372,7 +382,7 @@ func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *obse
 	}
 	if ob.outcome != &s.counts.Unchanged {
 		res, err := st.insertVersion.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, ob.policyID, versions, s.now, o.Hash,
-			db.NullID(s.t.RunID), o.SourcePath, db.Time{Time: o.Modified})
+			db.NullID(s.t.RunID), o.SourcePath, db.Time{Time: o.Modified}, db.NullString(ob.summary))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,1 @@
+ALTER TABLE policy_versions DROP COLUMN change_summary;
