@@ -338,8 +338,6 @@ func TestComparePolicies(t *testing.T) {
 	}
 }
 
-
-
 // script is a PowerShell script export whose content is lines.
 func script(lines ...string) fstest.MapFS {
 	content := base64.StdEncoding.EncodeToString([]byte(strings.Join(lines, "\r\n") + "\r\n"))

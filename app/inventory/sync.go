@@ -157,9 +157,9 @@ type observed struct {
 	path      string
 	modified  time.Time
 	policyID  int64
-	versionID int64 // the version this run wrote, 0 if none
+	versionID int64  // the version this run wrote, 0 if none
 	summary   string // what changed since the policy's version before this run
-	outcome   *int  // the counter this object added to
+	outcome   *int   // the counter this object added to
 }
 
 type syncer struct {
