@@ -298,7 +298,7 @@ func TestComparePolicies(t *testing.T) {
 		absent []string
 	}{
 		{"picker", s.owner, prod, http.StatusOK,
-			[]string{`<optgroup label="Production">`, `<optgroup label="Pilot">`, fmt.Sprintf(`<option value="%d">%s (same name)</option>`, s.pilot, bitlockerName)},
+			[]string{`<optgroup label="Production">`, `<optgroup label="Pilot">`, fmt.Sprintf(`<option value="%d">%s · Pilot (same name)</option>`, s.pilot, bitlockerName)},
 			[]string{`<table class="diff">`, "Other production", fmt.Sprintf(`<option value="%d">`, s.prod), fmt.Sprintf(`<option value="%d">`, s.compliance)}},
 		{"another environment", s.owner, fmt.Sprintf("%s?with=%d", prod, s.pilot), http.StatusOK,
 			[]string{`<th scope="col">Production</th><th scope="col">Pilot</th>`, "<del>XTS-AES 128</del>", "<ins>XTS-AES 256</ins>", "34 unchanged settings",

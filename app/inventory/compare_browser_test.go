@@ -1,0 +1,80 @@
+package inventory_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"atlas/app/browsertest"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserCompareVersions is a consultant finding out what changed in a
+// policy: open it, follow the timeline's summary to the compare page, see the
+// changed setting highlighted with both values, look at what did not change;
+// then compare it with the same policy in the pilot environment.
+func TestBrowserCompareVersions(t *testing.T) {
+	s := newCompareSite(t)
+	b := browsertest.New(t)
+	xtsRow := `//main//table[contains(@class, "diff")]//tr[contains(@class, "diff-changed")][contains(., "` + xtsOSLabel + `")]`
+	var changed, background, unchanged, across string
+	browsertest.Steps(t, b,
+		browsertest.Do("sign in and open Acme",
+			chromedp.Navigate(s.env.HTTP.URL+"/auth/launch?token="+s.env.Server.Launcher.Issue()),
+			browsertest.Visible(`//main//tr[contains(., "Acme Corp")]//button[contains(., "Open")]`),
+			chromedp.Click(`//main//tr[contains(., "Acme Corp")]//button[contains(., "Open")]`),
+			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`)),
+		browsertest.Do("find the BitLocker policy",
+			chromedp.Navigate(s.env.HTTP.URL+"/admin/t/prod/policies"),
+			browsertest.Visible(`//main//input[@name="q"]`),
+			chromedp.SendKeys(`//main//input[@name="q"]`, "BitLocker (OS Disk)"),
+			chromedp.Click(`//main//form[contains(@class, "filters")]//button`),
+			browsertest.Visible(`//main//p[contains(., "1 present")]`),
+			chromedp.Click(`//main//table//a[contains(., "BitLocker (OS Disk)")]`),
+			browsertest.Visible(`//main//h2[contains(., "Version history")]`)),
+		browsertest.Do("screenshot the history", chromedp.ActionFunc(func(context.Context) error {
+			browsertest.Screenshot(t, b, "policy-history")
+			return nil
+		})),
+		browsertest.Do("follow the timeline's summary",
+			chromedp.Click(`//main//section[@id="versions"]//a[contains(., "2 settings changed")]`),
+			browsertest.Visible(xtsRow),
+			chromedp.Text(xtsRow, &changed),
+			chromedp.Evaluate(`getComputedStyle(document.evaluate('`+xtsRow+`/td[2]', document, null, 9, null).singleNodeValue).backgroundColor`, &background)),
+		browsertest.Do("screenshot the changes", chromedp.ActionFunc(func(context.Context) error {
+			browsertest.Screenshot(t, b, "compare-versions")
+			return nil
+		})),
+		browsertest.Do("open the unchanged settings",
+			chromedp.Click(`//main//details[contains(@class, "unchanged")]/summary[contains(., "34 unchanged settings")]`),
+			browsertest.Visible(`//main//details[contains(@class, "unchanged")]//td[contains(., "Require device encryption")]`),
+			chromedp.Text(`//main//details[contains(@class, "unchanged")]`, &unchanged)),
+		browsertest.Do("compare with the pilot's policy",
+			chromedp.Click(`//main//a[contains(., "Compare with another policy")]`),
+			browsertest.Visible(`//main//select[@name="with"]`),
+			chromedp.SetValue(`//main//select[@name="with"]`, strconv.FormatInt(s.pilot, 10)),
+			chromedp.Click(`//main//form[contains(@class, "compare-picker")]//button`),
+			browsertest.Visible(xtsRow),
+			chromedp.Text(`//main//table[contains(@class, "diff")]/thead`, &across)),
+		browsertest.Do("screenshot the cross-environment compare", chromedp.ActionFunc(func(context.Context) error {
+			browsertest.Screenshot(t, b, "compare-policies")
+			return nil
+		})),
+	)
+	for _, want := range []string{xtsOSLabel, "XTS-AES 256", "XTS-AES 128", "high"} {
+		if !strings.Contains(changed, want) {
+			t.Errorf("the changed row %q lacks %q", changed, want)
+		}
+	}
+	if background == "" || background == "rgba(0, 0, 0, 0)" || background == "rgb(255, 255, 255)" {
+		t.Errorf("the changed row is not highlighted: background %q", background)
+	}
+	if !strings.Contains(unchanged, "Encryption method with XTS FDV dropdown name") {
+		t.Errorf("unchanged settings: %q", unchanged)
+	}
+	if !strings.Contains(across, "Production") || !strings.Contains(across, "Pilot") {
+		t.Errorf("cross-environment columns: %q", across)
+	}
+}
