@@ -3,18 +3,18 @@ package inventory_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"atlas/app/apptest"
-	"atlas/app/intune"
+	"atlas/app/inventory"
 	"atlas/app/shareddata"
 )
 
@@ -40,28 +40,13 @@ func editedBaseline(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, filepath.FromSlash(bitlockerFile))
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := intune.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(out)
-	for _, r := range [][2]string{{`"` + xtsOS + `_7"`, `"` + xtsOS + `_6"`}, {`"` + otherDisk + `_0"`, `"` + otherDisk + `_1"`}} {
-		if !strings.Contains(text, r[0]) {
-			t.Fatalf("%s holds no %s", bitlockerFile, r[0])
+	inventory.Rewrite(t, file, func(m map[string]any) {
+		for _, r := range [][2]string{{xtsOS + "_7", xtsOS + "_6"}, {otherDisk + "_0", otherDisk + "_1"}} {
+			if n := replaceValue(m, r[0], r[1]); n != 1 {
+				t.Fatalf("%s holds %s %d times, want once", bitlockerFile, r[0], n)
+			}
 		}
-		text = strings.Replace(text, r[0], r[1], 1)
-	}
-	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return dir
 }
 
@@ -80,11 +65,9 @@ type compareSite struct {
 func newCompareSite(t *testing.T) *compareSite {
 	t.Helper()
 	src := shareddata.Dir(t, "intune", "OpenIntuneBaseline", "WINDOWS", "IntuneManagement")
-	e := apptest.New(t)
+	e := apptest.NewAcme(t)
 	ctx := context.Background()
 	for _, err := range []error{
-		e.Data.AddWorkspace(ctx, "acme", "Acme Corp"),
-		e.Data.AddEnvironment(ctx, "acme", "prod", "Production"),
 		e.Data.AddEnvironment(ctx, "acme", "pilot", "Pilot"),
 		e.Data.AddUser(ctx, "operator@acme.test", "Olga Operator", "correct horse battery"),
 		e.Data.AddMember(ctx, "acme", "operator@acme.test", "operator", "prod"),
@@ -119,6 +102,27 @@ func (s *compareSite) policy(t *testing.T, workspace, environment, name string) 
 		t.Fatalf("policy %s in %s/%s: %v", name, workspace, environment, err)
 	}
 	return id
+}
+
+// replaceValue replaces the string values old found in v by new and says how many it replaced.
+func replaceValue(v any, old, new string) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == old {
+				x[k] = new
+				n++
+			} else {
+				n += replaceValue(e, old, new)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			n += replaceValue(e, old, new)
+		}
+	}
+	return n
 }
 
 // row is the table row of body with class class whose text holds label, or "".
@@ -319,14 +323,9 @@ func TestComparePolicies(t *testing.T) {
 			if r.Status != tt.status {
 				t.Errorf("status %d, want %d", r.Status, tt.status)
 			}
-			for _, want := range tt.want {
-				if !strings.Contains(r.Body, want) {
-					t.Errorf("no %s", want)
-				}
-			}
-			for _, bad := range tt.absent {
-				if strings.Contains(r.Body, bad) {
-					t.Errorf("unexpected %s", bad)
+			for _, text := range append(tt.want, tt.absent...) {
+				if shown, wanted := strings.Contains(r.Body, text), slices.Contains(tt.want, text); shown != wanted {
+					t.Errorf("%s shown: %v, want %v", text, shown, wanted)
 				}
 			}
 		})
