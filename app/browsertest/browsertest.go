@@ -4,6 +4,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -58,7 +59,7 @@ func New(t testing.TB) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -77,9 +78,23 @@ func Steps(t testing.TB, ctx context.Context, steps ...Step) {
 	for _, s := range steps {
 		if err := chromedp.Run(ctx, s.Actions...); err != nil {
 			Screenshot(t, ctx, "failed")
-			t.Fatalf("step %q: %v", s.Name, err)
+			t.Fatalf("step %q: %v\n%s", s.Name, err, where(ctx))
 		}
 	}
+}
+
+// where describes the page the browser is on, for a failed step's message.
+func where(ctx context.Context) string {
+	look, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var url, text string
+	if err := chromedp.Run(look, chromedp.Location(&url), chromedp.Text("main", &text, chromedp.ByQuery)); err != nil {
+		return "(the page could not be read: " + err.Error() + ")"
+	}
+	if len(text) > 2000 {
+		text = text[:2000] + "…"
+	}
+	return "on " + url + ":\n" + text
 }
 
 // Step is one thing a person does, as chromedp actions.
@@ -91,16 +106,23 @@ type Step struct {
 // Do names a step.
 func Do(name string, actions ...chromedp.Action) Step { return Step{Name: name, Actions: actions} }
 
-// Visible waits until sel is visible. A click that navigates can swap the document
-// while a query runs, which chromedp reports as a vanished node: the wait then
-// simply starts again on the new document.
+// Visible waits until sel is visible. A click that navigates, or an htmx swap,
+// can replace the node a wait has found: chromedp then reports a vanished node,
+// or waits on the detached node for ever. So each attempt is short and the wait
+// starts again on the current document until the test's deadline.
 func Visible(sel string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for {
-			err := chromedp.WaitVisible(sel).Do(ctx)
-			if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "-32000") {
+			attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := chromedp.WaitVisible(sel).Do(attempt)
+			cancel()
+			switch {
+			case err == nil, ctx.Err() != nil:
 				return err
+			case errors.Is(err, context.DeadlineExceeded), strings.Contains(err.Error(), "-32000"):
+				continue
 			}
+			return err
 		}
 	})
 }
