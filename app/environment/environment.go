@@ -103,30 +103,9 @@ func IDBySlug(ctx context.Context, q db.Querier, workspaceID int64, slug string)
 	return id, err
 }
 
-// Member is a user's membership in an environment.
-type Member struct {
-	UserID int64
-	Name   string
-	Email  string
-	Role   access.Role
-}
-
-func members(ctx context.Context, q db.Querier, environmentID int64) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.email, m.role FROM managed_environment_memberships m JOIN users u ON u.id = m.user_id
+func members(ctx context.Context, q db.Querier, environmentID int64) ([]access.Member, error) {
+	return access.QueryMembers(ctx, q, `SELECT u.id, u.name, u.email, m.role FROM managed_environment_memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.managed_environment_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, environmentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.UserID, &m.Name, &m.Email, &m.Role); err != nil {
-			return nil, err
-		}
-		list = append(list, m)
-	}
-	return list, rows.Err()
 }
 
 // AddMember entitles a workspace member (by email) to an environment with a role.

@@ -185,7 +185,7 @@ type membersPage struct {
 	web.Page
 	Workspace   *access.Workspace
 	Environment *access.Environment
-	Members     []Member
+	Members     []access.Member
 	Roles       []access.Role
 	Email       string
 	Role        string

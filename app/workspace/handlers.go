@@ -178,7 +178,7 @@ func (h *Handlers) Archive(w http.ResponseWriter, req bunrouter.Request) error {
 type membersPage struct {
 	web.Page
 	Workspace *access.Workspace
-	Members   []Member
+	Members   []access.Member
 	Roles     []access.Role
 	Email     string
 	Role      string

@@ -12,33 +12,12 @@ import (
 	"atlas/app/web"
 )
 
-// Member is a user's membership in a workspace.
-type Member struct {
-	UserID int64
-	Name   string
-	Email  string
-	Role   access.Role
-}
-
 // ErrLastOwner protects a workspace from being left without an owner.
 var ErrLastOwner = web.Errorf(web.Conflict, "A workspace needs at least one owner: make someone else owner first.")
 
-func members(ctx context.Context, q db.Querier, workspaceID int64) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.email, m.role FROM workspace_memberships m JOIN users u ON u.id = m.user_id
+func members(ctx context.Context, q db.Querier, workspaceID int64) ([]access.Member, error) {
+	return access.QueryMembers(ctx, q, `SELECT u.id, u.name, u.email, m.role FROM workspace_memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.workspace_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.UserID, &m.Name, &m.Email, &m.Role); err != nil {
-			return nil, err
-		}
-		list = append(list, m)
-	}
-	return list, rows.Err()
 }
 
 // AddMember gives an existing user (by email) a role in the workspace, or changes
