@@ -227,14 +227,6 @@ func addSetting(inst obj) edit {
 	return func(s *state) { s.p["settings"] = append(s.p["settings"].([]any), setting(clone(inst).(obj))) }
 }
 
-// addChild adds a setting under a choice (revealed by the option chosen).
-func addChild(parent string, inst obj) edit {
-	return func(s *state) {
-		v := instanceByID(s.p, parent)["choiceSettingValue"].(obj)
-		v["children"] = append(v["children"].([]any), clone(inst).(obj))
-	}
-}
-
 // set changes top-level properties.
 func set(props obj) edit {
 	return func(s *state) { maps.Copy(s.p, clone(props).(obj)) }
