@@ -194,3 +194,35 @@ func TestFeedPagerWalksEveryRun(t *testing.T) {
 		t.Errorf("pages listed %d runs, want %d in order", len(got), len(want))
 	}
 }
+
+// TestActingOnARunIsDecidedByTheResolver: retry of a finished pilot run is refused
+// with 409 once pilot is archived, 404 for a member not entitled to pilot, and 404
+// for a run id of another workspace.
+func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
+	f := newFixture(t)
+	owner := f.clients[owner]
+	id := runIn(t, owner.Post("/admin/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}}))
+	path := "/admin/operations/" + strconv.FormatInt(id, 10)
+	until(t, owner, path, "badge-succeeded")
+	if r := f.clients[operator].Post(path+"/retry", nil); r.Status != http.StatusNotFound {
+		t.Errorf("operator without a pilot membership retries: %d", r.Status)
+	}
+	if r := f.clients[operator].Get(path); r.Status != http.StatusOK || !strings.Contains(r.Body, "Unavailable") {
+		t.Errorf("operator without a pilot membership views the run: %d", r.Status)
+	}
+	if r := f.clients[outsider].Get(path); r.Status != http.StatusNotFound {
+		t.Errorf("outsider views the run: %d", r.Status)
+	}
+	var before, after int
+	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&before)
+	if r := owner.Post("/admin/t/pilot/archive", url.Values{"confirm": {"pilot"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("archive pilot: %d", r.Status)
+	}
+	if r := owner.Post(path+"/retry", nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "archived") {
+		t.Errorf("retry in an archived environment: %d", r.Status)
+	}
+	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&after)
+	if after != before {
+		t.Errorf("a refused retry created a run: %d runs, before %d", after, before)
+	}
+}

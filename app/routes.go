@@ -43,9 +43,9 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/audit", access.CurrentWorkspace, access.ViewAudit, au.List},
 
 		{"GET", "/admin/operations", access.CurrentWorkspace, access.View, op.Feed},
-		{"GET", "/admin/operations/:run", access.CurrentWorkspace, access.View, op.Detail},
-		{"POST", "/admin/operations/:run/cancel", access.CurrentWorkspace, access.RunOperations, op.Cancel},
-		{"POST", "/admin/operations/:run/retry", access.CurrentWorkspace, access.RunOperations, op.Retry},
+		{"GET", "/admin/operations/:run", access.PathRun, access.View, op.Detail},
+		{"POST", "/admin/operations/:run/cancel", access.PathRun, access.RunOperations, op.Cancel},
+		{"POST", "/admin/operations/:run/retry", access.PathRun, access.RunOperations, op.Retry},
 		{"POST", "/admin/t/:environment/operations", access.PathEnvironment, access.RunOperations, op.Start},
 
 		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},

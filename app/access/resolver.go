@@ -23,6 +23,7 @@ const (
 	CurrentWorkspace              // the session's current workspace
 	PathWorkspace                 // the workspace named by the {workspace} slug
 	PathEnvironment               // the environment named by the {environment} slug, inside the current workspace
+	PathRun                       // the operation run {run} of the current workspace (spec 077: visible to every member)
 )
 
 // Resolver makes every access decision: 404 for what the user may not know about,
@@ -160,8 +161,11 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	if !ok {
 		return ctx, errNoWorkspace
 	}
-	if scope == CurrentWorkspace {
+	switch scope {
+	case CurrentWorkspace:
 		return ctx, Allow(ws.Role, need)
+	case PathRun:
+		return ctx, r.decideRun(ctx, req.Param("run"), ws, user.ID, need)
 	}
 	envs, err := r.environments(ctx, ws, user.ID, req.Param("environment"))
 	if err != nil {
@@ -181,6 +185,34 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 		}
 	}
 	return withEnvironment(ctx, env), Allow(env.Role, need)
+}
+
+// decideRun: any member may look at a run of the workspace; acting on it needs
+// the capability in the run's environment, and an environment the user is not
+// entitled to is not found.
+func (r *Resolver) decideRun(ctx context.Context, param string, ws *Workspace, userID int64, need Capability) error {
+	id, err := ParseID(param)
+	if err != nil {
+		return err
+	}
+	var environmentID sql.NullInt64
+	err = r.DB.Read.QueryRowContext(ctx, `SELECT managed_environment_id FROM operation_runs WHERE id = ? AND workspace_id = ?`, id, ws.ID).Scan(&environmentID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return web.ErrNotFound
+	case err != nil:
+		return err
+	case need == View || !environmentID.Valid:
+		return Allow(ws.Role, need)
+	}
+	env, err := r.Environment(ctx, ws, userID, environmentID.Int64)
+	if err != nil {
+		return err
+	}
+	if env.Archived() {
+		return web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+	}
+	return Allow(env.Role, need)
 }
 
 // Allow is the 403 decision: nil when role grants need.

@@ -316,27 +316,6 @@ func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *R
 	return v, run, err
 }
 
-// loadToAct loads the run of a cancel or retry and makes the access decision:
-// acting on a run needs the run-operations capability in its environment, and not
-// being entitled to that environment is not found.
-func (h *Handlers) loadToAct(ctx context.Context, req bunrouter.Request) (*viewer, *Run, error) {
-	v, run, err := h.load(ctx, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	if run.EnvironmentID == 0 {
-		return v, run, access.Allow(v.ws.Role, access.RunOperations)
-	}
-	env, err := h.Resolver.Environment(ctx, v.ws, v.userID, run.EnvironmentID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if env.Archived() {
-		return nil, nil, web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
-	}
-	return v, run, access.Allow(env.Role, access.RunOperations)
-}
-
 // whyNot is mayAct's answer as a disabled button's reason.
 func whyNot(v *viewer, run *Run) string {
 	if run.EnvironmentID == 0 {
@@ -508,7 +487,7 @@ func (h *Handlers) opened(w http.ResponseWriter, req bunrouter.Request, run *Run
 // Cancel is POST /admin/operations/{run}/cancel.
 func (h *Handlers) Cancel(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
-	v, run, err := h.loadToAct(ctx, req)
+	v, run, err := h.load(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -527,7 +506,7 @@ func (h *Handlers) Cancel(w http.ResponseWriter, req bunrouter.Request) error {
 // environment whose context references this one.
 func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
-	v, run, err := h.loadToAct(ctx, req)
+	v, run, err := h.load(ctx, req)
 	if err != nil {
 		return err
 	}
