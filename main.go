@@ -47,15 +47,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var serve serveFlags
 	commands := map[string]command{
-		"serve": {usage: "atlas serve [--addr 127.0.0.1:7420] [--no-browser] [--allow-host NAME]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		"serve": {usage: "atlas serve [--addr 127.0.0.1:7420] [--no-browser] [--allow-host NAME] [--export-root DIR]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			fs.StringVar(&serve.addr, "addr", "127.0.0.1:7420", "address to listen on (port 0 picks a free one)")
 			fs.BoolVar(&serve.noBrowser, "no-browser", false, "do not open the browser")
 			fs.Func("allow-host", "also answer to this Host name (repeatable; for LAN demos)", func(s string) error {
-				serve.allowHosts = append(serve.allowHosts, s)
+				serve.AllowHosts = append(serve.AllowHosts, s)
+				return nil
+			})
+			fs.Func("export-root", "a folder under which users other than the local owner may connect export folders (repeatable)", func(s string) error {
+				serve.ExportRoots = append(serve.ExportRoots, s)
 				return nil
 			})
 			return func(ctx context.Context, data *app.Data, _ []string) error {
-				return app.Serve(ctx, data, app.ServeOptions{Addr: serve.addr, NoBrowser: serve.noBrowser, AllowHosts: serve.allowHosts, Stdout: stdout})
+				return app.Serve(ctx, data, app.ServeOptions{Addr: serve.addr, NoBrowser: serve.noBrowser, Server: serve.ServerOptions, Stdout: stdout})
 			}
 		}},
 		"workspace add": {usage: "atlas workspace add --slug S --name N", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
@@ -76,9 +80,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return data.AddEnvironment(ctx, *ws, *slug, *name)
 			}
 		}},
-		"user add": {usage: "atlas user add --email E --name N --password-stdin", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		"user add": {usage: "atlas user add --email E --name N --password-stdin [--admin]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			email, name := fs.String("email", "", "email address"), fs.String("name", "", "full name")
 			fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+			admin := fs.Bool("admin", false, "make the user a site administrator (creates workspaces, manages users and export roots)")
 			return func(ctx context.Context, data *app.Data, _ []string) error {
 				if err := required(map[string]string{"email": *email, "name": *name}); err != nil {
 					return err
@@ -90,7 +95,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				if err != nil {
 					return err
 				}
-				return data.AddUser(ctx, *email, *name, strings.TrimRight(string(password), "\r\n"))
+				return data.AddUser(ctx, *email, *name, strings.TrimRight(string(password), "\r\n"), *admin)
 			}
 		}},
 		"member add": {usage: "atlas member add --workspace S --email E --role owner|manager|operator|readonly [--environment E]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
@@ -241,9 +246,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 type serveFlags struct {
-	addr       string
-	noBrowser  bool
-	allowHosts []string
+	addr      string
+	noBrowser bool
+	app.ServerOptions
 }
 
 // required reports the first missing flag value as a usage error.

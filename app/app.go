@@ -18,6 +18,7 @@ import (
 	"atlas/app/environment"
 	"atlas/app/inventory"
 	"atlas/app/operation"
+	"atlas/app/site"
 	"atlas/app/web"
 	"atlas/app/workspace"
 	"atlas/assets"
@@ -94,11 +95,18 @@ type Server struct {
 	inventory    *inventory.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
+	site         *site.Handlers
 	static       bunrouter.HandlerFunc
 }
 
-// NewServer builds the handlers; allowHosts are extra Host names to accept (--allow-host).
-func NewServer(data *Data, allowHosts []string) (*Server, error) {
+// ServerOptions are the serving flags that shape the web app.
+type ServerOptions struct {
+	AllowHosts  []string // extra Host names to accept (--allow-host)
+	ExportRoots []string // folders under which others may connect export folders (--export-root)
+}
+
+// NewServer builds the handlers. A bad --export-root is a *UsageError.
+func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 	views, err := web.NewViews(assets.FS)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -111,16 +119,28 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	folders := &environment.ExportFolders{DB: data.DB, DataDir: data.Dir}
+	for _, root := range opts.ExportRoots {
+		abs, err := filepath.Abs(root)
+		if err == nil {
+			abs, err = folders.CheckRoot(abs)
+		}
+		if err != nil {
+			return nil, &UsageError{fmt.Errorf("--export-root %s: %w", root, err)}
+		}
+		folders.FlagRoots = append(folders.FlagRoots, abs)
+	}
 	resolver := &access.Resolver{DB: data.DB}
 	operations := &operation.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine}
 	s := &Server{
-		data: data, views: views, sessions: sessions, guard: web.NewGuard(allowHosts), resolver: resolver,
+		data: data, views: views, sessions: sessions, guard: web.NewGuard(opts.AllowHosts), resolver: resolver,
 		Launcher:     auth.NewLauncher(),
 		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
 		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
-		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
+		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
+		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}

@@ -91,11 +91,15 @@ func (d *Data) AddEnvironment(ctx context.Context, workspaceSlug, slug, name str
 	}))
 }
 
-// AddUser creates a user who signs in with email and password.
-func (d *Data) AddUser(ctx context.Context, email, name, password string) error {
+// AddUser creates a user who signs in with email and password; siteAdmin
+// also makes them a site administrator (atlas user add --admin).
+func (d *Data) AddUser(ctx context.Context, email, name, password string, siteAdmin bool) error {
 	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := auth.CreateUser(ctx, tx, email, name, password)
-		return err
+		u, err := auth.CreateUser(ctx, tx, email, name, password)
+		if err != nil || !siteAdmin {
+			return err
+		}
+		return auth.SetSiteAdmin(ctx, tx, u.ID, true)
 	})
 	if err != nil && !errors.Is(err, auth.ErrEmailTaken) {
 		return &UsageError{err}

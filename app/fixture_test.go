@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"atlas/app/apptest"
@@ -33,6 +34,7 @@ type fixture struct {
 	victimID int64 // a readonly member of acme, for member routes
 	policyID int64 // a policy of acme's prod, for policy routes
 	runID    int64 // a finished run in acme's prod, for operation routes
+	rootID   int64 // an export root, for its routes
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -50,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	must(d.AddEnvironment(ctx, "acme", "prod", "Production"))
 	must(d.AddEnvironment(ctx, "acme", "pilot", "Pilot"))
 	for _, email := range []string{"manager@acme.test", "operator@acme.test", "readonly@acme.test", "outsider@other.test", "unentitled@acme.test", "victim@acme.test"} {
-		must(d.AddUser(ctx, email, email, password))
+		must(d.AddUser(ctx, email, email, password, false))
 	}
 	must(d.AddMember(ctx, "acme", "manager@acme.test", "manager", ""))
 	must(d.AddMember(ctx, "acme", "operator@acme.test", "operator", "prod"))
@@ -75,6 +77,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.clients[anonymous] = e.Anonymous()
 	f.policyID = seedPolicy(t, e, "acme", "prod")
+	if r := f.clients[owner].Post("/admin/export-roots", url.Values{"root": {t.TempDir()}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add an export root: %d", r.Status)
+	}
+	d.DB.Read.QueryRow(`SELECT id FROM export_roots`).Scan(&f.rootID)
 	for actor, slug := range map[int]string{owner: "acme", outsider: "other"} {
 		if r := f.clients[actor].Post("/admin/workspaces/"+slug+"/select", nil); r.Status != http.StatusSeeOther {
 			t.Fatalf("%s selects %s: %d", actorNames[actor], slug, r.Status)

@@ -28,8 +28,20 @@ var matrix = map[string][actorCount]string{
 	"GET /login":             {ok, ok, ok, ok, ok, ok, ok},
 	"POST /login":            {ok, ok, ok, ok, ok, ok, ok},
 	"POST /logout":           {ok, ok, ok, ok, ok, ok, login},
+	"GET /account":           {ok, ok, ok, ok, ok, ok, login},
+	"POST /account/password": {ok, ok, ok, ok, ok, ok, login},
+	"POST /account/sign-out": {ok, ok, ok, ok, ok, ok, login},
 	"GET /admin/workspaces":  {ok, ok, ok, ok, ok, ok, login},
-	"POST /admin/workspaces": {ok, ok, ok, ok, ok, ok, login},
+
+	// Above workspaces: site administrators only (the local owner is one).
+	"POST /admin/workspaces":                {ok, no, no, no, no, no, login},
+	"GET /admin/users":                      {ok, no, no, no, no, no, login},
+	"POST /admin/users":                     {ok, no, no, no, no, no, login},
+	"POST /admin/users/:user/site-admin":    {ok, no, no, no, no, no, login},
+	"POST /admin/users/:user/sign-out":      {ok, no, no, no, no, no, login},
+	"POST /admin/users/:user/remove":        {ok, no, no, no, no, no, login},
+	"POST /admin/export-roots":              {ok, no, no, no, no, no, login},
+	"POST /admin/export-roots/:root/remove": {ok, no, no, no, no, no, login},
 
 	"POST /admin/workspaces/:workspace/select":  {ok, ok, ok, ok, hide, ok, login},
 	"POST /admin/workspaces/:workspace/restore": {ok, no, no, no, hide, no, login},
@@ -77,6 +89,11 @@ var matrix = map[string][actorCount]string{
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
 	"POST /admin/workspaces":                {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/users":                     {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
+	"POST /admin/users/:user/site-admin":    {"site_admin": {"true"}},
+	"POST /admin/users/:user/remove":        {"confirm": {"victim@acme.test"}},
+	"POST /admin/export-roots":              {"root": {"exports"}}, // 422 for who may
+	"POST /account/password":                {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
 	"POST /admin/settings":                  {"name": {"Renamed"}},
 	"POST /admin/members":                   {"email": {"victim@acme.test"}, "role": {"operator"}},
 	"POST /admin/members/:user/role":        {"role": {"operator"}},
@@ -103,6 +120,8 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = "1"
 		case ":run":
 			seg = strconv.FormatInt(f.runID, 10)
+		case ":root":
+			seg = strconv.FormatInt(f.rootID, 10)
 		case "*path":
 			seg = "robots.txt"
 		default:

@@ -18,7 +18,7 @@ type Route struct {
 
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
-	a, ws, env, au, cx, inv, op := s.auth, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
+	a, st, ws, env, au, cx, inv, op := s.auth, s.site, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -26,9 +26,20 @@ func (s *Server) routes() []Route {
 		{"GET", "/login", access.Public, "", a.LoginForm},
 		{"POST", "/login", access.Public, "", a.Login},
 		{"POST", "/logout", access.SignedIn, "", a.Logout},
+		{"GET", "/account", access.SignedIn, "", st.Account},
+		{"POST", "/account/password", access.SignedIn, "", st.ChangePassword},
+		{"POST", "/account/sign-out", access.SignedIn, "", st.SignOutOthers},
+
+		{"GET", "/admin/users", access.Site, access.ManageSite, st.Users},
+		{"POST", "/admin/users", access.Site, access.ManageSite, st.CreateUser},
+		{"POST", "/admin/users/:user/site-admin", access.Site, access.GrantSiteAdmin, st.SetSiteAdmin},
+		{"POST", "/admin/users/:user/sign-out", access.Site, access.ManageSite, st.SignOut},
+		{"POST", "/admin/users/:user/remove", access.Site, access.ManageSite, st.RemoveUser},
+		{"POST", "/admin/export-roots", access.Site, access.ManageSite, st.AddRoot},
+		{"POST", "/admin/export-roots/:root/remove", access.Site, access.ManageSite, st.RemoveRoot},
 
 		{"GET", "/admin/workspaces", access.SignedIn, "", ws.Chooser},
-		{"POST", "/admin/workspaces", access.SignedIn, "", ws.Create},
+		{"POST", "/admin/workspaces", access.Site, access.ManageSite, ws.Create},
 		{"POST", "/admin/workspaces/:workspace/select", access.PathWorkspace, access.View, ws.Select},
 		{"POST", "/admin/workspaces/:workspace/restore", access.PathWorkspace, access.ManageWorkspace, ws.Restore},
 

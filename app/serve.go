@@ -16,15 +16,15 @@ import (
 
 // ServeOptions are the flags of `atlas serve`.
 type ServeOptions struct {
-	Addr       string
-	NoBrowser  bool
-	AllowHosts []string
-	Stdout     io.Writer
+	Addr      string
+	NoBrowser bool
+	Server    ServerOptions
+	Stdout    io.Writer
 }
 
 // Serve runs the web app until ctx is cancelled (SIGINT/SIGTERM), then shuts down cleanly.
 func Serve(ctx context.Context, data *Data, opts ServeOptions) error {
-	srv, err := NewServer(data, opts.AllowHosts)
+	srv, err := NewServer(data, opts.Server)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func start(b *testing.B, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := app.NewServer(data, nil)
+	srv, err := app.NewServer(data, app.ServerOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,6 +24,7 @@ const (
 	PathWorkspace                 // the workspace named by the {workspace} slug
 	PathEnvironment               // the environment named by the {environment} slug, inside the current workspace
 	PathRun                       // the operation run {run} of the current workspace (spec 077: visible to every member)
+	Site                          // Atlas itself, above workspaces: site administrators (DESIGN §4)
 )
 
 // Resolver makes every access decision: 404 for what the user may not know about,
@@ -39,7 +40,9 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 		if sess.UserID == 0 {
 			return next(w, req)
 		}
-		user, err := auth.UserByID(ctx, r.DB.Read, sess.UserID)
+		// The cookie alone is not enough: its session must still be live on the
+		// server (not signed out, not ended by a password change or an administrator).
+		user, err := auth.SessionUser(ctx, r.DB.Read, sess.UserID, sess.Token)
 		if errors.Is(err, auth.ErrNoUser) {
 			sess.SignOut()
 			return next(w, req)
@@ -48,7 +51,7 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 			return err
 		}
 		ctx = WithUser(ctx, user)
-		frame := &web.Frame{UserName: user.Name, UserEmail: user.Email}
+		frame := &web.Frame{UserName: user.Name, UserEmail: user.Email, SiteAdmin: user.SiteAdmin()}
 		workspaces, err := r.Workspaces(ctx, user.ID)
 		if err != nil {
 			return err
@@ -150,6 +153,11 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	switch scope {
 	case SignedIn:
 		return ctx, nil
+	case Site:
+		if why := SiteWhy(user, need); why != "" {
+			return ctx, web.Errorf(web.Forbidden, "%s", why)
+		}
+		return ctx, nil
 	case PathWorkspace:
 		ws, err := r.WorkspaceBySlug(ctx, user.ID, req.Param("workspace"))
 		if err != nil {
@@ -213,6 +221,17 @@ func (r *Resolver) decideRun(ctx context.Context, param string, ws *Workspace, u
 		return web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
 	}
 	return Allow(env.Role, need)
+}
+
+// SiteWhy is why the user may not do a site-level action, or "" when they may.
+func SiteWhy(u *auth.User, need Capability) string {
+	switch {
+	case !u.SiteAdmin():
+		return "Only site administrators may do this: ask the person who runs Atlas to make you one"
+	case need == GrantSiteAdmin && !u.IsLocalOwner:
+		return "Only the local owner (who runs Atlas on this computer) makes or unmakes site administrators"
+	}
+	return ""
 }
 
 // Allow is the 403 decision: nil when role grants need.

@@ -56,6 +56,10 @@ const (
 	TriageFindings     Capability = "findings.triage"
 	ManageBaselines    Capability = "baselines.manage"
 	ViewAudit          Capability = "audit.view"
+
+	// Above workspaces (DESIGN §4): site administrators, the local owner always.
+	ManageSite     Capability = "site.manage" // create workspaces, manage users and export roots
+	GrantSiteAdmin Capability = "site.grant"  // make or unmake site administrators: the local owner only
 )
 
 // grants is the whole role → capability table of DESIGN §4.

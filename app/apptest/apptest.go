@@ -38,7 +38,7 @@ func open(t testing.TB, dir string) *Env {
 	if err != nil {
 		t.Fatalf("open data: %v", err)
 	}
-	srv, err := app.NewServer(data, nil)
+	srv, err := app.NewServer(data, app.ServerOptions{})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}

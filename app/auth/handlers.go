@@ -26,7 +26,18 @@ func (h *Handlers) Launch(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	web.SessionFrom(req.Context()).SignIn(owner.ID)
+	return h.signIn(w, req, owner.ID)
+}
+
+// signIn opens a new server-side session (ending the cookie's previous one) and
+// puts its token in the cookie.
+func (h *Handlers) signIn(w http.ResponseWriter, req bunrouter.Request, userID int64) error {
+	sess := web.SessionFrom(req.Context())
+	token, err := StartSession(req.Context(), h.DB, userID, sess.Token)
+	if err != nil {
+		return err
+	}
+	sess.SignIn(userID, token)
 	return web.Redirect(w, req.Request, "/admin", "")
 }
 
@@ -52,12 +63,15 @@ func (h *Handlers) Login(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	web.SessionFrom(req.Context()).SignIn(u.ID)
-	return web.Redirect(w, req.Request, "/admin", "")
+	return h.signIn(w, req, u.ID)
 }
 
-// Logout ends the session.
+// Logout ends the session, on the server too: a copy of the cookie is worthless after it.
 func (h *Handlers) Logout(w http.ResponseWriter, req bunrouter.Request) error {
-	web.SessionFrom(req.Context()).SignOut()
+	sess := web.SessionFrom(req.Context())
+	if err := EndSession(req.Context(), h.DB, sess.Token); err != nil {
+		return err
+	}
+	sess.SignOut()
 	return web.Redirect(w, req.Request, "/login", "")
 }

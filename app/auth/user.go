@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"atlas/app/db"
+	"atlas/app/web"
 )
 
 // User is a person who can sign in.
@@ -18,8 +19,14 @@ type User struct {
 	Email        string
 	Name         string
 	IsLocalOwner bool
+	isSiteAdmin  bool
 	passwordHash sql.NullString
 }
+
+// SiteAdmin reports whether the user administers Atlas itself: creates
+// workspaces, manages users and the export roots. The local owner always does
+// (DESIGN §4); others only when the local owner made them so.
+func (u *User) SiteAdmin() bool { return u.IsLocalOwner || u.isSiteAdmin }
 
 // ErrNoUser is returned when no user matches.
 var ErrNoUser = errors.New("no such user")
@@ -27,11 +34,11 @@ var ErrNoUser = errors.New("no such user")
 // ErrEmailTaken is returned when an email is already registered.
 var ErrEmailTaken = errors.New("a user with this email already exists")
 
-const userColumns = `id, email, name, is_local_owner, password_hash`
+const userColumns = `u.id, u.email, u.name, u.is_local_owner, u.is_site_admin, u.password_hash`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.IsLocalOwner, &u.passwordHash); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.IsLocalOwner, &u.isSiteAdmin, &u.passwordHash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNoUser
 		}
@@ -42,12 +49,12 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 
 // UserByID loads a user.
 func UserByID(ctx context.Context, q db.Querier, id int64) (*User, error) {
-	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, id))
 }
 
 // UserByEmail loads a user by email, case-insensitively.
 func UserByEmail(ctx context.Context, q db.Querier, email string) (*User, error) {
-	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, strings.TrimSpace(email)))
+	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.email = ?`, strings.TrimSpace(email)))
 }
 
 // ValidateEmail checks the form of an address and returns it trimmed.
@@ -96,7 +103,7 @@ func EnsureLocalOwner(ctx context.Context, d *db.DB, osUser string) (*User, erro
 	var owner *User
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		owner, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE is_local_owner = 1`))
+		owner, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.is_local_owner = 1`))
 		if !errors.Is(err, ErrNoUser) {
 			return err
 		}
@@ -145,3 +152,80 @@ func Authenticate(ctx context.Context, q db.Querier, email, password string) (*U
 }
 
 var errBadCredentials = errors.New("wrong email or password")
+
+// SetSiteAdmin makes a user a site administrator or not. The local owner always is one.
+func SetSiteAdmin(ctx context.Context, tx *sql.Tx, userID int64, admin bool) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET is_site_admin = ?, updated_at = ? WHERE id = ? AND is_local_owner = 0`, admin, db.Now(), userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoUser
+	}
+	return nil
+}
+
+// Why a password change is refused.
+var (
+	ErrWrongPassword = errors.New("the current password is wrong")
+	ErrNoPassword    = errors.New("this account signs in through the launch URL Atlas prints, and has no password")
+	ErrShortPassword = errors.New("the new password must have at least 8 characters")
+)
+
+// NewPasswordHash checks the user's current password and returns the hash of
+// the next one, outside any transaction (hashing takes a while).
+func NewPasswordHash(ctx context.Context, q db.Querier, userID int64, current, next string) (string, error) {
+	u, err := UserByID(ctx, q, userID)
+	if err != nil {
+		return "", err
+	}
+	if !u.passwordHash.Valid {
+		return "", ErrNoPassword
+	}
+	if ok, err := CheckPassword(u.passwordHash.String, current); err != nil || !ok {
+		return "", ErrWrongPassword
+	}
+	if len(next) < 8 {
+		return "", ErrShortPassword
+	}
+	return HashPassword(next), nil
+}
+
+// SetPasswordHash stores a new password hash and ends every session of the
+// user: a password change locks out whoever else holds a cookie, even a copy
+// of the one that made the change (which moves to a new session).
+func SetPasswordHash(ctx context.Context, tx *sql.Tx, userID int64, hash string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Now(), userID); err != nil {
+		return err
+	}
+	_, err := EndSessions(ctx, tx, userID)
+	return err
+}
+
+// RemoveUser deletes a user: their memberships and sessions go with them (so a
+// copied cookie ends), their runs and audit events keep a blank author. The
+// local owner, and the last owner of any workspace, cannot be removed.
+func RemoveUser(ctx context.Context, tx *sql.Tx, userID int64) (*User, error) {
+	u, err := UserByID(ctx, tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsLocalOwner {
+		return nil, web.Errorf(web.Conflict, "The local owner cannot be removed.")
+	}
+	var sole string
+	err = tx.QueryRowContext(ctx, `SELECT w.name FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id
+		WHERE m.user_id = ? AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM workspace_memberships o
+			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.user_id <> m.user_id)
+		ORDER BY w.name LIMIT 1`, userID).Scan(&sole)
+	switch {
+	case err == nil:
+		return nil, web.Errorf(web.Conflict, "%s is the last owner of %s: give that workspace another owner first.", u.Name, sole)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -42,6 +42,15 @@ func (c *Connection) Source() string {
 	return c.SourcePath
 }
 
+// SourceShownTo is the source as env's viewer may see it: the full path only
+// to those who may change it (issue 8), the folder's name to everyone else.
+func (c *Connection) SourceShownTo(env *access.Environment) string {
+	if c.SourceKind == "folder" && !env.Can(access.ManageEnvironments) {
+		return filepath.Base(c.SourcePath)
+	}
+	return c.Source()
+}
+
 // Recognised reports whether the layout detection found an Intune export.
 func (c *Connection) Recognised() bool { return c.Layout != "" && c.Layout != intune.UnknownLayout }
 
@@ -91,36 +100,15 @@ func inspect(c *Connection, id Identity) {
 	c.ProviderTenantID, c.ProviderDomain = id.TenantID, id.Domain
 }
 
-// ConnectFolder makes an existing folder on this machine the environment's source.
+// ConnectFolder makes a folder on this machine the environment's source. The
+// folder is one ExportFolders.Check allowed, or Atlas's own (the demo's exports).
 func ConnectFolder(ctx context.Context, d *db.DB, env *access.Environment, actorID int64, folder string, id Identity) (*Connection, error) {
-	errs := id.clean()
-	folder = strings.TrimSpace(folder)
-	switch st, err := os.Stat(folder); {
-	case folder == "":
-		errs["path"] = "Type the full path of the export folder."
-	case !filepath.IsAbs(folder):
-		errs["path"] = "Type the full path, from the root (e.g. /Users/you/Exports/contoso)."
-	case err != nil:
-		errs["path"] = "This folder cannot be opened: " + pathError(err)
-	case !st.IsDir():
-		errs["path"] = "This is a file, not a folder. For a zip, upload it above."
-	}
-	if errs.Any() {
+	if errs := id.clean(); errs.Any() {
 		return nil, errs
 	}
 	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "folder", SourcePath: filepath.Clean(folder)}
 	inspect(c, id)
 	return c, d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) })
-}
-
-func pathError(err error) string {
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "it does not exist."
-	case errors.Is(err, os.ErrPermission):
-		return "Atlas is not allowed to read it."
-	}
-	return err.Error()
 }
 
 // save stores c as the environment's one connection (a new source replaces the

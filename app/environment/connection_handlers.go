@@ -20,6 +20,7 @@ import (
 type ConnectionHandlers struct {
 	DB      *db.DB
 	Views   *web.Views
+	Folders *ExportFolders
 	Uploads Uploads
 }
 
@@ -28,6 +29,7 @@ type connectionPage struct {
 	Workspace   *access.Workspace
 	Environment *access.Environment
 	Connection  *Connection // nil before the first source
+	FolderWhy   string      // why the folder form is closed to this user, or ""
 	Path        string
 	Identity    Identity
 	MaxUpload   string
@@ -38,6 +40,13 @@ func (h *ConnectionHandlers) page(ctx context.Context) (*connectionPage, error) 
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	p := &connectionPage{Page: web.Page{Title: "Export source", Section: "connection", Crumbs: envCrumbs(ws, env, "Export source")},
 		Workspace: ws, Environment: env, MaxUpload: h.Uploads.LimitText(), Errors: web.FieldErrors{}}
+	mayChoose, err := h.Folders.MayChoose(ctx, access.UserFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if !mayChoose {
+		p.FolderWhy = "No export roots are set, so only the local owner may connect a folder: ask a site administrator to set one, or upload a zip"
+	}
 	c, err := ConnectionOf(ctx, h.DB.Read, env.ID)
 	switch {
 	case errors.Is(err, ErrNoConnection):
@@ -46,7 +55,7 @@ func (h *ConnectionHandlers) page(ctx context.Context) (*connectionPage, error) 
 	default:
 		p.Connection = c
 		p.Identity = Identity{TenantID: c.ProviderTenantID, Domain: c.ProviderDomain}
-		if c.SourceKind == "folder" {
+		if c.SourceKind == "folder" && env.Can(access.ManageEnvironments) {
 			p.Path = c.SourcePath
 		}
 	}
@@ -71,7 +80,12 @@ func (h *ConnectionHandlers) ConnectFolder(w http.ResponseWriter, req bunrouter.
 	ctx := req.Context()
 	env := access.MustEnvironment(ctx)
 	id, path := identityFrom(req), req.PostFormValue("path")
-	c, err := ConnectFolder(ctx, h.DB, env, access.UserFrom(ctx).ID, path, id)
+	user := access.UserFrom(ctx)
+	folder, err := h.Folders.Check(ctx, user, path)
+	if err != nil {
+		return h.invalid(w, req, err, path, id)
+	}
+	c, err := ConnectFolder(ctx, h.DB, env, user.ID, folder, id)
 	if err != nil {
 		return h.invalid(w, req, err, path, id)
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,43 +162,3 @@ func TestConnectZipRefused(t *testing.T) {
 	}
 }
 
-func TestConnectFolder(t *testing.T) {
-	folder := t.TempDir()
-	os.MkdirAll(filepath.Join(folder, "IntuneManagement", "SettingsCatalog"), 0o700)
-	os.WriteFile(filepath.Join(folder, "IntuneManagement", "SettingsCatalog", "Edge.json"),
-		[]byte(`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","name":"Edge","settings":[]}`), 0o600)
-	file := filepath.Join(folder, "IntuneManagement", "SettingsCatalog", "Edge.json")
-	tests := []struct {
-		name   string
-		form   url.Values
-		status int
-		want   string
-	}{
-		{"relative path", url.Values{"path": {"exports/contoso"}}, http.StatusUnprocessableEntity, "Type the full path"},
-		{"missing folder", url.Values{"path": {filepath.Join(folder, "nope")}}, http.StatusUnprocessableEntity, "it does not exist"},
-		{"a file", url.Values{"path": {file}}, http.StatusUnprocessableEntity, "This is a file, not a folder"},
-		{"empty", url.Values{"path": {" "}}, http.StatusUnprocessableEntity, "Type the full path of the export folder"},
-		{"export folder", url.Values{"path": {folder}, "tenant_id": {"abc"}}, http.StatusSeeOther, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, owner := newEnv(t)
-			r := owner.Post("/admin/t/prod/connection", tt.form)
-			if r.Status != tt.status || !strings.Contains(r.Body, tt.want) {
-				t.Fatalf("status %d, want %d with %q\n%s", r.Status, tt.status, tt.want, r.Body)
-			}
-			if tt.status != http.StatusSeeOther {
-				if !strings.Contains(r.Body, `value="`+tt.form.Get("path")+`"`) {
-					t.Errorf("the typed path is not kept")
-				}
-				return
-			}
-			page := owner.Get("/admin/t/prod/connection").Body
-			for _, want := range []string{folder, "IntuneManagement export: 1 JSON file in 1 folder", "abc"} {
-				if !strings.Contains(page, want) {
-					t.Errorf("page lacks %q", want)
-				}
-			}
-		})
-	}
-}

@@ -69,7 +69,7 @@ func newCompareSite(t *testing.T) *compareSite {
 	ctx := context.Background()
 	for _, err := range []error{
 		e.Data.AddEnvironment(ctx, "acme", "pilot", "Pilot"),
-		e.Data.AddUser(ctx, "operator@acme.test", "Olga Operator", "correct horse battery"),
+		e.Data.AddUser(ctx, "operator@acme.test", "Olga Operator", "correct horse battery", false),
 		e.Data.AddMember(ctx, "acme", "operator@acme.test", "operator", "prod"),
 		e.Data.AddWorkspace(ctx, "other", "Other Inc"),
 		e.Data.AddEnvironment(ctx, "other", "prod", "Other production"),

@@ -32,6 +32,7 @@ type Crumb struct{ Name, URL string }
 type Frame struct {
 	UserName     string
 	UserEmail    string
+	SiteAdmin    bool // sees the users page and may create workspaces
 	Workspace    *Choice
 	Workspaces   []Choice
 	Environment  *Choice

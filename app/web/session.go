@@ -31,6 +31,7 @@ func init() { gob.Register([]Flash{}) }
 // context of spec 279 §5.
 type Session struct {
 	UserID          int64
+	Token           string // the server-side session this cookie belongs to (auth.StartSession)
 	WorkspaceID     int64
 	EnvironmentID   int64
 	EnvironmentSlug string
@@ -76,6 +77,7 @@ func (s *Sessions) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 		}
 		sess := &Session{raw: raw}
 		sess.UserID, _ = raw.Values["user"].(int64)
+		sess.Token, _ = raw.Values["session"].(string)
 		sess.WorkspaceID, _ = raw.Values["workspace"].(int64)
 		sess.EnvironmentID, _ = raw.Values["environment"].(int64)
 		sess.EnvironmentSlug, _ = raw.Values["environment_slug"].(string)
@@ -94,9 +96,16 @@ func SessionFrom(ctx context.Context) *Session {
 	return &Session{}
 }
 
-// SignIn starts a fresh session for the user, dropping any previous context.
-func (s *Session) SignIn(userID int64) {
-	*s = Session{raw: s.raw, UserID: userID, changed: true}
+// SignIn starts a fresh session for the user with its server-side token,
+// dropping any previous context.
+func (s *Session) SignIn(userID int64, token string) {
+	*s = Session{raw: s.raw, UserID: userID, Token: token, changed: true}
+}
+
+// Renew moves the same sign-in onto a new server-side session, keeping the
+// current context: after a password change every earlier session has ended.
+func (s *Session) Renew(token string) {
+	s.Token, s.changed = token, true
 }
 
 // SignOut forgets everything.
@@ -145,7 +154,7 @@ func (s *Session) save(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	s.raw.Values = map[any]any{
-		"user": s.UserID, "workspace": s.WorkspaceID, "environment": s.EnvironmentID,
+		"user": s.UserID, "session": s.Token, "workspace": s.WorkspaceID, "environment": s.EnvironmentID,
 		"environment_slug": s.EnvironmentSlug, "flashes": s.Flashes,
 	}
 	s.changed = false

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"atlas/app/access"
+	"atlas/app/auth"
 	"atlas/app/db"
 	"atlas/app/operation"
 	"atlas/app/web"
@@ -25,16 +26,18 @@ type Handlers struct {
 
 type chooserPage struct {
 	web.Page
-	Active   []*access.Workspace
-	Archived []*access.Workspace
-	Name     string
-	Slug     string
-	Errors   web.FieldErrors
+	Active    []*access.Workspace
+	Archived  []*access.Workspace
+	CreateWhy string // why the user may not create a workspace, or ""
+	Name      string
+	Slug      string
+	Errors    web.FieldErrors
 }
 
-func (h *Handlers) chooser(ctx context.Context, userID int64) (*chooserPage, error) {
-	page := &chooserPage{Page: web.Page{Title: "Workspaces", Section: "workspaces", Crumbs: []web.Crumb{{Name: "Workspaces"}}}}
-	list, err := h.Resolver.Workspaces(ctx, userID)
+func (h *Handlers) chooser(ctx context.Context, user *auth.User) (*chooserPage, error) {
+	page := &chooserPage{Page: web.Page{Title: "Workspaces", Section: "workspaces", Crumbs: []web.Crumb{{Name: "Workspaces"}}},
+		CreateWhy: access.SiteWhy(user, access.ManageSite)}
+	list, err := h.Resolver.Workspaces(ctx, user.ID)
 	for _, ws := range list {
 		if ws.Archived {
 			page.Archived = append(page.Archived, ws)
@@ -45,9 +48,9 @@ func (h *Handlers) chooser(ctx context.Context, userID int64) (*chooserPage, err
 	return page, err
 }
 
-// Chooser lists the user's workspaces with a form to create one.
+// Chooser lists the user's workspaces, with a form to create one for site administrators.
 func (h *Handlers) Chooser(w http.ResponseWriter, req bunrouter.Request) error {
-	page, err := h.chooser(req.Context(), access.UserFrom(req.Context()).ID)
+	page, err := h.chooser(req.Context(), access.UserFrom(req.Context()))
 	if err != nil {
 		return err
 	}
@@ -67,7 +70,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	})
 	var fields web.FieldErrors
 	if errors.As(err, &fields) {
-		page, lerr := h.chooser(ctx, user.ID)
+		page, lerr := h.chooser(ctx, user)
 		if lerr != nil {
 			return lerr
 		}
