@@ -161,4 +161,3 @@ func TestConnectZipRefused(t *testing.T) {
 		})
 	}
 }
-
