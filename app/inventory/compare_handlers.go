@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -145,15 +144,11 @@ func (h *Handlers) DownloadVersion(w http.ResponseWriter, req bunrouter.Request)
 	if err != nil {
 		return err
 	}
-	name := fileNameCleaner.Replace(fmt.Sprintf("%s v%d.json", pol.DisplayName, v.Number))
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Disposition", web.AttachmentDisposition(fmt.Sprintf("%s v%d.json", pol.DisplayName, v.Number)))
 	_, err = w.Write(canonical)
 	return err
 }
-
-// fileNameCleaner keeps a policy name usable as a file name on every system.
-var fileNameCleaner = strings.NewReplacer(`/`, "-", `\`, "-", `:`, "-", `*`, "-", `?`, "-", `"`, "'", `<`, "-", `>`, "-", `|`, "-")
 
 // Candidate is a policy the compare picker offers.
 type Candidate struct {
