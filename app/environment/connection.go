@@ -73,7 +73,7 @@ func (id *Identity) clean() web.FieldErrors {
 	if len(id.TenantID) > 100 {
 		errs["tenant_id"] = "A tenant id is at most 100 characters (a GUID is 36)."
 	}
-	if id.Domain != "" && (strings.ContainsAny(id.Domain, " /\\@") || !strings.Contains(id.Domain, ".")) {
+	if id.Domain != "" && (len(id.Domain) > 253 || strings.ContainsAny(id.Domain, " /\\@") || !strings.Contains(id.Domain, ".")) {
 		errs["domain"] = "Type a domain such as contoso.onmicrosoft.com."
 	}
 	return errs
@@ -201,7 +201,7 @@ func (u Uploads) ConnectZip(ctx context.Context, d *db.DB, env *access.Environme
 	if err != nil && !errors.Is(err, ErrNoConnection) {
 		return nil, err
 	}
-	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: filepath.Base(name)}
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: web.Truncate(filepath.Base(name), web.MaxNameLength)}
 	inspect(c, id)
 	if err := d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) }); err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dest))

@@ -94,7 +94,7 @@ func (h *ConnectionHandlers) invalid(w http.ResponseWriter, req bunrouter.Reques
 	if perr != nil {
 		return perr
 	}
-	p.Path, p.Identity, p.Errors = path, id, fields
+	p.Path, p.Identity, p.Errors = web.Echo(path), Identity{TenantID: web.Echo(id.TenantID), Domain: web.Echo(id.Domain)}, fields
 	return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/connection", p)
 }
 
