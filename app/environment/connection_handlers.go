@@ -103,6 +103,11 @@ func (h *ConnectionHandlers) invalid(w http.ResponseWriter, req bunrouter.Reques
 func (h *ConnectionHandlers) Upload(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	env := access.MustEnvironment(ctx)
+	release, err := h.Uploads.slots.take(env)
+	if err != nil {
+		return err // refused before a byte of it is read
+	}
+	defer release()
 	req.Body = http.MaxBytesReader(w, req.Body, h.Uploads.Limit+1<<20) // the form's other fields fit in 1 MiB
 	f, size, name, id, err := h.Uploads.receive(req)
 	if f != nil {
