@@ -14,6 +14,7 @@ import (
 
 func TestCommandLine(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
+	huge := strings.Repeat("x", 9<<20) // a name is at most 200 characters
 	tests := []struct {
 		name   string
 		args   string
@@ -31,6 +32,10 @@ func TestCommandLine(t *testing.T) {
 		{"environment of unknown workspace", "environment add --workspace nope --slug prod --name P", "", 1, `workspace "nope"`},
 		{"user add", "user add --email op@contoso.test --name Op --password-stdin", "s3cret-pass\n", 0, ""},
 		{"user add short password", "user add --email x@contoso.test --name X --password-stdin", "short\n", 2, "at least 8"},
+		{"user add with a huge name", "user add --email big@contoso.test --name " + huge + " --password-stdin", "s3cret-pass\n", 2, "A name is at most 200 characters; this one has 9,437,184."},
+		{"user add with a huge email", "user add --email " + huge + "@contoso.test --name Big --password-stdin", "s3cret-pass\n", 2, "an email address is at most 254 characters"},
+		{"workspace add with a huge name", "workspace add --slug big --name " + huge, "", 2, "A name is at most 200 characters"},
+		{"environment add with a huge name", "environment add --workspace contoso --slug big --name " + huge, "", 2, "A name is at most 200 characters"},
 		{"user add without stdin flag", "user add --email y@contoso.test --name Y", "", 2, "--password-stdin"},
 		{"member add with environment", "member add --workspace contoso --email op@contoso.test --role operator --environment prod", "", 0, ""},
 		{"member add invalid role", "member add --workspace contoso --email op@contoso.test --role boss", "", 2, "invalid role"},
@@ -43,10 +48,10 @@ func TestCommandLine(t *testing.T) {
 			args := append(strings.Fields(tt.args), "--data", data)
 			got := run(args, strings.NewReader(tt.stdin), &stdout, &stderr)
 			if got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
-				t.Fatalf("exit %d (want %d), stderr %q (want %q)", got, tt.status, stderr.String(), tt.stderr)
+				t.Fatalf("exit %d (want %d), stderr %.300q (want %q)", got, tt.status, stderr.String(), tt.stderr)
 			}
-			if tt.status != 0 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
-				t.Errorf("error is not one line: %q", stderr.String())
+			if tt.status != 0 && (strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 || stderr.Len() > 200) {
+				t.Errorf("error is not one short line: %.300q", stderr.String())
 			}
 		})
 	}
@@ -158,7 +163,7 @@ func TestSyncCommand(t *testing.T) {
 			args := append(strings.Fields(strings.ReplaceAll(tt.args, "EXPORT", export)), "--data", data)
 			got := run(args, strings.NewReader(""), &stdout, &stderr)
 			if got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
-				t.Fatalf("exit %d (want %d), stderr %q (want %q)", got, tt.status, stderr.String(), tt.stderr)
+				t.Fatalf("exit %d (want %d), stderr %.300q (want %q)", got, tt.status, stderr.String(), tt.stderr)
 			}
 			for _, want := range tt.stdout {
 				if !strings.Contains(stdout.String(), want) {

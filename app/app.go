@@ -139,7 +139,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
-		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.Uploads{Dir: data.Dir, Limit: environment.MaxUploadBytes}},
+		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),

@@ -57,9 +57,15 @@ func UserByEmail(ctx context.Context, q db.Querier, email string) (*User, error)
 	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.email = ?`, strings.TrimSpace(email)))
 }
 
+// MaxEmailLength is the longest address SMTP carries (RFC 5321).
+const MaxEmailLength = 254
+
 // ValidateEmail checks the form of an address and returns it trimmed.
 func ValidateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
+	if len(email) > MaxEmailLength {
+		return "", fmt.Errorf("an email address is at most %d characters", MaxEmailLength)
+	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email {
 		return "", fmt.Errorf("%q is not an email address", email)
@@ -74,8 +80,8 @@ func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (
 		return nil, err
 	}
 	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, errors.New("a name is required")
+	if err := web.ValidateName(name); err != nil {
+		return nil, err
 	}
 	if len(password) < 8 {
 		return nil, errors.New("the password must have at least 8 characters")

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"atlas/app/access"
 	"atlas/app/audit"
@@ -82,7 +85,7 @@ func (id *Identity) clean() web.FieldErrors {
 	if len(id.TenantID) > 100 {
 		errs["tenant_id"] = "A tenant id is at most 100 characters (a GUID is 36)."
 	}
-	if id.Domain != "" && (strings.ContainsAny(id.Domain, " /\\@") || !strings.Contains(id.Domain, ".")) {
+	if id.Domain != "" && (len(id.Domain) > 253 || strings.ContainsAny(id.Domain, " /\\@") || !strings.Contains(id.Domain, ".")) {
 		errs["domain"] = "Type a domain such as contoso.onmicrosoft.com."
 	}
 	return errs
@@ -134,11 +137,56 @@ func save(ctx context.Context, tx *sql.Tx, c *Connection, actorID int64) error {
 // expands to (intune.DefaultZipLimits).
 const MaxUploadBytes = 512 << 20
 
+// MaxConcurrentUploads bounds the uploads received and extracted at once, in
+// all environments together, so that parallel uploads cannot fill the disk.
+const MaxConcurrentUploads = 2
+
 // Uploads is where uploaded export zips are received and extracted: under the
 // data folder, one folder per environment.
 type Uploads struct {
 	Dir   string
 	Limit int64 // bytes of one zip: MaxUploadBytes in the app, less in tests
+	slots *uploadSlots
+}
+
+// NewUploads receives zips of up to limit bytes under the data folder dir, one
+// at a time per environment and MaxConcurrentUploads at a time in all.
+func NewUploads(dir string, limit int64) Uploads {
+	return Uploads{Dir: dir, Limit: limit, slots: &uploadSlots{busy: map[int64]bool{}}}
+}
+
+// uploadSlots are the environments whose source is changing now: one change
+// at a time per environment, and at most MaxConcurrentUploads uploads in all.
+type uploadSlots struct {
+	mu      sync.Mutex
+	busy    map[int64]bool
+	uploads int
+}
+
+// take reserves the environment's one slot for a change of its source (an
+// upload when upload is set), or refuses at once (409) when it is busy or all
+// upload slots are; release gives it back.
+func (s *uploadSlots) take(env *access.Environment, upload bool) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.busy[env.ID]:
+		return nil, web.Errorf(web.Conflict, "Another zip is being uploaded to %s: wait until it is done, then try again.", env.Label())
+	case upload && s.uploads >= MaxConcurrentUploads:
+		return nil, web.Errorf(web.Conflict, "Atlas is already receiving %d uploads: try again when one of them is done.", MaxConcurrentUploads)
+	}
+	s.busy[env.ID] = true
+	if upload {
+		s.uploads++
+	}
+	return func() {
+		s.mu.Lock()
+		delete(s.busy, env.ID)
+		if upload {
+			s.uploads--
+		}
+		s.mu.Unlock()
+	}, nil
 }
 
 // LimitText is the limit as the page says it: "512 MiB".
@@ -164,8 +212,9 @@ func (r *Refused) Error() string { return r.Message }
 
 // ConnectZip extracts the zip in f (size bytes, named name) into a new folder
 // under the data folder and makes it the environment's source; the folder of a
-// previously uploaded zip is removed. A zip the guard refuses is a *Refused and
-// leaves nothing behind.
+// previously uploaded zip is removed. A zip the guard refuses is a *Refused, and
+// a zip refused or not saved leaves nothing behind. The caller holds the
+// environment's upload slot.
 func (u Uploads) ConnectZip(ctx context.Context, d *db.DB, env *access.Environment, actorID int64, f *os.File, size int64, name string, id Identity) (*Connection, error) {
 	if errs := id.clean(); errs.Any() {
 		return nil, errs
@@ -185,17 +234,36 @@ func (u Uploads) ConnectZip(ctx context.Context, d *db.DB, env *access.Environme
 	if _, err := intune.ExtractZip(f, size, dest, intune.DefaultZipLimits); err != nil {
 		return nil, &Refused{Message: "The zip was refused: " + err.Error()}
 	}
-	previous, err := ConnectionOf(ctx, d.Read, env.ID)
-	if err != nil && !errors.Is(err, ErrNoConnection) {
-		return nil, err
-	}
-	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: filepath.Base(name)}
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: web.Truncate(filepath.Base(name), web.MaxNameLength)}
 	inspect(c, id)
 	if err := d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) }); err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dest))
 	}
-	if previous != nil && previous.SourceKind == "zip" && filepath.Dir(previous.SourcePath) == dir {
-		return c, os.RemoveAll(previous.SourcePath)
+	// Saved: a folder left behind is only disk space, not the person's to fix.
+	if err := u.removeUploadsExcept(env.ID, dest); err != nil {
+		slog.Warn("removing an earlier upload", "environment", env.ID, "err", err)
 	}
 	return c, nil
+}
+
+// removeUploadsExcept removes the folders the environment's uploaded zips were
+// extracted into, all but keep (the current source; "" when the source is a
+// folder): the previous upload once the source changed, and any that a crash
+// left behind. It must not run while the environment receives an upload.
+func (u Uploads) removeUploadsExcept(environmentID int64, keep string) error {
+	dir := u.environmentDir(environmentID)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if p := filepath.Join(dir, e.Name()); p != keep {
+			errs = append(errs, os.RemoveAll(p))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,9 +86,18 @@ func (h *ConnectionHandlers) ConnectFolder(w http.ResponseWriter, req bunrouter.
 	if err != nil {
 		return h.invalid(w, req, err, path, id)
 	}
+	release, err := h.Uploads.slots.take(env, false)
+	if err != nil {
+		return err
+	}
+	defer release()
 	c, err := ConnectFolder(ctx, h.DB, env, user.ID, folder, id)
 	if err != nil {
 		return h.invalid(w, req, err, path, id)
+	}
+	// The source is a folder now: an earlier upload's files go.
+	if err := h.Uploads.removeUploadsExcept(env.ID, ""); err != nil {
+		slog.Warn("removing an earlier upload", "environment", env.ID, "err", err)
 	}
 	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/connection", "Export folder saved. "+c.LayoutVerdict+".")
 }
@@ -108,7 +118,7 @@ func (h *ConnectionHandlers) invalid(w http.ResponseWriter, req bunrouter.Reques
 	if perr != nil {
 		return perr
 	}
-	p.Path, p.Identity, p.Errors = path, id, fields
+	p.Path, p.Identity, p.Errors = web.Echo(path), Identity{TenantID: web.Echo(id.TenantID), Domain: web.Echo(id.Domain)}, fields
 	return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/connection", p)
 }
 
@@ -117,6 +127,11 @@ func (h *ConnectionHandlers) invalid(w http.ResponseWriter, req bunrouter.Reques
 func (h *ConnectionHandlers) Upload(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	env := access.MustEnvironment(ctx)
+	release, err := h.Uploads.slots.take(env, true)
+	if err != nil {
+		return err // refused before a byte of it is read
+	}
+	defer release()
 	req.Body = http.MaxBytesReader(w, req.Body, h.Uploads.Limit+1<<20) // the form's other fields fit in 1 MiB
 	f, size, name, id, err := h.Uploads.receive(req)
 	if f != nil {

@@ -3,6 +3,7 @@ package environment_test
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -37,8 +38,14 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// upload posts a multipart form with the zip as field export.
+// upload posts a multipart form with the zip as field export to prod.
 func upload(t *testing.T, c *apptest.Client, name string, content []byte, fields map[string]string) *apptest.Response {
+	t.Helper()
+	return uploadTo(t, c, "prod", name, content, fields)
+}
+
+// uploadTo posts a multipart form with the zip as field export to an environment.
+func uploadTo(t *testing.T, c *apptest.Client, environment, name string, content []byte, fields map[string]string) *apptest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -53,14 +60,18 @@ func upload(t *testing.T, c *apptest.Client, name string, content []byte, fields
 		fw.Write(content)
 	}
 	mw.Close()
-	req := c.Request(http.MethodPost, "/admin/t/prod/connection/upload", nil)
-	req.Body = http.NoBody
-	req, err := http.NewRequest(http.MethodPost, req.URL.String(), &body)
+	return c.Do(uploadRequest(t, c, environment, &body, mw.FormDataContentType()))
+}
+
+// uploadRequest is a POST of a multipart body to the environment's upload.
+func uploadRequest(t *testing.T, c *apptest.Client, environment string, body io.Reader, contentType string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.Request(http.MethodPost, "/admin/t/"+environment+"/connection/upload", nil).URL.String(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return c.Do(req)
+	req.Header.Set("Content-Type", contentType)
+	return req
 }
 
 var intuneCD = map[string]string{

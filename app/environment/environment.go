@@ -36,8 +36,13 @@ func (f *Fields) clean() web.FieldErrors {
 	if err := web.ValidateSlug(f.Slug); err != nil {
 		errs["slug"] = err.Error()
 	}
-	if f.Name == "" {
-		errs["name"] = "A name is required."
+	if err := web.ValidateName(f.Name); err != nil {
+		errs["name"] = err.Error()
+	}
+	if f.DisplayName != "" {
+		if err := web.ValidateName(f.DisplayName); err != nil {
+			errs["display_name"] = err.Error()
+		}
 	}
 	if !slices.Contains(Kinds, f.Kind) {
 		errs["kind"] = "Choose one of: " + strings.Join(Kinds, ", ") + "."

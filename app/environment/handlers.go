@@ -62,6 +62,11 @@ func formFields(req bunrouter.Request) Fields {
 		DisplayName: req.PostFormValue("display_name"), Kind: req.PostFormValue("kind")}
 }
 
+// echo is f as the re-rendered form shows it back.
+func (f Fields) echo() Fields {
+	return Fields{Slug: web.Echo(f.Slug), Name: web.Echo(f.Name), DisplayName: web.Echo(f.DisplayName), Kind: web.Echo(f.Kind)}
+}
+
 // New shows the form to add an environment.
 func (h *Handlers) New(w http.ResponseWriter, req bunrouter.Request) error {
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/form", newFormPage(access.MustWorkspace(req.Context())))
@@ -79,7 +84,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	var fields web.FieldErrors
 	if errors.As(err, &fields) {
 		page := newFormPage(ws)
-		page.Fields, page.Errors = f, fields
+		page.Fields, page.Errors = f.echo(), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/form", page)
 	}
 	if err != nil {
@@ -144,7 +149,7 @@ func (h *Handlers) Update(w http.ResponseWriter, req bunrouter.Request) error {
 	var fields web.FieldErrors
 	if errors.As(err, &fields) {
 		page := settingsPage(ws, env)
-		page.Fields, page.Errors = f, fields
+		page.Fields, page.Errors = f.echo(), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/form", page)
 	}
 	if err != nil {
@@ -228,7 +233,7 @@ func (h *Handlers) AddMember(w http.ResponseWriter, req bunrouter.Request) error
 		if perr != nil {
 			return perr
 		}
-		page.Email, page.Role, page.Errors = email, roleName, fields
+		page.Email, page.Role, page.Errors = web.Echo(email), web.Echo(roleName), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/members", page)
 	}
 	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/members", email+" can now use "+env.Label()+".")

@@ -12,16 +12,33 @@ import (
 	"strings"
 )
 
-// ZipLimits bound what an uploaded export zip may expand to.
+// ZipLimits bound what an export zip may expand to.
 type ZipLimits struct {
-	MaxEntries    int   // files and folders in the archive
-	MaxTotalBytes int64 // bytes written for all files together
-	MaxFileBytes  int64 // bytes written for one file
+	MaxEntries   int   // files and folders in the archive
+	MaxFileBytes int64 // bytes written for one file
+	// Bytes written for all files together: at most MaxRatio times the zip's
+	// size, but at least MinTotalBytes and at most MaxTotalBytes.
+	MaxRatio      int64
+	MinTotalBytes int64
+	MaxTotalBytes int64
 }
 
-// DefaultZipLimits fit the largest exports seen (a few thousand files, a few
-// hundred MB) with room to spare.
-var DefaultZipLimits = ZipLimits{MaxEntries: 50_000, MaxTotalBytes: 2 << 30, MaxFileBytes: MaxFileSize}
+// DefaultZipLimits fit real exports with room to spare: zipped as tightly as
+// deflate goes, they expand 7 to 32 times (single files up to 70), where a zip
+// bomb expands a thousand times. The floor is for small zips, whose headers
+// weigh more than their content.
+var DefaultZipLimits = ZipLimits{MaxEntries: 50_000, MaxFileBytes: MaxFileSize, MaxRatio: 100, MinTotalBytes: 8 << 20, MaxTotalBytes: 2 << 30}
+
+// totalLimit is what a zip of size bytes may expand to, and the refusal's words for it.
+func (l ZipLimits) totalLimit(size int64) (int64, string) {
+	switch {
+	case size >= l.MaxTotalBytes/max(l.MaxRatio, 1):
+		return l.MaxTotalBytes, fmt.Sprintf("the limit of %s for the whole export", byteSize(l.MaxTotalBytes))
+	case l.MaxRatio*size <= l.MinTotalBytes:
+		return l.MinTotalBytes, fmt.Sprintf("the limit of %s for the whole export", byteSize(l.MinTotalBytes))
+	}
+	return l.MaxRatio * size, fmt.Sprintf("the limit of %s for the whole export (%d times the zip's size)", byteSize(l.MaxRatio*size), l.MaxRatio)
+}
 
 // ExtractStats counts what ExtractZip wrote.
 type ExtractStats struct {
@@ -35,11 +52,12 @@ type ExtractStats struct {
 // paths, drive letters, ".." anywhere in a path, links and other non-regular
 // entries, two entries with one name (also differing only by case, as on a
 // laptop's file system), more entries than limits.MaxEntries, and more bytes
-// than the limits, counted as they are written (a zip bomb's headers lie).
-// Writes go through an os.Root, so nothing lands outside destDir even if the
-// folder is tampered with meanwhile. On refusal destDir is removed with
-// everything written into it. Files are created 0600, folders 0700, and keep
-// their modification time from the zip.
+// than the limits, counted as they are written (a zip bomb's headers lie): the
+// writing stops at the limit. Writes go through an os.Root, so nothing lands
+// outside destDir even if the folder is tampered with meanwhile. On refusal
+// destDir is removed with everything written into it, and the stats count what
+// had been written. Files are created 0600, folders 0700, and keep their
+// modification time from the zip.
 func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (ExtractStats, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // insecure names are refused below, by name
@@ -55,17 +73,18 @@ func ExtractZip(r io.ReaderAt, size int64, destDir string, limits ZipLimits) (Ex
 	if err := os.Mkdir(destDir, 0o700); err != nil {
 		return ExtractStats{}, fmt.Errorf("creating the folder for the export: %w", err)
 	}
-	stats, err := extract(zr, destDir, limits)
+	stats, err := extract(zr, destDir, limits, size)
 	if err != nil {
 		if rmErr := os.RemoveAll(destDir); rmErr != nil {
-			return ExtractStats{}, errors.Join(err, fmt.Errorf("removing the partly extracted export: %w", rmErr))
+			return stats, errors.Join(err, fmt.Errorf("removing the partly extracted export: %w", rmErr))
 		}
-		return ExtractStats{}, err
+		return stats, err
 	}
 	return stats, nil
 }
 
-func extract(zr *zip.Reader, destDir string, limits ZipLimits) (ExtractStats, error) {
+func extract(zr *zip.Reader, destDir string, limits ZipLimits, size int64) (ExtractStats, error) {
+	maxTotal, totalWhat := limits.totalLimit(size)
 	root, err := os.OpenRoot(destDir)
 	if err != nil {
 		return ExtractStats{}, err
@@ -105,8 +124,8 @@ func extract(zr *zip.Reader, destDir string, limits ZipLimits) (ExtractStats, er
 			}
 		}
 		limit, what := limits.MaxFileBytes, fmt.Sprintf("the limit of %s for one file", byteSize(limits.MaxFileBytes))
-		if left := limits.MaxTotalBytes - stats.Bytes; left < limit {
-			limit, what = left, fmt.Sprintf("the limit of %s for the whole export", byteSize(limits.MaxTotalBytes))
+		if left := maxTotal - stats.Bytes; left < limit {
+			limit, what = left, totalWhat
 		}
 		n, err := extractFile(root, f, name, limit)
 		stats.Bytes += n
@@ -151,8 +170,11 @@ func extractFile(root *os.Root, f *zip.File, name string, limit int64) (int64, e
 }
 
 func byteSize(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	}
 	return fmt.Sprintf("%d bytes", n)
 }

@@ -3,6 +3,9 @@ package intune
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -76,7 +79,7 @@ func TestExtractZip(t *testing.T) {
 }
 
 func TestExtractZipRefuses(t *testing.T) {
-	small := ZipLimits{MaxEntries: 3, MaxTotalBytes: 100, MaxFileBytes: 60}
+	small := ZipLimits{MaxEntries: 3, MaxFileBytes: 60, MaxRatio: 1000, MaxTotalBytes: 100}
 	big := strings.Repeat("A", 61)
 	tests := []struct {
 		name    string
@@ -136,7 +139,7 @@ func TestExtractZipLyingHeader(t *testing.T) {
 		copy(patched[i+sizeAt:], []byte{10, 0, 0, 0})
 	}
 	patchSize([]byte("PK\x01\x02"), 24)
-	limits := ZipLimits{MaxEntries: 10, MaxTotalBytes: 1000, MaxFileBytes: 1000}
+	limits := ZipLimits{MaxEntries: 10, MaxFileBytes: 1000, MaxRatio: 1000, MaxTotalBytes: 1000}
 	dest := filepath.Join(t.TempDir(), "export")
 	_, err = ExtractZip(bytes.NewReader(patched), int64(len(patched)), dest, limits)
 	if err == nil || !strings.Contains(err.Error(), `zip entry "bomb.json"`) {
@@ -164,4 +167,80 @@ func TestExtractZipNotAZip(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not a readable zip file") {
 		t.Errorf("ExtractZip = %v", err)
 	}
+}
+
+func TestZipTotalLimit(t *testing.T) {
+	for _, tt := range []struct {
+		size  int64
+		limit int64
+		what  string
+	}{
+		{10 << 10, 8 << 20, "the limit of 8 MiB for the whole export"},
+		{2 << 20, 200 << 20, "the limit of 200 MiB for the whole export (100 times the zip's size)"},
+		{2_200_000, 220_000_000, "the limit of 209.8 MiB for the whole export (100 times the zip's size)"},
+		{100 << 20, 2 << 30, "the limit of 2048 MiB for the whole export"},
+		{1 << 40, 2 << 30, "the limit of 2048 MiB for the whole export"},
+	} {
+		if limit, what := DefaultZipLimits.totalLimit(tt.size); limit != tt.limit || what != tt.what {
+			t.Errorf("totalLimit(%d) = %d, %q; want %d, %q", tt.size, limit, what, tt.limit, tt.what)
+		}
+	}
+}
+
+// bomb is a zip of about size bytes whose entries expand to 1 MiB of zeros
+// each, a thousand times their compressed size.
+func bomb(t testing.TB, size int) []byte {
+	t.Helper()
+	zeros := make([]byte, 1<<20)
+	var compressed bytes.Buffer
+	fw, _ := flate.NewWriter(&compressed, flate.BestCompression)
+	fw.Write(zeros)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; buf.Len() < size; i++ {
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("Settings Catalog/%04d.json", i), Method: zip.Deflate,
+			CRC32: crc32.ChecksumIEEE(zeros), CompressedSize64: uint64(compressed.Len()), UncompressedSize64: uint64(len(zeros))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(compressed.Bytes())
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestExtractZipBomb: a zip that would expand a thousand times stops being
+// written at 100 times its size, and is refused saying the limit.
+func TestExtractZipBomb(t *testing.T) {
+	data := bomb(t, 200_000)
+	parent := t.TempDir()
+	stats, err := ExtractZip(bytes.NewReader(data), int64(len(data)), filepath.Join(parent, "export"), DefaultZipLimits)
+	if err == nil || !strings.Contains(err.Error(), "expands beyond the limit of ") || !strings.Contains(err.Error(), " MiB for the whole export (100 times the zip's size)") {
+		t.Fatalf("ExtractZip = %v", err)
+	}
+	if limit := 100 * int64(len(data)); stats.Bytes > limit+1 {
+		t.Errorf("wrote %d bytes before the refusal, over the limit of %d", stats.Bytes, limit)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("a refused zip left %v behind", left)
+	}
+}
+
+// BenchmarkExtractZipBomb: what a 2 MB zip that expands to 2 GiB writes before
+// it is refused (MiB-written), and how long that takes.
+func BenchmarkExtractZipBomb(b *testing.B) {
+	data := bomb(b, 2_000_000)
+	var written int64
+	for b.Loop() {
+		stats, err := ExtractZip(bytes.NewReader(data), int64(len(data)), filepath.Join(b.TempDir(), "export"), DefaultZipLimits)
+		if err == nil || stats.Bytes > 100*int64(len(data))+1 {
+			b.Fatalf("wrote %d bytes: %v", stats.Bytes, err)
+		}
+		written = stats.Bytes
+	}
+	b.ReportMetric(float64(len(data))/1e6, "MB-zip")
+	b.ReportMetric(float64(written)/(1<<20), "MiB-written")
 }

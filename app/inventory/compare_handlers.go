@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,7 +65,7 @@ func (h *Handlers) Diff(w http.ResponseWriter, req bunrouter.Request) error {
 		Crumbs: policyCrumbs(ws, env, pol, "Compare versions")}, Environment: env, Policy: pol, Versions: versions}
 	q := req.URL.Query()
 	from, to, problem := pickVersions(q.Get("from"), q.Get("to"), pol.VersionCount)
-	p.From, p.To = q.Get("from"), q.Get("to")
+	p.From, p.To = web.Echo(q.Get("from")), web.Echo(q.Get("to"))
 	if from > 0 {
 		p.From, p.To = strconv.Itoa(from), strconv.Itoa(to)
 	}
@@ -105,7 +104,7 @@ func pickVersions(fromText, toText string, latest int) (from, to int, problem st
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return 0, fmt.Sprintf("Versions are numbered 1, 2, 3…: %q is not a version number.", s)
+			return 0, fmt.Sprintf("Versions are numbered 1, 2, 3…: %q is not a version number.", web.Truncate(s, 20))
 		}
 		return n, ""
 	}
@@ -145,15 +144,11 @@ func (h *Handlers) DownloadVersion(w http.ResponseWriter, req bunrouter.Request)
 	if err != nil {
 		return err
 	}
-	name := fileNameCleaner.Replace(fmt.Sprintf("%s v%d.json", pol.DisplayName, v.Number))
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Disposition", web.AttachmentDisposition(fmt.Sprintf("%s v%d.json", pol.DisplayName, v.Number)))
 	_, err = w.Write(canonical)
 	return err
 }
-
-// fileNameCleaner keeps a policy name usable as a file name on every system.
-var fileNameCleaner = strings.NewReplacer(`/`, "-", `\`, "-", `:`, "-", `*`, "-", `?`, "-", `"`, "'", `<`, "-", `>`, "-", `|`, "-")
 
 // Candidate is a policy the compare picker offers.
 type Candidate struct {
@@ -192,7 +187,7 @@ func (h *Handlers) ComparePolicy(w http.ResponseWriter, req bunrouter.Request) e
 		return err
 	}
 	p := &comparePolicyPage{Page: web.Page{Title: "Compare with another policy · " + pol.DisplayName, Section: "policies",
-		Crumbs: policyCrumbs(ws, env, pol, "Compare with another policy")}, Environment: env, Policy: pol, With: req.URL.Query().Get("with")}
+		Crumbs: policyCrumbs(ws, env, pol, "Compare with another policy")}, Environment: env, Policy: pol, With: web.Echo(req.URL.Query().Get("with"))}
 	if p.Candidates, err = h.candidates(ctx, ws, user.ID, env, pol); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -270,7 +271,8 @@ func TestDownloadVersion(t *testing.T) {
 			WHERE v.policy_id = ? AND v.version_number = ?`, s.prod, n).Scan(&canonical); err != nil {
 			t.Fatal(err)
 		}
-		wantName := fmt.Sprintf(`attachment; filename="%s v%d.json"`, bitlockerName, n)
+		name := fmt.Sprintf("%s v%d.json", bitlockerName, n)
+		wantName := fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29").Replace(name))
 		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Content-Disposition") != wantName {
 			t.Errorf("version %d: status %d, type %q, disposition %q, want %q", n, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"), wantName)
 		}
@@ -287,6 +289,18 @@ func TestDownloadVersion(t *testing.T) {
 		if r := s.owner.Get(path); r.Status != http.StatusNotFound || strings.Contains(r.Body, "settingDefinitionId") {
 			t.Errorf("%s: status %d, want 404", path, r.Status)
 		}
+	}
+
+	// Whatever the policy is called, the file name is cut and encoded (RFC 6266).
+	hostile := "Évil \"name\"\r\nSet-Cookie: x=1 " + strings.Repeat("🔒", 2_500)
+	if _, err := s.env.Data.DB.Write.Exec(`UPDATE policies SET display_name = ? WHERE id = ?`, hostile, s.prod); err != nil {
+		t.Fatal(err)
+	}
+	r := s.owner.Get(base + "/2/download")
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition"))
+	if name := params["filename"]; r.Status != http.StatusOK || err != nil || len(name) > 100 || !strings.HasPrefix(name, "Évil 'name'--Set-Cookie- x=1 🔒") ||
+		!strings.HasSuffix(name, "🔒.json") || r.Header.Get("Set-Cookie") != "" {
+		t.Errorf("hostile name: status %d, disposition %q (%v)", r.Status, r.Header.Get("Content-Disposition"), err)
 	}
 }
 

@@ -110,11 +110,16 @@ type listPage struct {
 	Coverages   []intune.Coverage
 	Prev, Next  string // page links, "" at the ends
 	Filtered    bool
+	Problem     string // why the list cannot be shown (a search too long); the page is a 422 then
 }
 
-// FilterFrom reads the list's query string.
+// FilterFrom reads the list's query string. A page that is not a number is
+// page 1; one past the end is the last page (ListPolicies).
 func FilterFrom(q url.Values) Filter {
-	page, _ := strconv.Atoi(q.Get("page"))
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil {
+		page = 1
+	}
 	f := Filter{Type: q.Get("type"), Platform: q.Get("platform"), Coverage: q.Get("coverage"), State: q.Get("state"),
 		Search: q.Get("q"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Page: page}
 	f.clean()
@@ -183,24 +188,30 @@ func (h *Handlers) Policies(w http.ResponseWriter, req bunrouter.Request) error 
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	f := FilterFrom(req.URL.Query())
-	list, total, err := ListPolicies(ctx, h.DB.Read, env.ID, f)
-	if err != nil {
-		return err
-	}
 	types, platforms, err := Facets(ctx, h.DB.Read, env.ID)
 	if err != nil {
 		return err
 	}
 	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies"})},
-		Environment: env, Filter: f, Policies: list, Total: total, Types: types, Platforms: platforms, Coverages: CoverageClasses,
+		Environment: env, Filter: f, Types: types, Platforms: platforms, Coverages: CoverageClasses,
 		Filtered: f.Type != "" || f.Platform != "" || f.Coverage != "" || f.State != "" || f.Search != ""}
-	if len(list) > 0 {
-		p.From, p.To = (f.Page-1)*PageSize+1, (f.Page-1)*PageSize+len(list)
+	if err := web.ValidateSearch(f.Search); err != nil {
+		p.Filter.Search, p.Problem = web.Echo(f.Search), err.Error()
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "inventory/policies", p)
+	}
+	list, err := ListPolicies(ctx, h.DB.Read, env.ID, f)
+	if err != nil {
+		return err
+	}
+	f.Page = list.Page
+	p.Filter, p.Policies, p.Total = f, list.Policies, list.Total
+	if len(list.Policies) > 0 {
+		p.From, p.To = (f.Page-1)*PageSize+1, (f.Page-1)*PageSize+len(list.Policies)
 	}
 	if f.Page > 1 {
 		p.Prev = f.Query("page", strconv.Itoa(f.Page-1))
 	}
-	if p.To < total {
+	if p.To < list.Total {
 		p.Next = f.Query("page", strconv.Itoa(f.Page+1))
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policies", p)

@@ -200,28 +200,36 @@ func listQueries(environmentID int64, f Filter) (count, page string, args []any)
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// ListPolicies returns one page of the environment's policies and how many match.
-func ListPolicies(ctx context.Context, q db.Querier, environmentID int64, f Filter) ([]*Policy, int, error) {
+// PolicyList is one page of the policies list.
+type PolicyList struct {
+	Policies []*Policy
+	Total    int // policies that match the filter
+	Page     int // the page listed: the one asked for, or the last one when it asked past the end
+}
+
+// ListPolicies returns one page of the environment's policies and how many
+// match. A page past the end lists the last page.
+func ListPolicies(ctx context.Context, q db.Querier, environmentID int64, f Filter) (*PolicyList, error) {
 	f.clean()
 	count, page, args := listQueries(environmentID, f)
-	var total int
-	if err := q.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	list := &PolicyList{}
+	if err := q.QueryRowContext(ctx, count, args...).Scan(&list.Total); err != nil {
+		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, page, append(args, PageSize, (f.Page-1)*PageSize)...)
+	list.Page = min(f.Page, max(1, (list.Total+PageSize-1)/PageSize))
+	rows, err := q.QueryContext(ctx, page, append(args, PageSize, (list.Page-1)*PageSize)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
-	var list []*Policy
 	for rows.Next() {
 		p, err := scanPolicy(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		list = append(list, p)
+		list.Policies = append(list.Policies, p)
 	}
-	return list, total, rows.Err()
+	return list, rows.Err()
 }
 
 // Facet is one value of a filter with how many present policies have it.

@@ -170,9 +170,9 @@ func BenchmarkListPolicies20000(b *testing.B) {
 		{Coverage: "restorable", Sort: "versions", Page: 10}, {Search: "99", Page: 1}} {
 		b.Run(fmt.Sprintf("%s_%s_%s_page%d", f.Sort, f.Platform+f.Coverage, f.Search, f.Page), func(b *testing.B) {
 			for b.Loop() {
-				list, total, err := ListPolicies(context.Background(), p.d.Read, p.env, f)
-				if err != nil || total == 0 || len(list) == 0 {
-					b.Fatalf("%d of %d: %v", len(list), total, err)
+				list, err := ListPolicies(context.Background(), p.d.Read, p.env, f)
+				if err != nil || list.Total == 0 || len(list.Policies) == 0 {
+					b.Fatalf("%+v: %v", list, err)
 				}
 			}
 		})

@@ -462,7 +462,7 @@ func (h *Handlers) Start(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	t, ok := h.Engine.Type(req.PostForm.Get("type"))
 	if !ok || t.Form == nil {
-		return web.Errorf(web.Invalid, "There is no operation %q to start here.", req.PostForm.Get("type"))
+		return web.Errorf(web.Invalid, "There is no operation %q to start here.", web.Truncate(req.PostForm.Get("type"), 100))
 	}
 	c, err := t.Form(req.PostForm)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FieldErrors maps a form field's name to what is wrong with it.
@@ -35,3 +37,56 @@ func ValidateSlug(slug string) error {
 	}
 	return nil
 }
+
+// MaxNameLength bounds every name a person gives: workspaces, environments,
+// users, and whatever else gets a name. A name is shown on every page of its
+// members, so an unbounded one makes every page heavy.
+const MaxNameLength = 200
+
+// ValidateName checks a name as typed (already trimmed): required, at most
+// MaxNameLength characters of valid UTF-8, no control characters (line breaks,
+// tabs). Its error is an Invalid *Error, whose message a form shows as is.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return Errorf(Invalid, "A name is required.")
+	case !utf8.ValidString(name):
+		return Errorf(Invalid, "The name is not valid text (UTF-8).")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return Errorf(Invalid, "A name is at most %d characters; this one has %s.", MaxNameLength, Number(utf8.RuneCountInString(name)))
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return Errorf(Invalid, "A name is one line of text: no line breaks, tabs or other control characters.")
+	}
+	return nil
+}
+
+// MaxSearchLength bounds a list's search text (SQLite refuses long LIKE patterns).
+const MaxSearchLength = 200
+
+// ValidateSearch checks a list's search text; its error is an Invalid *Error.
+func ValidateSearch(q string) error {
+	if utf8.RuneCountInString(q) > MaxSearchLength {
+		return Errorf(Invalid, "The search is too long: search for at most %d characters.", MaxSearchLength)
+	}
+	return nil
+}
+
+// Truncate cuts s to at most n characters, marking the cut with "…"; invalid
+// UTF-8 is replaced, so the result is always safe to store in a cookie or show.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) > n {
+		kept := 0
+		for i := range s {
+			if kept == n-1 {
+				s = s[:i] + "…"
+				break
+			}
+			kept++
+		}
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// Echo is a typed value as a re-rendered form shows it back: whole when it is a
+// sane size, else cut, so a 9 MiB paste does not make a 9 MiB page.
+func Echo(value string) string { return Truncate(value, 4*MaxNameLength) }

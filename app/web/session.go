@@ -132,9 +132,20 @@ func (s *Session) SetEnvironment(id int64, slug string) {
 	}
 }
 
-// AddFlash queues a message for the next rendered page.
+// maxFlashLength and maxFlashes keep the cookie under securecookie's 4096
+// bytes whatever a message echoes: a write already committed must not end in
+// a 500 because its flash did not fit.
+const (
+	maxFlashLength = 200 // characters
+	maxFlashes     = 2   // the newest are kept
+)
+
+// AddFlash queues a message for the next rendered page, cut to a short length.
 func (s *Session) AddFlash(kind, message string) {
-	s.Flashes = append(s.Flashes, Flash{Kind: kind, Message: message})
+	s.Flashes = append(s.Flashes, Flash{Kind: kind, Message: Truncate(message, maxFlashLength)})
+	if len(s.Flashes) > maxFlashes {
+		s.Flashes = s.Flashes[len(s.Flashes)-maxFlashes:]
+	}
 	s.changed = true
 }
 

@@ -116,3 +116,86 @@ func TestMissingTemplateFailsAtStartUp(t *testing.T) {
 		t.Errorf("NewViews = %v, want an error naming _nowhere", err)
 	}
 }
+
+// The session cookie stays under securecookie's limit whatever the flashes
+// echo: long messages of 4-byte characters, queued by posts that never render.
+func TestFlashesFitTheCookie(t *testing.T) {
+	store, err := NewSessions(t.TempDir() + "/session.keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	raw, _ := store.store.New(r, CookieName)
+	s := &Session{raw: raw, UserID: 1 << 62, WorkspaceID: 1 << 62, EnvironmentID: 1 << 62, EnvironmentSlug: strings.Repeat("a", 63)}
+	for range 10 {
+		s.AddFlash("success", "Workspace "+strings.Repeat("😀", 9<<20/4)+" created.")
+	}
+	w := httptest.NewRecorder()
+	if err := s.save(w, r); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	cookie := w.Header().Get("Set-Cookie")
+	if len(s.Flashes) != maxFlashes || len(cookie) > 4096+200 {
+		t.Errorf("%d flashes, cookie of %d bytes", len(s.Flashes), len(cookie))
+	}
+	if got := []rune(s.Flashes[0].Message); len(got) != maxFlashLength || got[len(got)-1] != '…' {
+		t.Errorf("flash of %d characters, ending %q", len(got), got[len(got)-1])
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	tests := []struct {
+		name string
+		want string // "" when valid
+	}{
+		{"Contoso Ltd", ""},
+		{strings.Repeat("é", MaxNameLength), ""},
+		{strings.Repeat("😀", MaxNameLength), ""},
+		{"", "A name is required."},
+		{strings.Repeat("a", MaxNameLength+1), "A name is at most 200 characters; this one has 201."},
+		{strings.Repeat("x", 9<<20), "this one has 9,437,184."},
+		{"Contoso\nLtd", "no line breaks"},
+		{"Contoso\tLtd", "no line breaks"},
+		{"Contoso\x00", "no line breaks"},
+		{"Contoso\u0085", "no line breaks"},
+		{"Contoso \xff", "not valid text (UTF-8)"},
+	}
+	for _, tt := range tests {
+		err := ValidateName(tt.name)
+		var e *Error
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("ValidateName(%.20q) = %v, want valid", tt.name, err)
+		case tt.want != "" && (!errors.As(err, &e) || e.Code != Invalid || !strings.Contains(e.Message, tt.want)):
+			t.Errorf("ValidateName(%.20q) = %v, want an Invalid error with %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestValidateSearch(t *testing.T) {
+	if err := ValidateSearch(strings.Repeat("é", MaxSearchLength)); err != nil {
+		t.Errorf("200 characters: %v", err)
+	}
+	if err := ValidateSearch(strings.Repeat("a", MaxSearchLength+1)); err == nil || !strings.Contains(err.Error(), "The search is too long") {
+		t.Errorf("201 characters: %v", err)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven long", 10, "eleven lo…"},
+		{"ééééé", 3, "éé…"},
+		{"ok\xffbad", 10, "ok\uFFFDbad"},
+		{"\xff\xff\xff\xff", 3, "\uFFFD…"},
+	} {
+		if got := Truncate(tt.in, tt.n); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

@@ -74,7 +74,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 		if lerr != nil {
 			return lerr
 		}
-		page.Name, page.Slug, page.Errors = name, slug, fields
+		page.Name, page.Slug, page.Errors = web.Echo(name), web.Echo(slug), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "workspace/chooser", page)
 	}
 	if err != nil {
@@ -153,7 +153,7 @@ func (h *Handlers) Rename(w http.ResponseWriter, req bunrouter.Request) error {
 	var fields web.FieldErrors
 	if errors.As(err, &fields) {
 		page := newSettingsPage(ws)
-		page.Name, page.Errors = name, fields
+		page.Name, page.Errors = web.Echo(name), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "workspace/settings", page)
 	}
 	if err != nil {
@@ -227,7 +227,7 @@ func (h *Handlers) AddMember(w http.ResponseWriter, req bunrouter.Request) error
 		if perr != nil {
 			return perr
 		}
-		page.Email, page.Role, page.Errors = email, roleName, err
+		page.Email, page.Role, page.Errors = web.Echo(email), web.Echo(roleName), err
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "workspace/members", page)
 	}
 	if txErr != nil {

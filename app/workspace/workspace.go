@@ -19,8 +19,8 @@ var ErrNoWorkspace = errors.New("no such workspace")
 // validate checks a workspace's name and slug, field by field.
 func validate(name, slug string) web.FieldErrors {
 	errs := web.FieldErrors{}
-	if strings.TrimSpace(name) == "" {
-		errs["name"] = "A name is required."
+	if err := web.ValidateName(name); err != nil {
+		errs["name"] = err.Error()
 	}
 	if err := web.ValidateSlug(slug); err != nil {
 		errs["slug"] = err.Error()
@@ -63,8 +63,8 @@ func IDBySlug(ctx context.Context, q db.Querier, slug string) (int64, error) {
 
 func rename(ctx context.Context, tx *sql.Tx, ws *access.Workspace, userID int64, name string) error {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		return web.FieldErrors{"name": "A name is required."}
+	if err := web.ValidateName(name); err != nil {
+		return web.FieldErrors{"name": err.Error()}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = ?, updated_at = ? WHERE id = ?`, name, db.Now(), ws.ID); err != nil {
 		return err
