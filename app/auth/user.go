@@ -73,18 +73,23 @@ func ValidateEmail(email string) (string, error) {
 	return email, nil
 }
 
-// CreateUser adds a user with a password (at least 8 characters).
+// CreateUser adds a user with a password (at least 8 characters). Invalid
+// fields come back as web.FieldErrors (email, name, password).
 func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (*User, error) {
+	errs := web.FieldErrors{}
 	email, err := ValidateEmail(email)
 	if err != nil {
-		return nil, err
+		errs["email"] = err.Error()
 	}
 	name = strings.TrimSpace(name)
 	if err := web.ValidateName(name); err != nil {
-		return nil, err
+		errs["name"] = err.Error()
 	}
 	if len(password) < 8 {
-		return nil, errors.New("the password must have at least 8 characters")
+		errs["password"] = "The password must have at least 8 characters."
+	}
+	if errs.Any() {
+		return nil, errs
 	}
 	return insertUser(ctx, tx, email, name, HashPassword(password), false)
 }

@@ -56,8 +56,10 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, req bunrouter.Request) 
 		switch {
 		case errors.Is(err, auth.ErrWrongPassword):
 			fields["current_password"] = "This is not your current password."
-		case errors.Is(err, auth.ErrNoPassword), errors.Is(err, auth.ErrShortPassword):
-			fields["new_password"] = capitalised(err.Error())
+		case errors.Is(err, auth.ErrNoPassword):
+			fields["new_password"] = "This account signs in through the launch URL Atlas prints, and has no password."
+		case errors.Is(err, auth.ErrShortPassword):
+			fields["new_password"] = "The new password must have at least 8 characters."
 		case err != nil:
 			return err
 		}

@@ -138,34 +138,14 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, req bunrouter.Request) erro
 	case errors.As(err, &fields):
 	case errors.Is(err, auth.ErrEmailTaken):
 		fields = web.FieldErrors{"email": "A user with this email already exists."}
-	case err != nil && !errors.Is(err, auth.ErrNoUser):
-		fields = userFieldError(err)
+	case err != nil:
+		return err
 	}
 	if fields.Any() {
+		nu.Email, nu.Name = web.Echo(nu.Email), web.Echo(nu.Name)
 		return h.invalid(w, req, func(p *usersPage) { p.New, p.Errors = nu, fields })
 	}
 	return web.Redirect(w, req.Request, "/admin/users", "User "+nu.Email+" added.")
-}
-
-// userFieldError places auth.CreateUser's validation message on its field.
-func userFieldError(err error) web.FieldErrors {
-	msg := err.Error()
-	field := "name"
-	switch {
-	case strings.Contains(msg, "email"):
-		field = "email"
-	case strings.Contains(msg, "password"):
-		field = "password"
-	}
-	return web.FieldErrors{field: capitalised(msg)}
-}
-
-// capitalised turns a Go error message into a sentence for a form.
-func capitalised(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // targetUser is the {user} of a users-page route.
