@@ -124,7 +124,7 @@ func NewServer(data *Data, allowHosts []string) (*Server, error) {
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
-	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}
+	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: auth.NewThrottle()}
 	return s, nil
 }
 

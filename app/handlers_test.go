@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -82,6 +83,36 @@ func TestLogin(t *testing.T) {
 				t.Error("the typed email was not kept")
 			}
 		})
+	}
+}
+
+// TestLoginThrottle: the 6th wrong password for an account is refused before
+// any hashing (429, Retry-After), even with the right password, while another
+// account behind the same address still signs in.
+func TestLoginThrottle(t *testing.T) {
+	e := apptest.New(t)
+	for _, email := range []string{"ana@acme.test", "bo@acme.test"} {
+		if err := e.Data.AddUser(context.Background(), email, email, password); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.Anonymous()
+	wrong := url.Values{"email": {"ana@acme.test"}, "password": {"guess-guess"}}
+	for i := range 5 {
+		if r := c.Post("/login", wrong); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong password %d: %d", i+1, r.Status)
+		}
+	}
+	for name, form := range map[string]url.Values{"6th wrong password": wrong,
+		"right password": {"email": {"ANA@acme.test"}, "password": {password}}} {
+		r := c.Post("/login", form)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "30" ||
+			!strings.Contains(r.Body, "Too many failed sign-ins. Try again in 30 s.") || !strings.Contains(r.Body, `value="`+form.Get("email")+`"`) {
+			t.Errorf("%s: %d, Retry-After %q, body %q", name, r.Status, r.Header.Get("Retry-After"), r.Body)
+		}
+	}
+	if r := e.SignIn("bo@acme.test", password).Get("/admin/workspaces"); r.Status != http.StatusOK {
+		t.Errorf("another account after the guessing: %d", r.Status)
 	}
 }
 

@@ -73,7 +73,11 @@ func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (
 	if len(password) < 8 {
 		return nil, errors.New("the password must have at least 8 characters")
 	}
-	return insertUser(ctx, tx, email, name, HashPassword(password), false)
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	return insertUser(ctx, tx, email, name, hash, false)
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, email, name string, hash any, localOwner bool) (*User, error) {
@@ -125,10 +129,14 @@ func localEmail(name string) string {
 }
 
 // Authenticate checks an email and password; any mismatch is the same error.
+// ErrBusy (no hashing slot) is returned as it is: it says nothing about the password.
 func Authenticate(ctx context.Context, q db.Querier, email, password string) (*User, error) {
 	u, err := UserByEmail(ctx, q, email)
 	if errors.Is(err, ErrNoUser) {
-		HashPassword(password) // spend the same time as a real check
+		// Spend the same time as a real check, so timing does not tell which emails exist.
+		if _, err := HashPassword(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -137,9 +145,12 @@ func Authenticate(ctx context.Context, q db.Querier, email, password string) (*U
 	if !u.passwordHash.Valid {
 		return nil, errBadCredentials
 	}
-	ok, err := CheckPassword(u.passwordHash.String, password)
-	if err != nil || !ok {
+	ok, err := CheckPassword(ctx, u.passwordHash.String, password)
+	switch {
+	case errors.Is(err, errBadHash), err == nil && !ok:
 		return nil, errBadCredentials
+	case err != nil:
+		return nil, err
 	}
 	return u, nil
 }
