@@ -8,7 +8,7 @@ import (
 	"atlas/app/shareddata"
 )
 
-// descriptionEdit is a real policy before and after an admin edited its description.
+// descriptionEdit is a real policy before and after an admin changed its description.
 type descriptionEdit struct {
 	path          string
 	before, after []byte
@@ -16,7 +16,8 @@ type descriptionEdit struct {
 }
 
 // descriptionEdits is every OpenIntuneBaseline policy against a copy with its
-// description edited (the whole payload is flattened either way).
+// description edited (the whole payload is flattened either way), and
+// against a copy without it.
 func descriptionEdits(tb testing.TB) []descriptionEdit {
 	tb.Helper()
 	var edits []descriptionEdit
@@ -25,12 +26,14 @@ func descriptionEdits(tb testing.TB) []descriptionEdit {
 			return nil
 		}
 		if m, ok := e.Object.Payload.(map[string]any); ok {
-			want := "1 property added"
+			edited := "1 property added"
 			if _, had := m["description"]; had {
-				want = "1 property changed"
+				edited = "1 property changed"
+				delete(m, "description")
+				edits = append(edits, descriptionEdit{e.Path + " without description", e.Object.Canonical, intune.Canonical(m), "1 property removed"})
 			}
 			m["description"] = "edited"
-			edits = append(edits, descriptionEdit{e.Path, e.Object.Canonical, intune.Canonical(m), want})
+			edits = append(edits, descriptionEdit{e.Path, e.Object.Canonical, intune.Canonical(m), edited})
 		}
 		return nil
 	})
