@@ -37,7 +37,13 @@ func TestMain(m *testing.M) {
 // signed in through the launch URL it printed.
 func atlasServe(t *testing.T, dataDir string) (*exec.Cmd, string, *http.Client) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--no-browser", "--addr", "127.0.0.1:0", "--data", dataDir)
+	return atlasServeWith(t, os.Args[0], dataDir)
+}
+
+// atlasServeWith is atlasServe with another atlas program.
+func atlasServeWith(t *testing.T, program, dataDir string) (*exec.Cmd, string, *http.Client) {
+	t.Helper()
+	cmd := exec.Command(program, "serve", "--no-browser", "--addr", "127.0.0.1:0", "--data", dataDir)
 	cmd.Env = append(os.Environ(), "ATLAS_TEST_MAIN=1")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

@@ -131,6 +131,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		folders.FlagRoots = append(folders.FlagRoots, abs)
 	}
 	resolver := &access.Resolver{DB: data.DB}
+	throttle := auth.NewThrottle()
 	operations := &operation.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine}
 	s := &Server{
 		data: data, views: views, sessions: sessions, guard: web.NewGuard(opts.AllowHosts), resolver: resolver,
@@ -140,11 +141,11 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},
-		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders},
+		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		static:       web.Static(static),
 	}
-	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher}
+	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: throttle}
 	return s, nil
 }
 

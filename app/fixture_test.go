@@ -18,11 +18,17 @@ const (
 	readonly
 	outsider   // member of another workspace only
 	unentitled // operator of acme without a membership in its environments
+	// The effective role in an environment is the lower of the workspace role and
+	// the environment membership's: both of these are readonly in prod.
+	operatorReadonlyInProd // workspace operator, readonly membership in prod
+	readonlyOperatorInProd // workspace readonly, operator membership in prod
+	siteAdmin              // a site administrator (atlas user add --admin), readonly in prod
 	anonymous
 	actorCount
 )
 
-var actorNames = [actorCount]string{"owner", "manager", "operator", "readonly", "outsider", "unentitled", "anonymous"}
+var actorNames = [actorCount]string{"owner", "manager", "operator", "readonly", "outsider", "unentitled",
+	"operator readonly in prod", "readonly operator in prod", "site administrator", "anonymous"}
 
 const password = "correct horse battery"
 
@@ -51,7 +57,8 @@ func newFixture(t *testing.T) *fixture {
 	must(d.AddWorkspace(ctx, "acme", "Acme Corp"))
 	must(d.AddEnvironment(ctx, "acme", "prod", "Production"))
 	must(d.AddEnvironment(ctx, "acme", "pilot", "Pilot"))
-	for _, email := range []string{"manager@acme.test", "operator@acme.test", "readonly@acme.test", "outsider@other.test", "unentitled@acme.test", "victim@acme.test"} {
+	for _, email := range []string{"manager@acme.test", "operator@acme.test", "readonly@acme.test", "outsider@other.test", "unentitled@acme.test",
+		"victim@acme.test", "operator-readonly@acme.test", "readonly-operator@acme.test"} {
 		must(d.AddUser(ctx, email, email, password, false))
 	}
 	must(d.AddMember(ctx, "acme", "manager@acme.test", "manager", ""))
@@ -59,6 +66,21 @@ func newFixture(t *testing.T) *fixture {
 	must(d.AddMember(ctx, "acme", "readonly@acme.test", "readonly", "prod"))
 	must(d.AddMember(ctx, "acme", "unentitled@acme.test", "operator", ""))
 	must(d.AddMember(ctx, "acme", "victim@acme.test", "readonly", "prod"))
+	// Adding a member again changes the workspace role only: the prod membership keeps the first.
+	must(d.AddMember(ctx, "acme", "operator-readonly@acme.test", "readonly", "prod"))
+	must(d.AddMember(ctx, "acme", "operator-readonly@acme.test", "operator", ""))
+	must(d.AddMember(ctx, "acme", "readonly-operator@acme.test", "operator", "prod"))
+	must(d.AddMember(ctx, "acme", "readonly-operator@acme.test", "readonly", ""))
+	must(d.AddUser(ctx, "admin@acme.test", "admin@acme.test", password, true))
+	must(d.AddMember(ctx, "acme", "admin@acme.test", "readonly", "prod"))
+	for email, want := range map[string]string{"operator-readonly@acme.test": "operator/readonly", "readonly-operator@acme.test": "readonly/operator"} {
+		var roles string
+		d.DB.Read.QueryRow(`SELECT m.role || '/' || em.role FROM users u JOIN workspace_memberships m ON m.user_id = u.id
+			JOIN managed_environment_memberships em ON em.user_id = u.id WHERE u.email = ?`, email).Scan(&roles)
+		if roles != want {
+			t.Fatalf("%s: workspace/prod roles %q, want %q", email, roles, want)
+		}
+	}
 	must(d.AddWorkspace(ctx, "other", "Other Inc"))
 	must(d.AddMember(ctx, "other", "outsider@other.test", "owner", ""))
 
@@ -72,7 +94,8 @@ func newFixture(t *testing.T) *fixture {
 	f.runID = run.ID
 	f.clients[owner] = e.Owner()
 	for actor, email := range map[int]string{manager: "manager@acme.test", operator: "operator@acme.test",
-		readonly: "readonly@acme.test", outsider: "outsider@other.test", unentitled: "unentitled@acme.test"} {
+		readonly: "readonly@acme.test", outsider: "outsider@other.test", unentitled: "unentitled@acme.test",
+		operatorReadonlyInProd: "operator-readonly@acme.test", readonlyOperatorInProd: "readonly-operator@acme.test", siteAdmin: "admin@acme.test"} {
 		f.clients[actor] = e.SignIn(email, password)
 	}
 	f.clients[anonymous] = e.Anonymous()

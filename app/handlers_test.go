@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,6 +86,36 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// TestLoginThrottle: the 6th wrong password for an account is refused before
+// any hashing (429, Retry-After), even with the right password, while another
+// account behind the same address still signs in.
+func TestLoginThrottle(t *testing.T) {
+	e := apptest.New(t)
+	for _, email := range []string{"ana@acme.test", "bo@acme.test"} {
+		if err := e.Data.AddUser(context.Background(), email, email, password, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.Anonymous()
+	wrong := url.Values{"email": {"ana@acme.test"}, "password": {"guess-guess"}}
+	for i := range 5 {
+		if r := c.Post("/login", wrong); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong password %d: %d", i+1, r.Status)
+		}
+	}
+	for name, form := range map[string]url.Values{"6th wrong password": wrong,
+		"right password": {"email": {"ANA@acme.test"}, "password": {password}}} {
+		r := c.Post("/login", form)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "30" ||
+			!strings.Contains(r.Body, "Too many failed sign-ins. Try again in 30 s.") || !strings.Contains(r.Body, `value="`+form.Get("email")+`"`) {
+			t.Errorf("%s: %d, Retry-After %q, body %q", name, r.Status, r.Header.Get("Retry-After"), r.Body)
+		}
+	}
+	if r := e.SignIn("bo@acme.test", password).Get("/admin/workspaces"); r.Status != http.StatusOK {
+		t.Errorf("another account after the guessing: %d", r.Status)
+	}
+}
+
 func TestSessionCookieAttributes(t *testing.T) {
 	e := apptest.New(t)
 	c := e.Anonymous()
@@ -104,18 +135,24 @@ func TestSessionCookieAttributes(t *testing.T) {
 func TestSecurityHeadersAndHostCheck(t *testing.T) {
 	e := apptest.New(t)
 	c := e.Owner()
-	r := c.Get("/admin/workspaces")
-	for header, want := range map[string]string{
-		"Content-Security-Policy": "frame-ancestors 'none'",
-		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "same-origin",
-	} {
-		if !strings.Contains(r.Header.Get(header), want) {
-			t.Errorf("%s = %q, want %q", header, r.Header.Get(header), want)
-		}
+	// Written out, not web.ContentSecurityPolicy: a changed directive must fail here.
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+		"X-Frame-Options":        "DENY",
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "same-origin",
 	}
-	if csp := r.Header.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe-inline") {
-		t.Errorf("CSP allows inline: %s", csp)
+	for path, status := range map[string]int{"/admin/workspaces": http.StatusOK, "/admin/nowhere": http.StatusNotFound, "/static/app.css": http.StatusOK} {
+		r := c.Get(path)
+		if r.Status != status {
+			t.Errorf("%s: status %d, want %d", path, r.Status, status)
+		}
+		for header, value := range want {
+			if got := r.Header.Values(header); len(got) != 1 || got[0] != value {
+				t.Errorf("%s: %s = %q, want %q", path, header, got, value)
+			}
+		}
 	}
 
 	for _, host := range []string{"evil.example", "attacker.com:7420", "192.168.1.10"} {

@@ -8,8 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
+
+	"atlas/app/auth"
 
 	"github.com/pkg/browser"
 )
@@ -24,6 +28,13 @@ type ServeOptions struct {
 
 // Serve runs the web app until ctx is cancelled (SIGINT/SIGTERM), then shuts down cleanly.
 func Serve(ctx context.Context, data *Data, opts ServeOptions) error {
+	// Password hashing holds up to auth.HashingMemory at once; with Go's default
+	// headroom (the heap may grow to twice what is live) a sign-in burst took the
+	// server near 300 MB (issue 8). A soft limit makes the collector work sooner
+	// instead. Everything else Atlas does lives in tens of MB. GOMEMLIMIT wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(auth.HashingMemory + 64<<20)
+	}
 	srv, err := NewServer(data, opts.Server)
 	if err != nil {
 		return err

@@ -1,17 +1,20 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestPasswordHash(t *testing.T) {
-	hash := HashPassword("correct horse")
-	if !strings.HasPrefix(hash, "$argon2id$v=19$m=65536,t=3,p=2$") {
-		t.Fatalf("hash %q is not argon2id PHC", hash)
+	ctx := context.Background()
+	hash, err := HashPassword(ctx, "correct horse")
+	if err != nil || !strings.HasPrefix(hash, "$argon2id$v=19$m=65536,t=3,p=2$") {
+		t.Fatalf("hash %q (%v) is not argon2id PHC", hash, err)
 	}
-	if hash == HashPassword("correct horse") {
+	if again, _ := HashPassword(ctx, "correct horse"); hash == again {
 		t.Error("two hashes of one password are equal: no salt")
 	}
 	for _, tt := range []struct {
@@ -26,11 +29,46 @@ func TestPasswordHash(t *testing.T) {
 		{strings.Replace(hash, "$argon2id$", "$argon2i$", 1), "correct horse", false, true},
 		{hash[:len(hash)-10] + "!!!!", "correct horse", false, true},
 	} {
-		ok, err := CheckPassword(tt.hash, tt.password)
+		ok, err := CheckPassword(ctx, tt.hash, tt.password)
 		if ok != tt.ok || (err != nil) != tt.err {
 			t.Errorf("CheckPassword(%q, %q) = %v, %v", tt.hash, tt.password, ok, err)
 		}
 	}
+}
+
+// TestHashingIsBounded: with two hashes running, a third waits for a slot and
+// is refused as busy (429, Retry-After) when none comes free in time, or runs
+// as soon as one does.
+func TestHashingIsBounded(t *testing.T) {
+	ctx := context.Background()
+	hash, err := HashPassword(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashSlots <- struct{}{}
+	hashSlots <- struct{}{}
+	if _, err := CheckPassword(ctx, hash, "correct horse"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("check with both slots taken: %v, want ErrBusy", err)
+	}
+	if _, err := HashPassword(ctx, "another one"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("hash with both slots taken: %v, want ErrBusy", err)
+	}
+	if ErrBusy.Status() != 429 || ErrBusy.RetryAfter <= 0 {
+		t.Errorf("ErrBusy answers %d with Retry-After %v", ErrBusy.Status(), ErrBusy.RetryAfter)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := CheckPassword(cancelled, hash, "correct horse"); !errors.Is(err, context.Canceled) {
+		t.Errorf("a request gone while waiting: %v", err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		<-hashSlots
+	}()
+	if ok, err := CheckPassword(ctx, hash, "correct horse"); !ok || err != nil {
+		t.Errorf("check after a slot came free: %v, %v", ok, err)
+	}
+	<-hashSlots
 }
 
 func TestLaunchTokens(t *testing.T) {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"net"
 	"net/http"
 
 	"atlas/app/db"
@@ -15,6 +16,7 @@ type Handlers struct {
 	DB       *db.DB
 	Views    *web.Views
 	Launcher *Launcher
+	Throttle *Throttle
 }
 
 // Launch signs the local owner in once through the URL Atlas printed.
@@ -52,18 +54,39 @@ func (h *Handlers) LoginForm(w http.ResponseWriter, req bunrouter.Request) error
 	return h.Views.Render(w, req.Request, http.StatusOK, "auth/login", &loginPage{Page: web.Page{Title: "Sign in"}})
 }
 
-// Login checks the form fields email and password.
+// Login checks the form fields email and password, unless the throttle refuses
+// the attempt first.
 func (h *Handlers) Login(w http.ResponseWriter, req bunrouter.Request) error {
 	email, password := req.PostFormValue("email"), req.PostFormValue("password")
-	u, err := Authenticate(req.Context(), h.DB.Read, email, password)
-	if errors.Is(err, errBadCredentials) {
-		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "auth/login",
-			&loginPage{Page: web.Page{Title: "Sign in"}, Email: email, Error: "Wrong email or password."})
+	attempt, err := h.Throttle.Begin(email, ClientAddress(req.Request))
+	var u *User
+	if err == nil {
+		u, err = Authenticate(req.Context(), h.DB.Read, email, password)
+		attempt.End(err)
 	}
-	if err != nil {
+	page := &loginPage{Page: web.Page{Title: "Sign in"}, Email: email}
+	var refused *web.Error
+	switch {
+	case errors.Is(err, errBadCredentials):
+		page.Error = "Wrong email or password."
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "auth/login", page)
+	case errors.As(err, &refused) && refused.Code == web.TooManyRequests:
+		page.Error = refused.Message
+		web.SetRetryAfter(w, refused.RetryAfter)
+		return h.Views.Render(w, req.Request, http.StatusTooManyRequests, "auth/login", page)
+	case err != nil:
 		return err
 	}
 	return h.signIn(w, req, u.ID)
+}
+
+// ClientAddress is the IP the request came from (no proxy stands in front of Atlas).
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // Logout ends the session, on the server too: a copy of the cookie is worthless after it.

@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"atlas/app/web"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -19,30 +23,67 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashSlots bounds the argon2 work of the whole process: each run holds its
+// memory parameter (64 MiB) for a few hundred milliseconds, and unbounded
+// sign-in attempts grew a server to 10 GB (issue 8). Every hash and check in
+// Atlas goes through deriveKey, so a new route that hashes is bounded too.
+var hashSlots = make(chan struct{}, 2)
+
+// HashingMemory is the most memory new hashes hold at once, in bytes: two runs
+// of 64 MiB.
+const HashingMemory = 2 * argonMemory * 1024
+
+// hashWait is how long a hash waits for a slot before the request is refused.
+const hashWait = 2 * time.Second
+
+// ErrBusy is returned when no hashing slot came free within hashWait; the
+// error page (or the sign-in form) answers 429 with Retry-After.
+var ErrBusy = &web.Error{Code: web.TooManyRequests, RetryAfter: hashWait,
+	Message: "Atlas is busy checking other passwords. Try again in a moment."}
+
+// deriveKey runs argon2id in one of the process's hashing slots.
+func deriveKey(ctx context.Context, password, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	wait := time.NewTimer(hashWait)
+	defer wait.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+	case <-wait.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(password, salt, passes, memory, threads, keyLen), nil
+}
+
 // HashPassword returns a PHC-format argon2id hash of password with a random salt.
-func HashPassword(password string) string {
+func HashPassword(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key, err := deriveKey(ctx, []byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	if err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 var errBadHash = errors.New("unrecognised password hash")
 
-// CheckPassword reports whether password matches a hash made by HashPassword.
-func CheckPassword(hash, password string) (bool, error) {
+// CheckPassword reports whether password matches a hash made by HashPassword,
+// with the parameters written in the hash (so older hashes stay valid).
+func CheckPassword(ctx context.Context, hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
 	}
 	var version int
-	var memory, time uint32
+	var memory, passes uint32
 	var threads uint8
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
 		return false, errBadHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &time, &threads); err != nil {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil {
 		return false, errBadHash
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
@@ -53,6 +94,9 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
+	got, err := deriveKey(ctx, []byte(password), salt, passes, memory, threads, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

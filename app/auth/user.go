@@ -91,7 +91,11 @@ func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (
 	if errs.Any() {
 		return nil, errs
 	}
-	return insertUser(ctx, tx, email, name, HashPassword(password), false)
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	return insertUser(ctx, tx, email, name, hash, false)
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, email, name string, hash any, localOwner bool) (*User, error) {
@@ -143,10 +147,14 @@ func localEmail(name string) string {
 }
 
 // Authenticate checks an email and password; any mismatch is the same error.
+// ErrBusy (no hashing slot) is returned as it is: it says nothing about the password.
 func Authenticate(ctx context.Context, q db.Querier, email, password string) (*User, error) {
 	u, err := UserByEmail(ctx, q, email)
 	if errors.Is(err, ErrNoUser) {
-		HashPassword(password) // spend the same time as a real check
+		// Spend the same time as a real check, so timing does not tell which emails exist.
+		if _, err := HashPassword(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -155,9 +163,12 @@ func Authenticate(ctx context.Context, q db.Querier, email, password string) (*U
 	if !u.passwordHash.Valid {
 		return nil, errBadCredentials
 	}
-	ok, err := CheckPassword(u.passwordHash.String, password)
-	if err != nil || !ok {
+	ok, err := CheckPassword(ctx, u.passwordHash.String, password)
+	switch {
+	case errors.Is(err, errBadHash), err == nil && !ok:
 		return nil, errBadCredentials
+	case err != nil:
+		return nil, err
 	}
 	return u, nil
 }
@@ -178,7 +189,7 @@ func SetSiteAdmin(ctx context.Context, tx *sql.Tx, userID int64, admin bool) err
 
 // Why a password change is refused.
 var (
-	ErrWrongPassword = errors.New("the current password is wrong")
+	ErrWrongPassword = fmt.Errorf("the current password is wrong: %w", errBadCredentials) // counts for the throttle
 	ErrNoPassword    = errors.New("this account signs in through the launch URL Atlas prints, and has no password")
 	ErrShortPassword = errors.New("the new password must have at least 8 characters")
 )
@@ -193,13 +204,16 @@ func NewPasswordHash(ctx context.Context, q db.Querier, userID int64, current, n
 	if !u.passwordHash.Valid {
 		return "", ErrNoPassword
 	}
-	if ok, err := CheckPassword(u.passwordHash.String, current); err != nil || !ok {
+	ok, err := CheckPassword(ctx, u.passwordHash.String, current)
+	switch {
+	case errors.Is(err, ErrBusy):
+		return "", err
+	case err != nil || !ok:
 		return "", ErrWrongPassword
-	}
-	if len(next) < 8 {
+	case len(next) < 8:
 		return "", ErrShortPassword
 	}
-	return HashPassword(next), nil
+	return HashPassword(ctx, next)
 }
 
 // SetPasswordHash stores a new password hash and ends every session of the

@@ -458,3 +458,55 @@ func TestSeverityRules(t *testing.T) {
 		}
 	}
 }
+
+// TestAddingToAnOrderedList: one element added anywhere in a list whose order
+// counts is exactly one "added" row (and taken out again, one "removed" row);
+// the elements both sides share keep their order, so there is no order row.
+func TestAddingToAnOrderedList(t *testing.T) {
+	const (
+		extensions = `{"@odata.type":"#microsoft.graph.windows10GeneralConfiguration","displayName":"Restrictions",
+			"defenderFileExtensionsToExclude":[%s]}`
+		apps = `{"@odata.type":"#microsoft.graph.iosGeneralDeviceConfiguration","displayName":"iOS",
+			"appsVisibilityList":[%s]}`
+		catalog = `{"name":"Defender","platforms":"windows10","technologies":"mdm","settings":[{"id":"0","settingInstance":{
+			"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+			"settingDefinitionId":"device_vendor_msft_policy_config_defender_excludedextensions",
+			"simpleSettingCollectionValue":[%s]}}]}`
+	)
+	app := func(name string) string { return `{"name":"` + name + `"}` }
+	value := func(v string) string {
+		return `{"@odata.type":"#microsoft.graph.deviceManagementConfigurationStringSettingValue","value":"` + v + `"}`
+	}
+	tests := []struct {
+		name, payload, before, after string
+		path                         string // of the one row
+	}{
+		{"string at the end", extensions, `".log",".tmp"`, `".log",".tmp",".bak"`, "defenderFileExtensionsToExclude[.bak]"},
+		{"string at the front", extensions, `".log",".tmp"`, `".bak",".log",".tmp"`, "defenderFileExtensionsToExclude[.bak]"},
+		{"string in the middle", extensions, `".log",".tmp",".dmp"`, `".log",".bak",".tmp",".dmp"`, "defenderFileExtensionsToExclude[.bak]"},
+		{"second string", extensions, `".log"`, `".bak",".log"`, "defenderFileExtensionsToExclude[.bak]"},
+		{"named object in the middle", apps, app("Mail") + "," + app("Teams"), app("Mail") + "," + app("Edge") + "," + app("Teams"), "appsVisibilityList[Edge]"},
+		{"settings catalog collection value at the front", catalog, value(".log") + "," + value(".tmp"), value(".bak") + "," + value(".log") + "," + value(".tmp"),
+			"settings[device_vendor_msft_policy_config_defender_excludedextensions][.bak]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parse := func(items string) any {
+				v, err := intune.Decode([]byte(strings.Replace(tt.payload, "%s", items, 1)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return intune.Normalize(v)
+			}
+			before, after := parse(tt.before), parse(tt.after)
+			for kind, changes := range map[Kind][]Change{Added: Compare(before, after), Removed: Compare(after, before)} {
+				if len(changes) != 1 || changes[0].Kind != kind || !strings.HasPrefix(changes[0].Path, tt.path) {
+					t.Errorf("want one row: %s %s; got %d:", kind, tt.path, len(changes))
+					for _, c := range changes {
+						t.Errorf("  %s %s: %q → %q", c.Kind, c.Path, c.Old, c.New)
+					}
+				}
+			}
+		})
+	}
+}

@@ -51,8 +51,13 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, req bunrouter.Request) 
 	if next != req.PostFormValue("confirm_password") {
 		fields["confirm_password"] = "The two new passwords differ."
 	} else {
-		var err error
+		// Guessing the current password is sign-in guessing: same throttle.
+		attempt, err := h.Throttle.Begin(me.Email, auth.ClientAddress(req.Request))
+		if err != nil {
+			return err
+		}
 		hash, err = auth.NewPasswordHash(ctx, h.DB.Read, me.ID, req.PostFormValue("current_password"), next)
+		attempt.End(err)
 		switch {
 		case errors.Is(err, auth.ErrWrongPassword):
 			fields["current_password"] = "This is not your current password."

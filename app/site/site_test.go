@@ -234,3 +234,21 @@ func TestSessionIDRotatesAtSignIn(t *testing.T) {
 		t.Error("the new sign-in does not work")
 	}
 }
+
+// TestPasswordChangeIsThrottled: guessing the current password on the account
+// page counts like guessing it on the sign-in page (issue 8 §2).
+func TestPasswordChangeIsThrottled(t *testing.T) {
+	e := apptest.NewAcme(t)
+	addUser(t, e, "ro@acme.test", false)
+	c := e.SignIn("ro@acme.test", password)
+	wrong := url.Values{"current_password": {"not it at all"}, "new_password": {"a new horse battery"}, "confirm_password": {"a new horse battery"}}
+	for i := range 5 {
+		if r := c.Post("/account/password", wrong); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "This is not your current password.") {
+			t.Fatalf("wrong guess %d: %d", i+1, r.Status)
+		}
+	}
+	r := c.Post("/account/password", url.Values{"current_password": {password}, "new_password": {"a new horse battery"}, "confirm_password": {"a new horse battery"}})
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Errorf("after 5 wrong guesses: %d, Retry-After %q; want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"))
+	}
+}

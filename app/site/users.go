@@ -21,9 +21,10 @@ import (
 
 // Handlers serve the users page (site administrators) and the account page (everyone).
 type Handlers struct {
-	DB      *db.DB
-	Views   *web.Views
-	Folders *environment.ExportFolders
+	DB       *db.DB
+	Views    *web.Views
+	Folders  *environment.ExportFolders
+	Throttle *auth.Throttle // the sign-in throttle, for password changes
 }
 
 // UserRow is one user as the users page lists them.

@@ -3,7 +3,10 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Code classifies what went wrong for the person on the other side.
@@ -16,21 +19,25 @@ const (
 	Invalid
 	Conflict
 	Unauthorized
+	TooManyRequests
 )
 
 var statusOf = map[Code]int{
-	Internal:     http.StatusInternalServerError,
-	NotFound:     http.StatusNotFound,
-	Forbidden:    http.StatusForbidden,
-	Invalid:      http.StatusUnprocessableEntity,
-	Conflict:     http.StatusConflict,
-	Unauthorized: http.StatusUnauthorized,
+	Internal:        http.StatusInternalServerError,
+	NotFound:        http.StatusNotFound,
+	Forbidden:       http.StatusForbidden,
+	Invalid:         http.StatusUnprocessableEntity,
+	Conflict:        http.StatusConflict,
+	Unauthorized:    http.StatusUnauthorized,
+	TooManyRequests: http.StatusTooManyRequests,
 }
 
 // Error is an error a handler returns on purpose: its Message is safe to show.
 type Error struct {
 	Code    Code
 	Message string
+	// RetryAfter, when set, is sent as the Retry-After header (with TooManyRequests).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -53,4 +60,9 @@ func Classify(err error) *Error {
 		return e
 	}
 	return &Error{Code: Internal, Message: "Something went wrong. The details are in Atlas's log."}
+}
+
+// SetRetryAfter sends d as a Retry-After header in whole seconds, at least 1.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
 }

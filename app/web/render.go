@@ -210,7 +210,10 @@ func (v *Views) RenderError(w http.ResponseWriter, r *http.Request, err error) {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	titles := map[Code]string{NotFound: "Not found", Forbidden: "Not allowed", Invalid: "Invalid request",
-		Conflict: "Conflict", Unauthorized: "Sign in needed", Internal: "Something went wrong"}
+		Conflict: "Conflict", Unauthorized: "Sign in needed", TooManyRequests: "Too many requests", Internal: "Something went wrong"}
+	if e.RetryAfter > 0 {
+		SetRetryAfter(w, e.RetryAfter)
+	}
 	data := &errorPage{Page: Page{Title: titles[e.Code]}, Status: e.Status(), Message: e.Message}
 	if rerr := v.Render(w, r, e.Status(), "error", data); rerr != nil {
 		slog.Error("render error page", "err", rerr)

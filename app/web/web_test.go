@@ -90,11 +90,15 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 		{errors.New("sql: database is locked at /secret/path"), 500, "Something went wrong"},
 		{ErrNotFound, 404, "does not exist, or you do not have access"},
 		{Errorf(Forbidden, "Needs the manager role"), 403, "Needs the manager role"},
+		{&Error{Code: TooManyRequests, Message: "Try again shortly", RetryAfter: 1500 * time.Millisecond}, 429, "Try again shortly"},
 	} {
 		w := httptest.NewRecorder()
 		v.RenderError(w, httptest.NewRequest(http.MethodGet, "/x", nil), tt.err)
 		if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.text) || strings.Contains(w.Body.String(), "/secret/path") {
 			t.Errorf("%v: %d %q", tt.err, w.Code, w.Body.String())
+		}
+		if retry := w.Header().Get("Retry-After"); retry != map[int]string{429: "2"}[tt.status] {
+			t.Errorf("%v: Retry-After %q", tt.err, retry)
 		}
 	}
 	// An htmx (non-boosted) request gets the fragment, not the whole page.
