@@ -94,13 +94,16 @@ func (d *Data) AddEnvironment(ctx context.Context, workspaceSlug, slug, name str
 // AddUser creates a user who signs in with email and password; siteAdmin
 // also makes them a site administrator (atlas user add --admin).
 func (d *Data) AddUser(ctx context.Context, email, name, password string, siteAdmin bool) error {
-	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := auth.CreateUser(ctx, tx, email, name, password)
-		if err != nil || !siteAdmin {
-			return err
-		}
-		return auth.SetSiteAdmin(ctx, tx, u.ID, true)
-	})
+	nu, err := auth.PrepareUser(ctx, email, name, password)
+	if err == nil {
+		err = d.DB.Tx(ctx, func(tx *sql.Tx) error {
+			u, err := nu.Insert(ctx, tx)
+			if err != nil || !siteAdmin {
+				return err
+			}
+			return auth.SetSiteAdmin(ctx, tx, u.ID, true)
+		})
+	}
 	if err != nil && !errors.Is(err, auth.ErrEmailTaken) {
 		return &UsageError{err}
 	}

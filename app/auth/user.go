@@ -73,9 +73,14 @@ func ValidateEmail(email string) (string, error) {
 	return email, nil
 }
 
-// CreateUser adds a user with a password (at least 8 characters). Invalid
-// fields come back as web.FieldErrors (email, name, password).
-func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (*User, error) {
+// NewUser is a user checked and with their password hashed, ready to insert.
+type NewUser struct{ email, name, hash string }
+
+// PrepareUser checks a new user's fields — invalid ones come back as
+// web.FieldErrors (email, name, password) — and hashes the password (at least 8
+// characters). It runs before the transaction: a hash takes a while, and the
+// one database writer must not wait on it.
+func PrepareUser(ctx context.Context, email, name, password string) (*NewUser, error) {
 	errs := web.FieldErrors{}
 	email, err := ValidateEmail(email)
 	if err != nil {
@@ -95,7 +100,12 @@ func CreateUser(ctx context.Context, tx *sql.Tx, email, name, password string) (
 	if err != nil {
 		return nil, err
 	}
-	return insertUser(ctx, tx, email, name, hash, false)
+	return &NewUser{email: email, name: name, hash: hash}, nil
+}
+
+// Insert adds the user; ErrEmailTaken when the email is registered already.
+func (n *NewUser) Insert(ctx context.Context, tx *sql.Tx) (*User, error) {
+	return insertUser(ctx, tx, n.email, n.name, n.hash, false)
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, email, name string, hash any, localOwner bool) (*User, error) {

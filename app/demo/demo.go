@@ -149,10 +149,19 @@ type generator struct {
 // sign-ins in the summary.
 func createPeople(ctx context.Context, d *db.DB, s *Summary) (map[string]int64, error) {
 	ids := map[string]int64{}
+	accounts := make([]Account, len(people))
+	prepared := make([]*auth.NewUser, len(people))
+	for i, p := range people {
+		accounts[i] = Account{Email: p.email, Name: p.name, Password: password()}
+		var err error
+		if prepared[i], err = auth.PrepareUser(ctx, p.email, p.name, accounts[i].Password); err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", p.email, err)
+		}
+	}
 	return ids, d.Tx(ctx, func(tx *sql.Tx) error {
-		for _, p := range people {
-			a := Account{Email: p.email, Name: p.name, Password: password()}
-			u, err := auth.CreateUser(ctx, tx, p.email, p.name, a.Password)
+		for i, p := range people {
+			a := accounts[i]
+			u, err := prepared[i].Insert(ctx, tx)
 			if err != nil {
 				return fmt.Errorf("demo user %s: %w", p.email, err)
 			}

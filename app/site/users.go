@@ -121,19 +121,22 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, req bunrouter.Request) erro
 			return web.Errorf(web.Forbidden, "%s.", why)
 		}
 	}
-	err := h.DB.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := auth.CreateUser(ctx, tx, nu.Email, nu.Name, req.PostFormValue("password"))
-		if err != nil {
-			return err
-		}
-		if nu.SiteAdmin {
-			if err := auth.SetSiteAdmin(ctx, tx, u.ID, true); err != nil {
+	prepared, err := auth.PrepareUser(ctx, nu.Email, nu.Name, req.PostFormValue("password"))
+	if err == nil {
+		err = h.DB.Tx(ctx, func(tx *sql.Tx) error {
+			u, err := prepared.Insert(ctx, tx)
+			if err != nil {
 				return err
 			}
-		}
-		return audit.Record(ctx, tx, audit.Event{UserID: me.ID, Action: "user.created", RecordType: "user", RecordID: u.ID,
-			RecordLabel: u.Email, Detail: map[string]any{"site_admin": nu.SiteAdmin}})
-	})
+			if nu.SiteAdmin {
+				if err := auth.SetSiteAdmin(ctx, tx, u.ID, true); err != nil {
+					return err
+				}
+			}
+			return audit.Record(ctx, tx, audit.Event{UserID: me.ID, Action: "user.created", RecordType: "user", RecordID: u.ID,
+				RecordLabel: u.Email, Detail: map[string]any{"site_admin": nu.SiteAdmin}})
+		})
+	}
 	var fields web.FieldErrors
 	switch {
 	case errors.As(err, &fields):
