@@ -37,17 +37,23 @@ func count(t *testing.T, e *apptest.Env, query string, args ...any) int {
 	return n
 }
 
+// people is acme with the local owner, a readonly member (roID) and a site
+// administrator (atlas user add --admin, readonly in prod), each signed in.
+func people(t *testing.T) (e *apptest.Env, owner, readonly, admin *apptest.Client, roID int64) {
+	t.Helper()
+	e = apptest.NewAcme(t)
+	roID = addUser(t, e, "ro@acme.test", false)
+	addUser(t, e, "admin@acme.test", true)
+	return e, e.Owner(), e.SignIn("ro@acme.test", password), e.SignIn("admin@acme.test", password), roID
+}
+
 const createForm = `action="/admin/workspaces"`
 
 // TestOnlySiteAdministratorsCreateWorkspaces: issue 8 §1 — a readonly member
 // neither sees the form nor gets through with a forged post; the local owner
 // and users made site administrators (atlas user add --admin, the users page) do.
 func TestOnlySiteAdministratorsCreateWorkspaces(t *testing.T) {
-	e := apptest.NewAcme(t)
-	owner := e.Owner()
-	roID := addUser(t, e, "ro@acme.test", false)
-	addUser(t, e, "admin@acme.test", true)
-	readonly, admin := e.SignIn("ro@acme.test", password), e.SignIn("admin@acme.test", password)
+	e, owner, readonly, admin, roID := people(t)
 
 	if r := readonly.Get("/admin/workspaces"); r.Status != http.StatusOK || strings.Contains(r.Body, createForm) {
 		t.Errorf("readonly chooser: status %d, create form shown %v", r.Status, strings.Contains(r.Body, createForm))
@@ -90,11 +96,7 @@ func TestOnlySiteAdministratorsCreateWorkspaces(t *testing.T) {
 // TestUsersPage: only site administrators see it (and its sidebar entry); only
 // the local owner makes site administrators; the local owner stays one.
 func TestUsersPage(t *testing.T) {
-	e := apptest.NewAcme(t)
-	owner := e.Owner()
-	roID := addUser(t, e, "ro@acme.test", false)
-	addUser(t, e, "admin@acme.test", true)
-	readonly, admin := e.SignIn("ro@acme.test", password), e.SignIn("admin@acme.test", password)
+	e, owner, readonly, admin, roID := people(t)
 
 	if r := readonly.Get("/admin/users"); r.Status != http.StatusForbidden {
 		t.Errorf("readonly opens the users page: %d", r.Status)
