@@ -55,7 +55,7 @@ func TestDataBackupAndRestore(t *testing.T) {
 
 	atlas("workspace add --slug fabrikam --name Fabrikam", 0, "", "")
 	server, _, _ := atlasServe(t, data)
-	atlas("data restore --from "+backup, 1, "", "Atlas is running on "+data)
+	atlas("data restore --from "+backup, 1, "", "the data folder "+data+" is in use by Atlas")
 	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -70,13 +70,13 @@ func RestoreData(ctx context.Context, dir, from string, w io.Writer) error {
 	if st, err := os.Stat(from); err != nil || st.IsDir() {
 		return &UsageError{fmt.Errorf("the backup %s cannot be read: it is missing or not a file", from)}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("the data folder %s cannot be created (%v): choose another folder with --data", dir, reason(err))
+	if err := prepareFolder(dir); err != nil {
+		return err
 	}
 	path := filepath.Join(dir, "atlas.db")
 	r, err := db.Restore(ctx, path, from)
 	if errors.Is(err, db.ErrInUse) {
-		return fmt.Errorf("Atlas is running on %s (a server, or a command such as atlas sync): stop it, then restore", dir)
+		return fmt.Errorf("the data folder %s is in use by Atlas (a server, or a command such as atlas sync): stop it, then restore", dir)
 	}
 	if err != nil {
 		return err
