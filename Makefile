@@ -5,7 +5,7 @@ LDFLAGS := -X main.version=$(VERSION)
 RACE := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help run build test bench lint fuzz
+.PHONY: help run build test bench lint fuzz crash
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ build: ## build bin/atlas (one static binary, no cgo)
 
 test: ## the whole test suite (browser tests skip without chromium unless ATLAS_REQUIRE_BROWSER=1)
 	go test $(RACE) -count=1 ./...
+
+crash: ## the crash test in full: 50 SIGKILL cycles of atlas serve and atlas sync while they write (make test runs 10)
+	ATLAS_CRASH_CYCLES=$${ATLAS_CRASH_CYCLES:-50} go test -count=1 -timeout 30m -run '^TestCrashCycles$$' -v .
 
 bench: ## benchmarks; copy the figures into BENCHMARKS.md
 	go test -run '^$$' -bench . -benchmem ./...

@@ -153,13 +153,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	// The data folder's own commands work on its files: they open no data folder
+	// (restore must find it unused, backup must not migrate what it copies).
+	commands["data backup"] = command{usage: "atlas data backup --to FILE", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		to := fs.String("to", "", "the backup file to write; it must not exist")
+		return func(ctx context.Context, _ *app.Data, _ []string) error {
+			return app.BackupData(ctx, fs.Lookup("data").Value.String(), *to, stdout)
+		}
+	}}
+	commands["data restore"] = command{usage: "atlas data restore --from FILE", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		from := fs.String("from", "", "the backup file to restore")
+		return func(ctx context.Context, _ *app.Data, _ []string) error {
+			return app.RestoreData(ctx, fs.Lookup("data").Value.String(), *from, stdout)
+		}
+	}}
+
 	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
 		fmt.Fprintf(stdout, "atlas %s\n", version)
 		return 0
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo", "data backup", "data restore"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")
@@ -192,23 +207,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "atlas %s: takes %d argument(s), got %d (usage: %s)\n", name, cmd.args, len(positional), cmd.usage)
 		return 2
 	}
-	if cmd.plain {
-		var exit exitError
-		if err := action(ctx, nil, positional); errors.As(err, &exit) {
-			return exit.code
+	var data *app.Data
+	if !cmd.plain {
+		osUser := "owner"
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			osUser = u.Username
 		}
-		return 0
+		if data, err = app.OpenData(ctx, *dataDir, osUser); err != nil {
+			fmt.Fprintf(stderr, "atlas: %v\n", err)
+			return 1
+		}
+		defer data.Close()
 	}
-	osUser := "owner"
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		osUser = u.Username
-	}
-	data, err := app.OpenData(ctx, *dataDir, osUser)
-	if err != nil {
-		fmt.Fprintf(stderr, "atlas: %v\n", err)
-		return 1
-	}
-	defer data.Close()
 	err = action(ctx, data, positional)
 	var usage *app.UsageError
 	var notFound *app.NotFoundError

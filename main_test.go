@@ -199,3 +199,42 @@ func TestDemoCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusableDataFolder: a data folder Atlas cannot create or write stops every
+// command at start with one line naming the folder and what to do.
+func TestUnusableDataFolder(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	underFile := filepath.Join(file, "data")
+	readOnly := filepath.Join(t.TempDir(), "data")
+	for _, tt := range []struct {
+		name, data, want string
+		prepare          func(t *testing.T)
+	}{
+		{"folder under a file", underFile, "the data folder " + underFile + " cannot be created (not a directory): choose another folder with --data", func(*testing.T) {}},
+		{"read-only database", readOnly, "the database in the data folder " + readOnly + " is read-only (permission denied)", func(t *testing.T) {
+			if os.Geteuid() == 0 {
+				t.Skip("running as root, whom file modes do not stop (TestOpenErrorSaysWhatToDo covers the message)")
+			}
+			d, err := app.OpenData(context.Background(), readOnly, "owner")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Close()
+			os.Chmod(filepath.Join(readOnly, "atlas.db"), 0o400)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.prepare(t)
+			for _, args := range []string{"serve --no-browser --addr 127.0.0.1:0", "workspace add --slug a --name A"} {
+				var stderr bytes.Buffer
+				got := run(append(strings.Fields(args), "--data", tt.data), nil, io.Discard, &stderr)
+				if got != 1 || !strings.Contains(stderr.String(), tt.want) || strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+					t.Errorf("%s: exit %d (want 1), stderr %q (want one line with %q)", args, got, stderr.String(), tt.want)
+				}
+			}
+		})
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 
 	"atlas/app/access"
@@ -35,27 +34,25 @@ type Data struct {
 }
 
 // OpenData creates the data folder (0700) if needed, opens and migrates the
-// database, and makes sure the local owner exists (named after osUser).
+// database, and makes sure the local owner exists (named after osUser). A folder
+// or database Atlas cannot write is one line saying which and what to do.
 func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("secure data folder: %w", err)
+	if err := prepareFolder(dir); err != nil {
+		return nil, err
 	}
 	d, err := db.Open(ctx, filepath.Join(dir, "atlas.db"))
 	if err != nil {
-		return nil, err
+		return nil, openError(dir, err)
 	}
 	owner, err := auth.EnsureLocalOwner(ctx, d, osUser)
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, openError(dir, err)
 	}
 	engine, err := newEngine(ctx, d)
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, openError(dir, err)
 	}
 	return &Data{Dir: dir, DB: d, Owner: owner, Engine: engine}, nil
 }

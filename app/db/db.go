@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -22,6 +24,7 @@ type DB struct {
 	Write *sql.DB
 	Read  *sql.DB
 	Path  string
+	lock  *os.File // shared: see lockPath
 }
 
 // pragmas go in the DSN so that every pooled connection gets them.
@@ -39,9 +42,24 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open creates the file if needed (mode 0600), applies pending migrations (after
-// copying an existing database aside) and returns the connections.
+// Open takes the database's lock as one of its users, creates the file if needed
+// (mode 0600), applies pending migrations (after copying an existing database
+// aside) and returns the connections.
 func Open(ctx context.Context, path string) (*DB, error) {
+	lock, err := lockShared(path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := open(ctx, path)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	d.lock = lock
+	return d, nil
+}
+
+func open(ctx context.Context, path string) (*DB, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open database file: %w", err)
@@ -70,9 +88,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return d, nil
 }
 
-// Close closes both pools; the WAL is checkpointed by SQLite when the last connection closes.
+// Close closes both pools, then gives the lock up; the WAL is checkpointed by
+// SQLite when the last connection closes.
 func (d *DB) Close() error {
-	return errors.Join(d.Read.Close(), d.Write.Close())
+	err := errors.Join(d.Read.Close(), d.Write.Close())
+	if d.lock != nil {
+		err = errors.Join(err, d.lock.Close())
+	}
+	return err
 }
 
 // Tx runs fn in one write transaction, committed when fn returns nil.
@@ -88,16 +111,62 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Backup writes a consistent copy of the live database to dest (which must not exist).
+// Backup writes a consistent copy of the live database to dest, a new file, while
+// others go on writing: VACUUM INTO reads one snapshot, on a connection of its own
+// so that the writer is not held for the copy's duration.
 func (d *DB) Backup(ctx context.Context, dest string) error {
-	return backup(ctx, d.Write, dest)
+	return backupOf(ctx, d.Path, dest)
 }
 
+// BackupFile is Backup from a process that does not have the database open
+// (atlas data backup): it never creates or migrates the database, and holds the
+// lock as one of its users so that a restore cannot replace the file meanwhile.
+func BackupFile(ctx context.Context, path, dest string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database to back up: %w", err)
+	}
+	lock, err := lockShared(path)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	return backupOf(ctx, path, dest)
+}
+
+func backupOf(ctx context.Context, path, dest string) error {
+	conn, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return backup(ctx, conn, dest)
+}
+
+// backup copies conn's database into dest, which it creates empty and 0600 first
+// (VACUUM INTO accepts an empty file): an existing file is never overwritten and
+// the copy is never readable by others. It is synced before backup returns.
 func backup(ctx context.Context, conn *sql.DB, dest string) error {
-	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
-	return os.Chmod(dest, 0o600)
+	f.Close()
+	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		os.Remove(dest)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := syncFile(dest); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return syncDir(filepath.Dir(dest))
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
 }
 
 // IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
@@ -107,6 +176,50 @@ func IsUniqueViolation(err error) bool {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// ErrDiskFull and ErrReadOnly are what StorageProblem finds.
+var (
+	ErrDiskFull = errors.New("the disk holding the data folder is full")
+	ErrReadOnly = errors.New("the data folder is read-only")
+)
+
+// StorageProblem returns ErrDiskFull or ErrReadOnly when err is SQLite's or the
+// OS's way of saying that a write found no room or no permission to write, else
+// nil. SQLite rolls the transaction back in both cases: the file stays intact.
+func StorageProblem(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary code; extended ones say why
+		case sqlite3.SQLITE_FULL:
+			return ErrDiskFull
+		case sqlite3.SQLITE_READONLY:
+			return ErrReadOnly
+		}
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return ErrDiskFull
+	case errors.Is(err, syscall.EROFS):
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// CountRows counts the rows of each of tables in the database file at path.
+func CountRows(ctx context.Context, path string, tables []string) ([]int64, error) {
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	counts := make([]int64, len(tables))
+	for i, table := range tables {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM "`+table+`"`).Scan(&counts[i]); err != nil {
+			return nil, fmt.Errorf("count %s in %s: %w", table, path, err)
+		}
+	}
+	return counts, nil
 }
 
 // Querier is what reads need: a pool, a connection or a transaction.

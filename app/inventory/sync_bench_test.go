@@ -1,22 +1,17 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
-	"unicode/utf16"
 
 	"atlas/app/db/dbtest"
-	"atlas/app/intune"
+	"atlas/app/intune/intunetest"
 	"atlas/app/shareddata"
 )
 
@@ -27,7 +22,8 @@ import (
 // and the process's maximum RSS.
 func BenchmarkSync20000(b *testing.B) {
 	const files = 20_000
-	dir, size := buildLargeExport(b, shareddata.Dir(b, "intune", "OpenIntuneBaseline"), b.TempDir(), files)
+	dir := b.TempDir()
+	size := intunetest.LargeExport(b, shareddata.Dir(b, "intune", "OpenIntuneBaseline"), dir, files)
 	fsys := os.DirFS(dir)
 	for _, name := range []string{"first", "unchanged"} {
 		b.Run(name, func(b *testing.B) {
@@ -80,76 +76,6 @@ func sampleHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
-}
-
-// buildLargeExport writes n files into dst by cycling over the objects of the
-// export in src: copy k of a file sits under copyK/ with "#k" added to its name
-// and id. It returns the folder and the bytes written.
-func buildLargeExport(b *testing.B, src, dst string, n int) (string, int64) {
-	b.Helper()
-	type source struct {
-		path string
-		raw  []byte
-	}
-	var sources []source
-	err := intune.Read(os.DirFS(src), func(e intune.Entry) error {
-		if e.Object == nil {
-			return nil
-		}
-		raw, err := os.ReadFile(filepath.Join(src, e.Path))
-		sources = append(sources, source{e.Path, raw})
-		return err
-	})
-	if err != nil || len(sources) == 0 {
-		b.Fatalf("reading %s: %d objects, %v", src, len(sources), err)
-	}
-	var total int64
-	for i := range n {
-		s := sources[i%len(sources)]
-		copyNo := i / len(sources)
-		out := renamed(b, s.raw, copyNo)
-		file := filepath.Join(dst, fmt.Sprintf("copy%03d", copyNo), filepath.FromSlash(s.path))
-		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(file, out, 0o600); err != nil {
-			b.Fatal(err)
-		}
-		total += int64(len(out))
-	}
-	return dst, total
-}
-
-// renamed gives a file's object another name and id, in the file's encoding.
-func renamed(b *testing.B, raw []byte, copyNo int) []byte {
-	v, err := intune.Decode(raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	suffix := fmt.Sprintf(" #%d", copyNo)
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range []string{"displayName", "name", "id"} {
-			if s, ok := x[k].(string); ok {
-				x[k] = s + suffix
-			}
-		}
-	case []any: // an admin template file: its name is the file's
-	}
-	text, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if !bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) {
-		return text
-	}
-	units := utf16.Encode([]rune(string(text)))
-	out := make([]byte, 2, 2+2*len(units))
-	out[0], out[1] = 0xFF, 0xFE
-	for _, u := range units {
-		out = binary.LittleEndian.AppendUint16(out, u)
-	}
-	return out
 }
 
 // BenchmarkListPolicies20000 pages through an environment of 20,000 policies

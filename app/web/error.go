@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"atlas/app/db"
 )
 
 // Code classifies what went wrong for the person on the other side.
@@ -20,6 +22,8 @@ const (
 	Conflict
 	Unauthorized
 	TooManyRequests
+	DiskFull // a write found the data folder's disk full
+	ReadOnly // a write found the data folder read-only
 )
 
 var statusOf = map[Code]int{
@@ -30,6 +34,8 @@ var statusOf = map[Code]int{
 	Conflict:        http.StatusConflict,
 	Unauthorized:    http.StatusUnauthorized,
 	TooManyRequests: http.StatusTooManyRequests,
+	DiskFull:        http.StatusInsufficientStorage,
+	ReadOnly:        http.StatusServiceUnavailable,
 }
 
 // Error is an error a handler returns on purpose: its Message is safe to show.
@@ -53,11 +59,19 @@ func Errorf(code Code, format string, args ...any) *Error {
 // ErrNotFound is the one not-found answer: it never hints that a record exists.
 var ErrNotFound = &Error{Code: NotFound, Message: "This page does not exist, or you do not have access to it."}
 
-// Classify turns any error into the Error shown to the user; anything not an *Error is internal.
+// Classify turns any error into the Error shown to the user: a full or read-only
+// data folder says so (the write was rolled back, the database is intact);
+// anything else not an *Error is internal.
 func Classify(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	switch db.StorageProblem(err) {
+	case db.ErrDiskFull:
+		return &Error{Code: DiskFull, Message: "The data folder is full: Atlas could not save this change. Free some disk space on this computer, then try again."}
+	case db.ErrReadOnly:
+		return &Error{Code: ReadOnly, Message: "The data folder is read-only: Atlas could not save this change. Make the folder writable for the user running Atlas, then try again."}
 	}
 	return &Error{Code: Internal, Message: "Something went wrong. The details are in Atlas's log."}
 }

@@ -203,14 +203,16 @@ type errorPage struct {
 	Message string
 }
 
-// RenderError shows err as a human page with its status; internal errors are logged, never shown.
+// RenderError shows err as a human page with its status; internal and storage
+// errors are logged, and internal ones never shown.
 func (v *Views) RenderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := Classify(err)
-	if e.Code == Internal {
+	if e.Code == Internal || e.Code == DiskFull || e.Code == ReadOnly {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	titles := map[Code]string{NotFound: "Not found", Forbidden: "Not allowed", Invalid: "Invalid request",
-		Conflict: "Conflict", Unauthorized: "Sign in needed", TooManyRequests: "Too many requests", Internal: "Something went wrong"}
+		Conflict: "Conflict", Unauthorized: "Sign in needed", TooManyRequests: "Too many requests", Internal: "Something went wrong",
+		DiskFull: "Data folder full", ReadOnly: "Data folder read-only"}
 	if e.RetryAfter > 0 {
 		SetRetryAfter(w, e.RetryAfter)
 	}
