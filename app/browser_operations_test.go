@@ -46,24 +46,24 @@ func TestBrowserOperationProgress(t *testing.T) {
 		browsertest.Do("see the run succeed",
 			browsertest.Visible(`#run .badge-succeeded`),
 			chromedp.Evaluate(`document.querySelector('#run progress').max`, &max),
-			chromedp.Text(`#run .progress-label`, &label),
+			browsertest.Text(`#run .progress-label`, &label),
 			chromedp.Evaluate(`window.atlasMark !== 1`, &reloaded),
 			chromedp.Evaluate(`document.querySelector('#run').hasAttribute('hx-trigger')`, &polling),
 			browsertest.Visible(`.toast-region .toast`),
-			chromedp.Text(`.toast-region`, &toast)),
+			browsertest.Text(`.toast-region`, &toast)),
 	)
 	browsertest.Screenshot(t, b, "operation-finished")
 	var feed string
 	browsertest.Steps(t, b, browsertest.Do("open the feed from the sidebar",
 		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Operations")]`),
 		browsertest.Visible(`//main//h1[contains(., "Operations")]`),
-		chromedp.Text("main", &feed)))
+		browsertest.Text("main", &feed)))
 	browsertest.Screenshot(t, b, "operations-feed")
 	var hub string
 	browsertest.Steps(t, b, browsertest.Do("see it on the hub",
 		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Hub")]`),
 		browsertest.Visible(`#recent-operations`),
-		chromedp.Text("#recent-operations", &hub)))
+		browsertest.Text("#recent-operations", &hub)))
 	browsertest.Screenshot(t, b, "hub-operations")
 	if !strings.Contains(hub, "Demo count") || !strings.Contains(hub, "succeeded") {
 		t.Errorf("hub's operations: %q", hub)

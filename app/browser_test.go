@@ -21,7 +21,7 @@ func TestBrowserFirstRun(t *testing.T) {
 		browsertest.Do("open the launch URL",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//h2[contains(., "Create your first workspace")]`),
-			chromedp.Text("main", &chooser)),
+			browsertest.Text("main", &chooser)),
 		browsertest.Do("create a workspace",
 			chromedp.SendKeys(`#ws-name`, "Contoso Ltd"),
 			chromedp.SendKeys(`#ws-slug`, "contoso"),
@@ -36,12 +36,12 @@ func TestBrowserFirstRun(t *testing.T) {
 			chromedp.Click(`//button[contains(., "Add environment")]`),
 			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
 		browsertest.Do("read the dashboard",
-			chromedp.Text("main", &dashboard),
-			chromedp.Text("header", &header)),
+			browsertest.Text("main", &dashboard),
+			browsertest.Text("header", &header)),
 		browsertest.Do("go to the hub",
 			chromedp.Navigate(e.HTTP.URL+"/admin"),
 			browsertest.Visible(`//main//a[contains(., "Production")]`),
-			chromedp.Text("main", &hub)),
+			browsertest.Text("main", &hub)),
 	)
 	browsertest.Screenshot(t, ctx, "hub")
 	if !strings.Contains(chooser, "No workspaces yet") {
@@ -71,7 +71,7 @@ func TestBrowserFirstRun(t *testing.T) {
 			chromedp.Click(`//header//details[1]/summary`),
 			chromedp.Click(`//header//details[1]//button[contains(., "Contoso Ltd")]`),
 			browsertest.Visible(`//main//h1[contains(., "Contoso Ltd")]`),
-			chromedp.Text("main", &switched)),
+			browsertest.Text("main", &switched)),
 	)
 	if !strings.Contains(switched, "Production") {
 		t.Errorf("after switching back the hub lacks Production: %q", switched)

@@ -106,15 +106,22 @@ type Step struct {
 // Do names a step.
 func Do(name string, actions ...chromedp.Action) Step { return Step{Name: name, Actions: actions} }
 
-// Visible waits until sel is visible. A click that navigates, or an htmx swap,
-// can replace the node a wait has found: chromedp then reports a vanished node,
-// or waits on the detached node for ever. So each attempt is short and the wait
-// starts again on the current document until the test's deadline.
-func Visible(sel string) chromedp.Action {
+// Visible waits until sel is visible.
+func Visible(sel string) chromedp.Action { return retried(chromedp.WaitVisible(sel)) }
+
+// Text reads the visible text of sel, like chromedp.Text, on the current document.
+func Text(sel string, text *string) chromedp.Action { return retried(chromedp.Text(sel, text)) }
+
+// retried runs a query in short attempts. A click that navigates, or an htmx
+// swap, can replace the node a query has found: chromedp then reports a
+// vanished node (-32000), or waits on the detached node for ever. So each
+// attempt is short and the query starts again on the current document until
+// the test's deadline.
+func retried(query chromedp.QueryAction) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for {
 			attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := chromedp.WaitVisible(sel).Do(attempt)
+			err := query.Do(attempt)
 			cancel()
 			switch {
 			case err == nil, ctx.Err() != nil:

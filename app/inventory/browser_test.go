@@ -67,13 +67,13 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
 			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
 		upload(first),
-		browsertest.Do("read the verdict", chromedp.Text("main", &source)),
+		browsertest.Do("read the verdict", browsertest.Text("main", &source)),
 		syncNow,
-		browsertest.Do("read the run", chromedp.Text("main", &run)),
+		browsertest.Do("read the run", browsertest.Text("main", &run)),
 		browsertest.Do("open the inventory",
 			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
 			browsertest.Visible(`//main//span[contains(@class, "kpi-label") and contains(., "items")]`),
-			chromedp.Text("main", &hub)),
+			browsertest.Text("main", &hub)),
 		browsertest.Do("look at the inventory", chromedp.ActionFunc(func(context.Context) error {
 			browsertest.Screenshot(t, b, "inventory-hub")
 			return nil
@@ -86,11 +86,11 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 			chromedp.SendKeys(`//main//input[@name="q"]`, "defender"),
 			chromedp.Click(`//main//form[contains(@class, "filters")]//button`),
 			browsertest.Visible(`//main//p[contains(., "1 present")]`),
-			chromedp.Text("main", &list)),
+			browsertest.Text("main", &list)),
 		browsertest.Do("open the policy and its versions",
 			chromedp.Click(`//main//table//a[contains(., "Defender baseline")]`),
 			browsertest.Visible(`//main//h2[contains(., "Version history")]`),
-			chromedp.Text("main", &detail)),
+			browsertest.Text("main", &detail)),
 	)
 	browsertest.Screenshot(t, b, "policy")
 	for _, c := range []struct{ page, text, want string }{

@@ -41,7 +41,7 @@ func TestBrowserCompareVersions(t *testing.T) {
 		browsertest.Do("follow the timeline's summary",
 			chromedp.Click(`//main//section[@id="versions"]//a[contains(., "2 settings changed")]`),
 			browsertest.Visible(xtsRow),
-			chromedp.Text(xtsRow, &changed),
+			browsertest.Text(xtsRow, &changed),
 			chromedp.Evaluate(`getComputedStyle(document.evaluate('`+xtsRow+`/td[2]', document, null, 9, null).singleNodeValue).backgroundColor`, &background)),
 		browsertest.Do("screenshot the changes", chromedp.ActionFunc(func(context.Context) error {
 			browsertest.Screenshot(t, b, "compare-versions")
@@ -50,14 +50,14 @@ func TestBrowserCompareVersions(t *testing.T) {
 		browsertest.Do("open the unchanged settings",
 			chromedp.Click(`//main//details[contains(@class, "unchanged")]/summary[contains(., "34 unchanged settings")]`),
 			browsertest.Visible(`//main//details[contains(@class, "unchanged")]//td[contains(., "Require device encryption")]`),
-			chromedp.Text(`//main//details[contains(@class, "unchanged")]`, &unchanged)),
+			browsertest.Text(`//main//details[contains(@class, "unchanged")]`, &unchanged)),
 		browsertest.Do("compare with the pilot's policy",
 			chromedp.Click(`//main//a[contains(., "Compare with another policy")]`),
 			browsertest.Visible(`//main//select[@name="with"]`),
 			chromedp.SetValue(`//main//select[@name="with"]`, strconv.FormatInt(s.pilot, 10)),
 			chromedp.Click(`//main//form[contains(@class, "compare-picker")]//button`),
 			browsertest.Visible(xtsRow),
-			chromedp.Text(`//main//table[contains(@class, "diff")]/thead`, &across)),
+			browsertest.Text(`//main//table[contains(@class, "diff")]/thead`, &across)),
 		browsertest.Do("screenshot the cross-environment compare", chromedp.ActionFunc(func(context.Context) error {
 			browsertest.Screenshot(t, b, "compare-policies")
 			return nil

@@ -29,18 +29,18 @@ func TestBrowserSiteAdministration(t *testing.T) {
 			chromedp.SendKeys(`#root-path`, root),
 			chromedp.Click(`//button[contains(., "Add export root")]`),
 			browsertest.Visible(`//main//div[contains(@class, "flash")][contains(., "is now an export root")]`),
-			chromedp.Text("main", &afterRoot)),
+			browsertest.Text("main", &afterRoot)),
 		browsertest.Do("add a user",
 			chromedp.SendKeys(`#u-email`, "ana@contoso.test"),
 			chromedp.SendKeys(`#u-name`, "Ana Admin"),
 			chromedp.SendKeys(`#u-password`, password),
 			chromedp.Click(`//button[contains(., "Add user")]`),
 			browsertest.Visible(`//main//td[contains(., "ana@contoso.test")]`),
-			chromedp.Text("main", &afterAdd)),
+			browsertest.Text("main", &afterAdd)),
 		browsertest.Do("make her a site administrator",
 			chromedp.Click(`//tr[td[contains(., "ana@contoso.test")]]//button[contains(., "Make site administrator")]`),
 			browsertest.Visible(`//main//div[contains(@class, "flash")][contains(., "is now a site administrator")]`),
-			chromedp.Text("main", &afterGrant)),
+			browsertest.Text("main", &afterGrant)),
 	)
 	browsertest.Screenshot(t, ctx, "users")
 	browsertest.Steps(t, ctx,
@@ -53,7 +53,7 @@ func TestBrowserSiteAdministration(t *testing.T) {
 			chromedp.SendKeys(`input[name=password]`, password),
 			chromedp.Submit(`input[name=password]`),
 			browsertest.Visible(`//main//h1[contains(., "Workspaces")]`),
-			chromedp.Text("main", &chooser)),
+			browsertest.Text("main", &chooser)),
 	)
 	if !strings.Contains(afterRoot, root) {
 		t.Errorf("the export root is not listed: %q", afterRoot)
