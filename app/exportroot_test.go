@@ -59,7 +59,7 @@ func TestExportRootFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := io.ReadAll(resp.Body)
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	body := string(b)
 	resolved, _ := filepath.EvalSymlinks(root)
