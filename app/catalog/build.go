@@ -43,16 +43,17 @@ type source struct {
 			DisplayName string `json:"displayName"`
 		} `json:"values"`
 	} `json:"constraints"`
-	// templates, which the dictionary does not hold
-	TemplateFamily string `json:"templateFamily"`
 }
 
+// isCatalog reports a settings-catalog definition: its CSP offset or root
+// definition, or Graph's type, tell it from templates and other objects.
 func (s *source) isCatalog() bool {
 	t := s.ODataType + s.Type
 	return s.ID != "" && (s.RootID != "" || s.OffsetURI != nil ||
 		strings.Contains(t, "deviceManagementConfiguration") && strings.HasSuffix(t, "Definition"))
 }
 
+// isIntent reports an intent setting definition (DCv1): it has a value type.
 func (s *source) isIntent() bool { return s.ID != "" && s.ValueType != "" && !s.isCatalog() }
 
 // Build reads setting definitions from path: a folder of definition files, or
@@ -113,14 +114,15 @@ func (b *builder) file(path, name string) error {
 	}
 	defer f.Close()
 	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+	lower := strings.ToLower(path)
+	if strings.HasSuffix(lower, ".gz") {
 		zr, err := gzip.NewReader(f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		r = zr
 	}
-	if strings.HasSuffix(strings.ToLower(strings.TrimSuffix(path, ".gz")), ".jsonl") {
+	if strings.HasSuffix(strings.TrimSuffix(lower, ".gz"), ".jsonl") {
 		return b.lines(r, name)
 	}
 	data, err := io.ReadAll(r)

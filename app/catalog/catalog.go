@@ -9,7 +9,9 @@ package catalog
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -165,7 +167,7 @@ func Load(dataDir string) *Dictionary {
 	}
 	path := filepath.Join(dataDir, InstalledFile)
 	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return Embedded()
 	}
 	if err == nil {

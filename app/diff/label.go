@@ -277,14 +277,14 @@ func isIntent(def string) bool { return strings.Contains(def, "--") }
 // that is its own category (Apple's "com.apple.extensiblesso_com.apple.extensiblesso")
 // is named after it.
 func ownName(def, parentDef string) string {
-	if rest, ok := strings.CutPrefix(def, parentDef+"_"); ok && parentDef != "" {
-		return sentence(words(rest))
-	}
 	if _, name, ok := strings.Cut(def, "--"); ok { // an intent setting: the property after its profile type
 		return humanKey(name[strings.LastIndexByte(name, '_')+1:])
 	}
 	area, rest := splitDefinition(def)
 	if parentDef != "" {
+		if own, ok := strings.CutPrefix(def, parentDef+"_"); ok {
+			rest = own
+		}
 		return sentence(words(rest))
 	}
 	if rest == area {
