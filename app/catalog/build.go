@@ -149,45 +149,40 @@ func (b *builder) lines(r io.Reader, name string) error {
 	return nil
 }
 
-// value adds the definitions one JSON value holds.
+// value adds the definitions one JSON value holds, parsing it once: a list,
+// a Graph collection ({"value": […]}) or a definition. An object of another
+// shape (a number where a definition has text) is no definition, and is passed
+// over like a template.
 func (b *builder) value(data []byte, where string) error {
-	var v json.RawMessage
-	if err := json.Unmarshal(data, &v); err != nil {
-		return fmt.Errorf("%s: not JSON: %w", where, err)
-	}
 	var list []json.RawMessage
-	if v = bytes.TrimSpace(v); len(v) > 0 && v[0] == '[' {
-		if err := json.Unmarshal(v, &list); err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+	if data = bytes.TrimSpace(data); len(data) > 0 && data[0] == '[' {
+		if err := json.Unmarshal(data, &list); err != nil {
+			return fmt.Errorf("%s: not JSON: %w", where, err)
 		}
 	} else {
-		var collection struct {
+		var v struct {
+			source
 			Value []json.RawMessage `json:"value"`
 		}
-		if json.Unmarshal(v, &collection) == nil {
-			list = collection.Value
+		err := json.Unmarshal(data, &v)
+		var otherShape *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &otherShape):
+			return nil
+		case err != nil:
+			return fmt.Errorf("%s: not JSON: %w", where, err)
+		case v.Value == nil:
+			if v.isCatalog() || v.isIntent() {
+				b.defs[v.ID] = &v.source
+			}
+			return nil
 		}
+		list = v.Value
 	}
 	for i, e := range list {
 		if err := b.value(e, fmt.Sprintf("%s [%d]", where, i)); err != nil {
 			return err
 		}
-	}
-	if list != nil {
-		return nil
-	}
-	var s source
-	if err := json.Unmarshal(v, &s); err != nil {
-		// An object of another shape (a number where a definition has text)
-		// is no definition; it is passed over like a template.
-		var unknown *json.UnmarshalTypeError
-		if errors.As(err, &unknown) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	if s.isCatalog() || s.isIntent() {
-		b.defs[s.ID] = &s
 	}
 	return nil
 }

@@ -70,14 +70,10 @@ func TestEmbeddedDictionaryIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fresh, committed bytes.Buffer
-	if err := built.Encode(&fresh); err != nil {
-		t.Fatal(err)
-	}
-	if err := Embedded().Encode(&committed); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(fresh.Bytes(), committed.Bytes()) {
+	// Compared before compression: what matters is what the dictionary says.
+	freshCore, freshDescs := built.parts()
+	core, descs := Embedded().parts()
+	if !bytes.Equal(freshCore.Bytes(), core.Bytes()) || !bytes.Equal(freshDescs.Bytes(), descs.Bytes()) {
 		t.Errorf("the embedded dictionary (%s) is not what the generator makes of ../shared/data/settings-catalog (%s): run go generate ./app/catalog",
 			Embedded().Counts(), built.Counts())
 	}

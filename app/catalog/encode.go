@@ -23,49 +23,11 @@ const magic = "atlas settings dictionary 1\n"
 // Encode writes the dictionary in its stored form, as the binary embeds it
 // and atlas catalog import installs it.
 func (d *Dictionary) Encode(w io.Writer) error {
-	defs := d.sorted()
-	var core, descs bytes.Buffer
-	categories := map[string]int{}
-	var names []string
-	for _, def := range defs {
-		if def.Category != "" && categories[def.Category] == 0 {
-			names = append(names, def.Category)
-			categories[def.Category] = len(names)
-		}
-	}
-	putUint(&core, len(names))
-	for _, n := range names {
-		putString(&core, n)
-	}
-	putUint(&core, len(defs))
-	options := 0
-	for _, def := range defs {
-		options += len(def.options)
-	}
-	putUint(&core, options)
-	for _, def := range defs {
-		putString(&core, def.ID)
-		putString(&core, def.Name)
-		putString(&core, def.CSP)
-		putUint(&core, categories[def.Category])
-		putString(&core, def.Risk)
-		putBool(&core, def.Intent)
-		putUint(&core, len(def.options))
-		for _, o := range def.options {
-			value, suffix := o.value, o.suffix
-			if rest, ok := strings.CutPrefix(value, def.ID+"_"); ok && !suffix {
-				value, suffix = rest, true
-			}
-			putBool(&core, suffix)
-			putString(&core, value)
-			putString(&core, o.label)
-		}
-		putString(&descs, def.Description())
-	}
+	core, descs := d.parts()
 	if _, err := io.WriteString(w, magic); err != nil {
 		return err
 	}
-	for _, part := range []*bytes.Buffer{&core, &descs} {
+	for _, part := range []*bytes.Buffer{core, descs} {
 		var z bytes.Buffer
 		zw, err := gzip.NewWriterLevel(&z, gzip.BestCompression)
 		if err != nil {
@@ -87,6 +49,50 @@ func (d *Dictionary) Encode(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// parts are the two parts of the stored form before compression.
+func (d *Dictionary) parts() (core, descs *bytes.Buffer) {
+	defs := d.sorted()
+	core, descs = &bytes.Buffer{}, &bytes.Buffer{}
+	categories := map[string]int{}
+	var names []string
+	for _, def := range defs {
+		if def.Category != "" && categories[def.Category] == 0 {
+			names = append(names, def.Category)
+			categories[def.Category] = len(names)
+		}
+	}
+	putUint(core, len(names))
+	for _, n := range names {
+		putString(core, n)
+	}
+	putUint(core, len(defs))
+	options := 0
+	for _, def := range defs {
+		options += len(def.options)
+	}
+	putUint(core, options)
+	for _, def := range defs {
+		putString(core, def.ID)
+		putString(core, def.Name)
+		putString(core, def.CSP)
+		putUint(core, categories[def.Category])
+		putString(core, def.Risk)
+		putBool(core, def.Intent)
+		putUint(core, len(def.options))
+		for _, o := range def.options {
+			value, suffix := o.value, o.suffix
+			if rest, ok := strings.CutPrefix(value, def.ID+"_"); ok && !suffix {
+				value, suffix = rest, true
+			}
+			putBool(core, suffix)
+			putString(core, value)
+			putString(core, o.label)
+		}
+		putString(descs, def.Description())
+	}
+	return core, descs
 }
 
 func (d *Dictionary) sorted() []*Definition {

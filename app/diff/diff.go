@@ -1,9 +1,10 @@
 // Package diff compares two normalised policy payloads of the same type and
 // says what changed in a consultant's words (issue 5): settings-catalog trees,
 // administrative templates, flat properties, OMA-URI lists, assignments and
-// scripts become rows with stable paths and readable labels, so a change reads
-// "BitLocker › Encryption method by drive type: XTS-AES 128 → XTS-AES 256"
-// rather than a JSON path with array indexes.
+// scripts become rows with stable paths and readable labels — settings in
+// Intune's own names (package catalog, issue 9) — so a change reads
+// "Require Device Encryption: Enabled → Disabled" rather than a JSON path with
+// array indexes and option ids.
 package diff
 
 import (
