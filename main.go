@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"atlas/app"
+	"atlas/app/catalog"
 	"atlas/app/demo"
 	"atlas/app/diff"
 	"atlas/app/operation"
@@ -124,6 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	commands["diff"] = command{usage: "atlas diff [--json] A B", args: 2, plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		return func(_ context.Context, _ *app.Data, args []string) error {
+			catalog.Use(fs.Lookup("data").Value.String()) // a dictionary installed there names the settings
 			code, err := diff.Run(args[0], args[1], *asJSON, stdout)
 			if err != nil {
 				fmt.Fprintf(stderr, "atlas diff: %v\n", err)
@@ -168,13 +170,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	commands["catalog import"] = command{usage: "atlas catalog import PATH", args: 1, plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		return func(_ context.Context, _ *app.Data, args []string) error {
+			return app.ImportCatalog(fs.Lookup("data").Value.String(), args[0], stdout)
+		}
+	}}
+
 	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
 		fmt.Fprintf(stdout, "atlas %s\n", version)
 		return 0
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo", "data backup", "data restore"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo", "data backup", "data restore", "catalog import"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")

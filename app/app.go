@@ -13,6 +13,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/auth"
+	"atlas/app/catalog"
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
@@ -40,6 +41,7 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 	if err := prepareFolder(dir); err != nil {
 		return nil, err
 	}
+	catalog.Use(dir) // pages name settings from the dictionary installed here, if any
 	d, err := db.Open(ctx, filepath.Join(dir, "atlas.db"))
 	if err != nil {
 		return nil, openError(dir, err)

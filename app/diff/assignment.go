@@ -16,7 +16,7 @@ func (f *flat) assignments(path string, v any) bool {
 	}
 	objects, ok := keyedObjects(list, func(m map[string]any) (string, bool) {
 		t, ok := m["target"].(map[string]any)
-		key, _, _ := describeTarget(t)
+		key, _, _ := describeTarget(t, nil)
 		return escapeItem(key), ok
 	})
 	if !ok {
@@ -24,9 +24,9 @@ func (f *flat) assignments(path string, v any) bool {
 	}
 	for _, o := range objects {
 		t := o.m["target"].(map[string]any)
-		_, label, group := describeTarget(t)
+		_, label, group := describeTarget(t, f.names)
 		f.leaf(row{path: path + "[" + o.key + "]", section: SectionAssignments, label: label, key: group,
-			display: assignmentText(o.m, t), raw: canonical(o.m)})
+			display: assignmentText(o.m, t, f.names), raw: canonical(o.m)})
 	}
 	// No order row: Normalize sorts assignments by target, their order means nothing.
 	return true
@@ -47,8 +47,9 @@ const (
 )
 
 // describeTarget names a target: its stable key (kind and group), its label and
-// the group's raw id or name.
-func describeTarget(t map[string]any) (key, label, group string) {
+// the group's raw id or name. The label names the group as the export does:
+// its groupName (IntuneCD), else its name in names, else its id.
+func describeTarget(t map[string]any, names Names) (key, label, group string) {
 	typ, _ := t["@odata.type"].(string)
 	typ = strings.TrimPrefix(typ, "#microsoft.graph.")
 	kind, ok := targetKinds[typ]
@@ -61,6 +62,9 @@ func describeTarget(t map[string]any) (key, label, group string) {
 		group = name
 	}
 	if name == "" {
+		name = names[group]
+	}
+	if name == "" {
 		name = group
 	}
 	if group == "" {
@@ -70,8 +74,8 @@ func describeTarget(t map[string]any) (key, label, group string) {
 }
 
 // assignmentText reads an assignment's effect: include or exclude, its intent,
-// and its assignment filter.
-func assignmentText(m, t map[string]any) string {
+// and its assignment filter, by its name in names where the export has one.
+func assignmentText(m, t map[string]any, names Names) string {
 	typ, _ := t["@odata.type"].(string)
 	parts := []string{"Included"}
 	if strings.Contains(typ, "exclusion") {
@@ -83,6 +87,9 @@ func assignmentText(m, t map[string]any) string {
 	filterType, _ := t["deviceAndAppManagementAssignmentFilterType"].(string)
 	if filterType != "" && filterType != "none" {
 		id := scalarText(t["deviceAndAppManagementAssignmentFilterId"])
+		if name := names[id]; name != "" {
+			id = name
+		}
 		parts = append(parts, "filter "+id+" ("+filterType+")")
 	}
 	return strings.Join(parts, " · ")

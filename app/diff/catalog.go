@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"atlas/app/catalog"
 )
 
 // errShape means a payload is not the shape its key promises; the generic
@@ -28,7 +30,7 @@ func (f *flat) catalog(v any) bool {
 	if !ok {
 		return false
 	}
-	c := &flat{}
+	c := f.sub()
 	for _, s := range settings {
 		inst := s.m["settingInstance"].(map[string]any)
 		def := inst["settingDefinitionId"].(string)
@@ -36,7 +38,7 @@ func (f *flat) catalog(v any) bool {
 		// is bookkeeping, compared with the template references.
 		meta := map[string]any{}
 		lift(s.m, meta, "setting.", slices.DeleteFunc(sortedKeys(s.m), func(k string) bool { return k == "settingInstance" })...)
-		if err := c.instance("settings["+s.key+"]", "", nil, categoryOf(def), inst, "", meta); err != nil {
+		if err := c.instance("settings["+s.key+"]", "", nil, f.sectionOf(def), inst, "", meta); err != nil {
 			return false
 		}
 	}
@@ -52,7 +54,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 	if !ok {
 		return errShape
 	}
-	label := &settingLabel{parent: parentLabel, def: def, parentDef: parentDef}
+	label := f.label(def, parentDef, parentLabel)
 	r := row{path: path, section: section, named: label, key: def}
 	// Template references tie a setting to the template it was made from: a
 	// row of their own, so that two policies setting the same value do not
@@ -69,7 +71,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 			return errShape
 		}
 		value, _ := cv["value"].(string)
-		r.display, r.id = choiceText(def, value)
+		r.display, r.id = label.choice(value)
 		// A choice value's own type says nothing (IntuneCD drops it).
 		core := lift(withoutChildren(cv), meta, "choiceSettingValue.", valueMeta...)
 		r.raw = fold + canonical(with(inst, "choiceSettingValue", core))
@@ -93,7 +95,7 @@ func (f *flat) instance(path, parentDef string, parentLabel *settingLabel, secti
 	case inst["choiceSettingCollectionValue"] != nil:
 		return f.collection(r, inst, "choiceSettingCollectionValue", fold, meta, valueMeta, func(path string, e map[string]any, fold string) error {
 			value, _ := e["value"].(string)
-			display, id := choiceText(def, value)
+			display, id := label.choice(value)
 			f.leaf(row{path: path, section: section, named: label, key: def, display: display, id: id, raw: fold + canonical(withoutChildren(e))})
 			return f.children(path, def, label, section, e["children"], "")
 		})
@@ -363,11 +365,62 @@ func with(m map[string]any, key string, v any) map[string]any {
 type settingLabel struct {
 	parent         *settingLabel
 	def, parentDef string
+	known          *catalog.Definition // what the dictionary says of it; nil when it does not know it
 }
 
+// label looks a setting up in the dictionary.
+func (f *flat) label(def, parentDef string, parent *settingLabel) *settingLabel {
+	known, _ := f.dict.Lookup(def)
+	return &settingLabel{parent: parent, def: def, parentDef: parentDef, known: known}
+}
+
+// sectionOf is a top-level setting's section: its category in the
+// dictionary, else its CSP area.
+func (f *flat) sectionOf(def string) string {
+	if known, ok := f.dict.Lookup(def); ok && known.Category != "" {
+		return known.Category
+	}
+	return categoryOf(def)
+}
+
+// String is the setting's full label: its parents' names and its own, the
+// dictionary's where it has them; a setting it does not know reads as before
+// there was one ("BitLocker › Fixed drives encryption type").
 func (l *settingLabel) String() string {
 	if l == nil {
 		return ""
 	}
-	return joinLabel(l.parent.String(), settingName(l.def, l.parentDef))
+	if l.known == nil || l.known.Name == "" {
+		if l.parent == nil {
+			return settingName(l.def, "")
+		}
+		return joinLabel(l.parent.String(), ownName(l.def, l.parentDef))
+	}
+	return joinLabel(l.parent.String(), l.known.Name)
+}
+
+// about is what a page shows of the setting beside its value.
+func (l *settingLabel) about() About {
+	a := About{Name: ownName(l.def, l.parentDef), Unlisted: l.known == nil, known: l.known}
+	if l.known != nil {
+		if l.known.Name != "" {
+			a.Name = l.known.Name
+		}
+		a.CSP, a.Category, a.Risk = l.known.CSP, l.known.Category, l.known.Risk
+	}
+	for p := l.parent; p != nil; p = p.parent {
+		a.Depth++
+	}
+	return a
+}
+
+// choice reads a choice value: the option's label in the dictionary, else
+// words made from its id; the raw id is kept for grey text.
+func (l *settingLabel) choice(value string) (display, id string) {
+	if l.known != nil {
+		if label, ok := l.known.OptionLabel(value); ok {
+			return label, value
+		}
+	}
+	return choiceText(l.def, value)
 }

@@ -1,14 +1,17 @@
 // Package diff compares two normalised policy payloads of the same type and
 // says what changed in a consultant's words (issue 5): settings-catalog trees,
 // administrative templates, flat properties, OMA-URI lists, assignments and
-// scripts become rows with stable paths and readable labels, so a change reads
-// "BitLocker › Encryption method by drive type: XTS-AES 128 → XTS-AES 256"
-// rather than a JSON path with array indexes.
+// scripts become rows with stable paths and readable labels — settings in
+// Intune's own names (package catalog, issue 9) — so a change reads
+// "Require Device Encryption: Enabled → Disabled" rather than a JSON path with
+// array indexes and option ids.
 package diff
 
 import (
 	"slices"
 	"strings"
+
+	"atlas/app/catalog"
 )
 
 // Kind says how a row differs between the old and the new payload.
@@ -53,7 +56,35 @@ type Change struct {
 	// ("…_encryptionmethodwithxtsosdropdown_name_7" behind "XTS-AES 256").
 	OldID, NewID string
 	Severity     Severity
+	// About is what Intune's dictionary says of a setting row.
+	About About
 }
+
+// About is what Intune's settings dictionary (package catalog) says of a
+// settings-catalog or intent setting row; the zero value for other rows.
+type About struct {
+	Name     string // the setting's own name, without its parents' ("Require Device Encryption")
+	Depth    int    // how deep it is nested: 1 for a child of a choice option or group…
+	CSP      string // "./Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption"
+	Category string // Intune's category of the setting
+	Risk     string // Intune's risk level when it is not low
+	Unlisted bool   // the dictionary does not know the setting: its name is made from its id
+	known    *catalog.Definition
+}
+
+// Description is Intune's description of the setting, "" when there is none.
+func (a About) Description() string {
+	if a.known == nil {
+		return ""
+	}
+	return a.known.Description()
+}
+
+// Names are the display names an export gives the ids its assignments
+// reference — groups and assignment filters (IntuneManagement's
+// MigrationTable.json) — so that a row reads "Group Pilot devices" rather than
+// an object id. Settings are named by the dictionary in use (catalog.Active).
+type Names map[string]string
 
 // Result is a comparison with the count of rows that did not change (settings,
 // properties, assignments, scripts), so pages can collapse them behind
@@ -66,13 +97,23 @@ type Result struct {
 // Compare returns the changes from old to new, ordered by section and path.
 // Both payloads should be normalised (intune.Normalize) and of the same policy
 // type; a nil side stands for an absent policy (everything added or removed).
-func Compare(old, new any) []Change {
-	return Payloads(old, new).Changes
-}
+func Compare(old, new any) []Change { return Names(nil).Compare(old, new) }
 
 // Payloads compares two payloads like Compare and also counts unchanged rows.
-func Payloads(old, new any) Result {
-	a, b := flatten(old), flatten(new)
+func Payloads(old, new any) Result { return Names(nil).Payloads(old, new) }
+
+// Settings lists a payload's rows in page order: a version shown readably
+// rather than as JSON, or the unchanged rows a comparison collapses. Order and
+// template-reference rows are left out; len(Settings(v)) is the Unchanged
+// count of comparing v with itself.
+func Settings(v any) []Setting { return Names(nil).Settings(v) }
+
+// Compare is diff.Compare with assignments named by n.
+func (n Names) Compare(old, new any) []Change { return n.Payloads(old, new).Changes }
+
+// Payloads is diff.Payloads with assignments named by n.
+func (n Names) Payloads(old, new any) Result {
+	a, b := flatten(old, n), flatten(new, n)
 	pairUnkeyed(a, b)
 	ia, ib := index(a.rows), index(b.rows)
 	var res Result
@@ -126,19 +167,17 @@ func (c Change) IsTemplateReference() bool { return isTemplateReference(c.Path) 
 type Setting struct {
 	Path, Section, Label, Key string
 	Value, ValueID            string // ValueID: the raw id behind Value, when it differs
+	About                     About
 }
 
-// Settings lists a payload's rows in page order: a version shown readably
-// rather than as JSON, or the unchanged rows a comparison collapses. Order and
-// template-reference rows are left out; len(Settings(v)) is the Unchanged
-// count of comparing v with itself.
-func Settings(v any) []Setting {
-	f := flatten(v)
+// Settings is diff.Settings with assignments named by n.
+func (n Names) Settings(v any) []Setting {
+	f := flatten(v, n)
 	out := make([]Setting, 0, len(f.rows))
 	for i := range f.rows {
 		r := &f.rows[i]
 		if !r.order && !r.meta {
-			out = append(out, Setting{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Value: r.display, ValueID: r.id})
+			out = append(out, Setting{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Value: r.display, ValueID: r.id, About: r.about()})
 		}
 	}
 	slices.SortStableFunc(out, func(x, y Setting) int { return pageOrder(x.Section, x.Path, y.Section, y.Path) })
@@ -170,7 +209,7 @@ func index(rows []row) map[string]*row {
 }
 
 func single(r *row, k Kind) Change {
-	c := Change{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Kind: k}
+	c := Change{Path: r.path, Section: r.section, Label: r.name(), Key: r.key, Kind: k, About: r.about()}
 	if k == Removed {
 		c.Old, c.OldID = r.display, r.id
 	} else {
@@ -191,7 +230,7 @@ func changed(a, b *row) []Change {
 	// on each side: take one reading, the same whichever side is old.
 	return []Change{{
 		Path: a.path, Section: min(a.section, b.section), Label: min(a.name(), b.name()), Key: min(a.key, b.key), Kind: Changed,
-		Old: a.display, New: b.display, OldID: a.id, NewID: b.id,
+		Old: a.display, New: b.display, OldID: a.id, NewID: b.id, About: a.about(),
 	}}
 }
 

@@ -79,7 +79,11 @@ var (
 	complianceOIB = []string{"OpenIntuneBaseline", "WINDOWS", "IntuneManagement", "CompliancePolicies"}
 )
 
-const xtsFixed = "device_vendor_msft_bitlocker_encryptionmethodbydrivetype_encryptionmethodwithxtsfdvdropdown_name"
+const (
+	xtsFixed = "device_vendor_msft_bitlocker_encryptionmethodbydrivetype_encryptionmethodwithxtsfdvdropdown_name"
+	// bitlockerTemplates is Intune's category of most BitLocker settings.
+	bitlockerTemplates = "Administrative Templates › Windows Components › BitLocker Drive Encryption"
+)
 
 func TestCompareFamilies(t *testing.T) {
 	compliance := func(t testing.TB) []string {
@@ -110,8 +114,8 @@ func TestCompareFamilies(t *testing.T) {
 			},
 			want: []Change{{
 				Path:    "settings[device_vendor_msft_bitlocker_encryptionmethodbydrivetype]/" + xtsFixed,
-				Section: "BitLocker", Label: "BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name",
-				Kind: Changed, Old: "XTS-AES 256", New: "XTS-AES 128", Severity: High,
+				Section: bitlockerTemplates, Label: "Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later) › Select the encryption method for fixed data drives",
+				Kind: Changed, Old: "XTS-AES 256-bit", New: "XTS-AES 128-bit (default)", Severity: High,
 			}},
 		},
 		{
@@ -122,8 +126,8 @@ func TestCompareFamilies(t *testing.T) {
 			},
 			want: []Change{{
 				Path:    "settings[device_vendor_msft_bitlocker_allowwarningforotherdiskencryption]",
-				Section: "BitLocker", Label: "BitLocker › Allow warning for other disk encryption",
-				Kind: Changed, Old: "Blocked", New: "Allowed", Severity: High,
+				Section: "BitLocker", Label: "Allow Warning For Other Disk Encryption",
+				Kind: Changed, Old: "Disabled", New: "Enabled", Severity: High,
 			}},
 		},
 		{
@@ -140,7 +144,7 @@ func TestCompareFamilies(t *testing.T) {
 			},
 			want: []Change{{
 				Path:    "settings[device_vendor_msft_policy_config_update_activehoursstart]",
-				Section: "Update", Label: "Update › Active hours start", Kind: Added, New: "8", Severity: Medium,
+				Section: "Windows Update For Business", Label: "Active Hours Start", Kind: Added, New: "8", Severity: Medium,
 			}},
 		},
 		{
@@ -153,7 +157,7 @@ func TestCompareFamilies(t *testing.T) {
 			},
 			want: []Change{{
 				Path:    "settings[device_vendor_msft_bitlocker_requiredeviceencryption]",
-				Section: "BitLocker", Label: "BitLocker › Require device encryption", Kind: Removed, Old: "1", Severity: High,
+				Section: "BitLocker", Label: "Require Device Encryption", Kind: Removed, Old: "Enabled", Severity: High,
 			}},
 		},
 		{
@@ -301,7 +305,7 @@ func TestCompareFamilies(t *testing.T) {
 			res := Payloads(old, intune.Normalize(changed))
 			got := res.Changes
 			for i := range got {
-				got[i].Key, got[i].OldID, got[i].NewID = "", "", ""
+				got[i].Key, got[i].OldID, got[i].NewID, got[i].About = "", "", "", About{}
 				if tt.name == "compliance password length changed" {
 					got[i].Old, got[i].New = "", "" // the file's own value varies
 				}
@@ -373,16 +377,36 @@ func TestSettings(t *testing.T) {
 	if len(got) != Payloads(v, v).Unchanged {
 		t.Errorf("%d settings, but comparing with itself counts %d unchanged", len(got), Payloads(v, v).Unchanged)
 	}
-	want := Setting{
-		Path:    "settings[device_vendor_msft_bitlocker_encryptionmethodbydrivetype]/" + xtsFixed,
-		Section: "BitLocker", Label: "BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name",
-		Key: xtsFixed, Value: "XTS-AES 256", ValueID: xtsFixed + "_7",
+	// A child of a choice option: the portal's names, nested under its parent.
+	parent := slices.IndexFunc(got, func(s Setting) bool { return s.Key == "device_vendor_msft_bitlocker_encryptionmethodbydrivetype" })
+	child := slices.IndexFunc(got, func(s Setting) bool { return s.Key == xtsFixed })
+	if parent < 0 || child != parent+1 { // the fixed-drive child comes first ("fdv" < "os" < "rdv")
+		t.Fatalf("the encryption method (row %d) and its fixed-drive child (row %d) are not together", parent, child)
 	}
-	if !slices.Contains(got, want) {
-		t.Errorf("settings lack %+v:\n%+v", want, got)
+	p, c := got[parent], got[child]
+	if p.Value != "Enabled" || p.About.Depth != 0 || p.About.Name != "Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later)" {
+		t.Errorf("parent row %+v", p)
 	}
-	if got[0].Section != "BitLocker" || got[len(got)-1].Section != SectionAssignments {
+	if c.Path != "settings[device_vendor_msft_bitlocker_encryptionmethodbydrivetype]/"+xtsFixed || c.Section != bitlockerTemplates ||
+		c.Label != p.About.Name+" › Select the encryption method for fixed data drives" || c.Value != "XTS-AES 256-bit" || c.ValueID != xtsFixed+"_7" {
+		t.Errorf("child row %+v", c)
+	}
+	if a := c.About; a.Name != "Select the encryption method for fixed data drives" || a.Depth != 1 || a.Unlisted ||
+		a.CSP != "./Device/Vendor/MSFT/BitLocker/EncryptionMethodByDriveType" {
+		t.Errorf("child row's dictionary entry %+v", a)
+	}
+	if d := p.About.Description(); !strings.Contains(d, "cipher strength") {
+		t.Errorf("parent row's description %q", d)
+	}
+	if got[0].Section == SectionProperties || got[len(got)-1].Section != SectionAssignments {
 		t.Errorf("settings not in page order: first %+v, last %+v", got[0], got[len(got)-1])
+	}
+	seen := map[string]bool{}
+	for i, s := range got {
+		if i > 0 && s.Section != got[i-1].Section && seen[s.Section] {
+			t.Errorf("section %q comes twice", s.Section)
+		}
+		seen[s.Section] = true
 	}
 }
 
@@ -451,6 +475,9 @@ func TestSeverityRules(t *testing.T) {
 		{"script line changed", Change{Section: SectionScript, Path: "scriptContent#line00001", Kind: Changed}, Medium},
 		{"script line removed", Change{Section: SectionScript, Path: "scriptContent#line00002", Kind: Removed}, Medium},
 		{"other setting changed", Change{Section: "Start", Key: "device_vendor_msft_policy_config_start_hidesleep", Kind: Changed}, Medium},
+		{"setting Intune rates high risk", Change{Section: "Wi-Fi", Key: "device_vendor_msft_policy_config_wifi_allowmanualwificonfiguration", Kind: Changed, About: About{Risk: "high"}}, High},
+		{"setting in a security category of Intune", Change{Section: "Settings", Key: "x_y", Label: "Accounts Limit Local Account Use", Kind: Changed,
+			About: About{Category: "Local Policies Security Options › Credential Delegation"}}, High},
 	}
 	for _, tt := range tests {
 		if r := ruleFor(&tt.c); r.severity != tt.want {

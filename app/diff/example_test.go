@@ -35,7 +35,7 @@ func ExampleCompare() {
 	}
 	fmt.Println(diff.Summary(res.Changes), "·", res.Unchanged, "unchanged")
 	// Output:
-	// BitLocker | changed | BitLocker › Encryption method by drive type › Encryption method with XTS OS dropdown name: "XTS-AES 128" → "XTS-AES 256" (high)
+	// Administrative Templates › Windows Components › BitLocker Drive Encryption | changed | Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later) › Select the encryption method for operating system drives: "XTS-AES 128-bit (default)" → "XTS-AES 256-bit" (high)
 	// Assignments | added | All devices: "" → "Included" (high)
 	// Assignments | removed | Group: "Included" → "" (medium)
 	// 1 setting changed; 1 assignment added, 1 removed · 2 unchanged

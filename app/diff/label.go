@@ -259,25 +259,42 @@ func categoryOf(def string) string {
 	return sentence(words(area))
 }
 
-// settingName labels a setting: the category and the setting's words, or for
-// a child the words its id adds to its parent's.
+// settingName labels a setting the dictionary does not know: the category and
+// the setting's words, or for a child the words its id adds to its parent's.
 func settingName(def, parentDef string) string {
-	if parentDef != "" {
-		if rest, ok := strings.CutPrefix(def, parentDef+"_"); ok {
-			return sentence(words(rest))
-		}
-		_, rest := splitDefinition(def)
-		return sentence(words(rest))
+	own := ownName(def, parentDef)
+	if parentDef != "" || isIntent(def) || own == categoryOf(def) {
+		return own
+	}
+	return joinLabel(categoryOf(def), own)
+}
+
+// isIntent reports an endpoint-security intent setting's id
+// ("deviceConfiguration--windows10EndpointProtectionConfiguration_firewallBlockStatefulFTP").
+func isIntent(def string) bool { return strings.Contains(def, "--") }
+
+// ownName is a setting's own words, without its category or parent; a payload
+// that is its own category (Apple's "com.apple.extensiblesso_com.apple.extensiblesso")
+// is named after it.
+func ownName(def, parentDef string) string {
+	if _, name, ok := strings.Cut(def, "--"); ok { // an intent setting: the property after its profile type
+		return humanKey(name[strings.LastIndexByte(name, '_')+1:])
 	}
 	area, rest := splitDefinition(def)
-	if rest == area { // Apple's top-level payload: "com.apple.extensiblesso_com.apple.extensiblesso"
-		rest = ""
+	if parentDef != "" {
+		if own, ok := strings.CutPrefix(def, parentDef+"_"); ok {
+			rest = own
+		}
+		return sentence(words(rest))
+	}
+	if rest == area {
+		return categoryOf(def)
 	}
 	name := ""
 	for _, part := range strings.Split(rest, "~") {
 		name = joinLabel(name, sentence(words(part)))
 	}
-	return joinLabel(categoryOf(def), name)
+	return name
 }
 
 // knownChoices are the few choice values whose meaning the id does not carry

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"atlas/app/catalog"
 	"atlas/app/intune"
 )
 
@@ -32,13 +33,15 @@ type row struct {
 type flat struct {
 	rows    []row
 	unkeyed []unkeyed
-	byPath  []int // row indexes in path order, made by holds
+	byPath  []int               // row indexes in path order, made by holds
+	dict    *catalog.Dictionary // names settings and their options
+	names   Names               // names groups and filters
 }
 
 type unkeyed struct{ array, item string }
 
-func flatten(v any) *flat {
-	f := &flat{}
+func flatten(v any, names Names) *flat {
+	f := &flat{dict: catalog.Active(), names: names}
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
@@ -64,7 +67,7 @@ func (f *flat) root(m map[string]any) {
 		v, path := m[k], escapeKey(k)
 		label := humanKey(k)
 		switch {
-		case k == "settings" && f.catalog(v):
+		case k == "settings" && (f.catalog(v) || f.intents(path, v)):
 		case k == "assignments" && f.assignments(path, v):
 		case k == "definitionValues" && f.templates(path, SectionSettings, "", v):
 		case scriptKeys[k] != "":
@@ -172,6 +175,20 @@ func (f *flat) item(path, section, label string, m map[string]any) {
 		}
 		f.value(join(path, k), section, joinLabel(label, humanKey(k)), m[k])
 	}
+}
+
+// sub is an empty flat that names things as f does, for rows that join f's
+// only when a whole list has the shape they expect.
+func (f *flat) sub() *flat { return &flat{dict: f.dict, names: f.names} }
+
+// about is what the dictionary says of a setting row; zero for other rows.
+func (r *row) about() About {
+	if r.named == nil {
+		return About{}
+	}
+	a := r.named.about()
+	a.Name += r.suffix
+	return a
 }
 
 func (r *row) name() string {

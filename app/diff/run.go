@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,10 +56,13 @@ func kindOfPath(p string) (string, error) {
 	return "file", nil
 }
 
-// changeJSON is one change as `atlas diff --json` writes it (issue 5's keys).
+// changeJSON is one change as `atlas diff --json` writes it (issue 5's keys,
+// and issue 9's section and CSP path).
 type changeJSON struct {
 	Path     string   `json:"path"`
+	Section  string   `json:"section"`
 	Label    string   `json:"label"`
+	CSP      string   `json:"csp,omitempty"`
 	Kind     Kind     `json:"kind"`
 	Old      string   `json:"old"`
 	New      string   `json:"new"`
@@ -68,7 +72,7 @@ type changeJSON struct {
 func changesJSON(changes []Change) []changeJSON {
 	out := make([]changeJSON, len(changes))
 	for i, c := range changes {
-		out[i] = changeJSON{Path: c.Path, Label: c.Label, Kind: c.Kind, Old: c.Old, New: c.New, Severity: c.Severity}
+		out[i] = changeJSON{Path: c.Path, Section: c.Section, Label: c.Label, CSP: c.About.CSP, Kind: c.Kind, Old: c.Old, New: c.New, Severity: c.Severity}
 	}
 	return out
 }
@@ -128,10 +132,13 @@ type policyDiff struct {
 }
 
 func runExports(a, b string, asJSON bool, w io.Writer) (int, error) {
-	old, errA := readExport(a)
-	new, errB := readExport(b)
+	old, oldNames, errA := readExport(a)
+	new, newNames, errB := readExport(b)
 	trouble := errors.Join(errA, errB)
-	diffs := matchPolicies(old, new)
+	names := Names{}
+	maps.Copy(names, oldNames)
+	maps.Copy(names, newNames)
+	diffs := names.matchPolicies(old, new)
 	counts := map[string]int{}
 	for _, d := range diffs {
 		counts[d.status]++
@@ -170,21 +177,22 @@ func runExports(a, b string, asJSON bool, w io.Writer) (int, error) {
 	return exitOf(counts[statusChanged]+counts[statusAdded]+counts[statusRemoved] > 0), nil
 }
 
-// readExport reads every configuration object of an export folder or zip;
-// files that cannot be read are errors, files that are not configuration are
-// skipped. A zip is expanded, within intune's limits, into a temporary folder
-// that is removed afterwards.
-func readExport(p string) ([]*intune.Object, error) {
+// readExport reads every configuration object of an export folder or zip,
+// and the names it gives the groups and filters they reference; files that
+// cannot be read are errors, files that are not configuration are skipped. A
+// zip is expanded, within intune's limits, into a temporary folder that is
+// removed afterwards.
+func readExport(p string) ([]*intune.Object, Names, error) {
 	dir := p
 	if kind, _ := kindOfPath(p); kind == "zip" {
 		tmp, err := os.MkdirTemp("", "atlas-diff-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer os.RemoveAll(tmp)
 		dir = filepath.Join(tmp, "export")
 		if err := extract(p, dir); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
 	var objects []*intune.Object
@@ -199,9 +207,9 @@ func readExport(p string) ([]*intune.Object, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, nil, fmt.Errorf("%s: %w", p, err)
 	}
-	return objects, errors.Join(failures...)
+	return objects, intune.ObjectNames(os.DirFS(dir)), errors.Join(failures...)
 }
 
 func extract(zipPath, dir string) error {
@@ -220,8 +228,9 @@ func extract(zipPath, dir string) error {
 
 // matchPolicies pairs the policies of two exports by id where both have one,
 // then by type and name (IntuneCD keeps no ids; DESIGN §7), and compares
-// each pair. The result is ordered by type, name and status.
-func matchPolicies(old, new []*intune.Object) []policyDiff {
+// each pair, naming groups and filters by n. The result is ordered by type,
+// name and status.
+func (n Names) matchPolicies(old, new []*intune.Object) []policyDiff {
 	var diffs []policyDiff
 	used := make([]bool, len(new))
 	byID := map[string]int{}
@@ -246,15 +255,15 @@ func matchPolicies(old, new []*intune.Object) []policyDiff {
 	for _, o := range old {
 		j, ok := match(o)
 		if !ok {
-			diffs = append(diffs, compared(o, nil, o))
+			diffs = append(diffs, n.compared(o, nil, o))
 			continue
 		}
 		used[j] = true
-		diffs = append(diffs, compared(o, new[j], new[j]))
+		diffs = append(diffs, n.compared(o, new[j], new[j]))
 	}
 	for j, o := range new {
 		if !used[j] {
-			diffs = append(diffs, compared(nil, o, o))
+			diffs = append(diffs, n.compared(nil, o, o))
 		}
 	}
 	slices.SortStableFunc(diffs, func(x, y policyDiff) int {
@@ -268,7 +277,7 @@ func identity(o *intune.Object) string {
 	return o.Type.Key + "\x00" + o.GraphType + "\x00" + o.DisplayName
 }
 
-func compared(old, new, named *intune.Object) policyDiff {
+func (n Names) compared(old, new, named *intune.Object) policyDiff {
 	d := policyDiff{name: named.DisplayName, typ: named.Type.Key, typeLabel: named.Type.Label}
 	var a, b any
 	switch {
@@ -284,7 +293,7 @@ func compared(old, new, named *intune.Object) policyDiff {
 		}
 	}
 	if d.status != statusUnchanged {
-		d.res = Payloads(a, b)
+		d.res = n.Payloads(a, b)
 	}
 	return d
 }

@@ -64,10 +64,12 @@ const fileJSONChange = `{
   "changes": [
     {
       "path": "settings[device_vendor_msft_bitlocker_encryptionmethodbydrivetype]/` + xtsFixed + `",
-      "label": "BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name",
+      "section": "` + bitlockerTemplates + `",
+      "label": "Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later) › Select the encryption method for fixed data drives",
+      "csp": "./Device/Vendor/MSFT/BitLocker/EncryptionMethodByDriveType",
       "kind": "changed",
-      "old": "XTS-AES 256",
-      "new": "XTS-AES 128",
+      "old": "XTS-AES 256-bit",
+      "new": "XTS-AES 128-bit (default)",
       "severity": "high"
     }
   ]
@@ -96,7 +98,7 @@ func TestRunFiles(t *testing.T) {
 		{name: "same file as text", a: a, b: a, wantExit: ExitSame, want: "No changes; "},
 		{name: "changed file as JSON", a: a, b: b, asJSON: true, wantExit: ExitDiffer, want: fileJSONChange},
 		{name: "changed file as text", a: a, b: b, wantExit: ExitDiffer,
-			want: "  ~ BitLocker › Encryption method by drive type › Encryption method with XTS FDV dropdown name: XTS-AES 256 → XTS-AES 128  [high]\n"},
+			want: bitlockerTemplates + "\n  ~ Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later) › Select the encryption method for fixed data drives: XTS-AES 256-bit → XTS-AES 128-bit (default)  [high]\n"},
 		{name: "missing file", a: a, b: filepath.Join(dir, "nope.json"), wantExit: ExitTrouble, wantErr: "nope.json"},
 		{name: "broken file", a: broken, b: a, wantExit: ExitTrouble, wantErr: "broken.json"},
 		{name: "file against folder", a: a, b: dir, wantExit: ExitTrouble, wantErr: "a file with a file or an export with an export"},
@@ -202,7 +204,7 @@ func TestRunFolders(t *testing.T) {
 		var policies []string
 		for _, p := range got.Policies {
 			policies = append(policies, p.Name+" "+p.Type+" "+p.Status)
-			if p.Status == "changed" && (len(p.Changes) != 1 || p.Changes[0].New != "XTS-AES 128") {
+			if p.Status == "changed" && (len(p.Changes) != 1 || p.Changes[0].New != "XTS-AES 128-bit (default)") {
 				t.Errorf("changes of %s: %+v", p.Name, p.Changes)
 			}
 			if p.Status != "changed" && len(p.Changes) == 0 {
@@ -245,6 +247,22 @@ func TestRunFolders(t *testing.T) {
 			t.Fatalf("exit %d, err %v", code, err)
 		}
 		if !strings.Contains(out.String(), "! ") || !strings.Contains(out.String(), "0 policies changed, 0 added, 0 removed, 3 unchanged") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	})
+	t.Run("groups named by the export's migration table", func(t *testing.T) {
+		d := filepath.Join(dir, "d")
+		copyReal(t, d, root, bitlocker)
+		rewrite(t, filepath.Join(d, bitlocker), func(v any) {
+			v.(map[string]any)["assignments"] = []any{map[string]any{"target": map[string]any{
+				"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "6f1c2b9e-0000-4000-8000-000000000001"}}}
+		})
+		writeFile(t, filepath.Join(d, "MigrationTable.json"), []byte(`{"Objects": [{"Id": "6f1c2b9e-0000-4000-8000-000000000001", "DisplayName": "Pilot devices"}]}`))
+		var out bytes.Buffer
+		if code, err := Run(a, d, false, &out); err != nil || code != ExitDiffer {
+			t.Fatalf("exit %d, err %v", code, err)
+		}
+		if !strings.Contains(out.String(), "+ Group Pilot devices: Included") {
 			t.Errorf("output:\n%s", out.String())
 		}
 	})

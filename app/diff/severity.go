@@ -40,6 +40,10 @@ var severityRules = []severityRule{
 	{"setting removed", func(c *Change) bool {
 		return c.Kind == Removed && c.Section != SectionProperties && c.Section != SectionScript && !strings.HasSuffix(c.Path, "#order")
 	}, High},
+	// Intune's own risk level of a setting, from the dictionary.
+	{"setting Intune rates high risk", func(c *Change) bool { return c.About.Risk == "high" }, High},
+	// The topic words are looked for in the setting's id, its name, its
+	// section and its Intune category ("Local Policies Security Options").
 	{"security setting", func(c *Change) bool { return securityTopic(c) }, High},
 	{"anything else", func(*Change) bool { return true }, Medium},
 }
@@ -74,7 +78,7 @@ func nameOrDescription(path string) bool {
 func isTemplateReference(path string) bool { return strings.HasSuffix(path, "#template") }
 
 func securityTopic(c *Change) bool {
-	text := strings.ToLower(c.Key + " " + c.Label + " " + c.Section)
+	text := strings.ToLower(c.Key + " " + c.Label + " " + c.Section + " " + c.About.Category)
 	for _, t := range securityTopics {
 		if strings.Contains(text, t) {
 			return true

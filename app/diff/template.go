@@ -21,7 +21,7 @@ func (f *flat) templates(path, section, label string, v any) bool {
 	if !ok {
 		return false
 	}
-	t := &flat{}
+	t := f.sub()
 	for _, d := range definitions {
 		m := d.m
 		_, name, _ := templateRef(m, "definition")

@@ -99,8 +99,8 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		{"run", run, "Inventory sync started."},
 		{"hub", hub, "6\nitems"},
 		{"list", list, "Defender baseline"},
-		{"detail", detail, "Defender › Allow archive scanning"},
-		{"detail", detail, "Blocked"},
+		{"detail", detail, "Allow Archive Scanning"},
+		{"detail", detail, "Not allowed. Turns off scanning on archived files."},
 		{"detail", detail, "Settings catalog"},
 	} {
 		if !strings.Contains(c.text, c.want) {

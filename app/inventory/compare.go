@@ -57,8 +57,9 @@ func (r ChangeRow) Multiline() bool {
 	return strings.Contains(r.Old, "\n") || strings.Contains(r.New, "\n")
 }
 
-// compare diffs two canonical payloads into a Comparison.
-func compare(left, right Side, before, after []byte) (*Comparison, error) {
+// compare diffs two canonical payloads into a Comparison, naming groups and
+// filters by names.
+func compare(left, right Side, before, after []byte, names diff.Names) (*Comparison, error) {
 	old, err := DecodePayload(before)
 	if err != nil {
 		return nil, err
@@ -68,9 +69,9 @@ func compare(left, right Side, before, after []byte) (*Comparison, error) {
 		return nil, err
 	}
 	left.JSON, right.JSON = indentJSON(before), indentJSON(after)
-	res := diff.Payloads(old, new)
+	res := names.Payloads(old, new)
 	c := &Comparison{Left: left, Right: right, Summary: diff.Summary(res.Changes)}
-	settings := diff.Settings(new)
+	settings := names.Settings(new)
 	labels := make(map[string]string, len(settings))
 	for _, s := range settings {
 		labels[s.Path] = s.Label
@@ -135,8 +136,9 @@ func higher(a, b diff.Severity) diff.Severity {
 	return a
 }
 
-// comparePayloads reads two stored payloads and compares them.
-func comparePayloads(ctx context.Context, q db.Querier, left, right Side, beforeHash, afterHash string) (*Comparison, error) {
+// comparePayloads reads two stored payloads and compares them, naming groups
+// and filters as the exports of the environments they come from do.
+func comparePayloads(ctx context.Context, q db.Querier, left, right Side, beforeHash, afterHash string, environmentIDs ...int64) (*Comparison, error) {
 	before, err := Payload(ctx, q, beforeHash)
 	if err != nil {
 		return nil, err
@@ -145,5 +147,9 @@ func comparePayloads(ctx context.Context, q db.Querier, left, right Side, before
 	if err != nil {
 		return nil, err
 	}
-	return compare(left, right, before, after)
+	names, err := objectNames(ctx, q, environmentIDs...)
+	if err != nil {
+		return nil, err
+	}
+	return compare(left, right, before, after, names)
 }

@@ -13,13 +13,15 @@ import (
 
 // TestBrowserCompareVersions is a consultant finding out what changed in a
 // policy: open it, follow the timeline's summary to the compare page, see the
-// changed setting highlighted with both values, look at what did not change;
-// then compare it with the same policy in the pilot environment.
+// changed setting highlighted with both values — named as Intune's portal names
+// the setting and its options, its description one click away — look at what
+// did not change; then compare it with the same policy in the pilot environment.
 func TestBrowserCompareVersions(t *testing.T) {
 	s := newCompareSite(t)
 	b := browsertest.New(t)
 	xtsRow := `//main//table[contains(@class, "diff")]//tr[contains(@class, "diff-changed")][contains(., "` + xtsOSLabel + `")]`
-	var changed, background, unchanged, across string
+	otherDiskRow := `//main//table[contains(@class, "diff")]//tr[contains(@class, "diff-changed")][contains(., "` + otherDiskLabel + `")]`
+	var changed, other, background, about, unchanged, across string
 	browsertest.Steps(t, b,
 		browsertest.Do("sign in and open Acme",
 			chromedp.Navigate(s.env.HTTP.URL+"/auth/launch?token="+s.env.Server.Launcher.Issue()),
@@ -43,13 +45,18 @@ func TestBrowserCompareVersions(t *testing.T) {
 			browsertest.Visible(xtsRow),
 			browsertest.Text(xtsRow, &changed),
 			chromedp.Evaluate(`getComputedStyle(document.evaluate('`+xtsRow+`/td[2]', document, null, 9, null).singleNodeValue).backgroundColor`, &background)),
+		browsertest.Do("read about the other changed setting",
+			browsertest.Text(otherDiskRow, &other),
+			chromedp.Click(otherDiskRow+`//details[contains(@class, "about")]/summary`),
+			browsertest.Visible(otherDiskRow+`//details[contains(@class, "about")]/p`),
+			browsertest.Text(otherDiskRow+`//details[contains(@class, "about")]/p`, &about)),
 		browsertest.Do("screenshot the changes", chromedp.ActionFunc(func(context.Context) error {
 			browsertest.Screenshot(t, b, "compare-versions")
 			return nil
 		})),
 		browsertest.Do("open the unchanged settings",
 			chromedp.Click(`//main//details[contains(@class, "unchanged")]/summary[contains(., "34 unchanged settings")]`),
-			browsertest.Visible(`//main//details[contains(@class, "unchanged")]//td[contains(., "Require device encryption")]`),
+			browsertest.Visible(`//main//details[contains(@class, "unchanged")]//tr[contains(., "Require Device Encryption")][contains(., "Enabled")]`),
 			browsertest.Text(`//main//details[contains(@class, "unchanged")]`, &unchanged)),
 		browsertest.Do("compare with the pilot's policy",
 			chromedp.Click(`//main//a[contains(., "Compare with another policy")]`),
@@ -63,7 +70,7 @@ func TestBrowserCompareVersions(t *testing.T) {
 			return nil
 		})),
 	)
-	for _, want := range []string{xtsOSLabel, "XTS-AES 256", "XTS-AES 128", "high"} {
+	for _, want := range []string{xtsOSLabel, xts256, xts128, "high", xtsOSCSP} {
 		if !strings.Contains(changed, want) {
 			t.Errorf("the changed row %q lacks %q", changed, want)
 		}
@@ -71,7 +78,13 @@ func TestBrowserCompareVersions(t *testing.T) {
 	if background == "" || background == "rgba(0, 0, 0, 0)" || background == "rgb(255, 255, 255)" {
 		t.Errorf("the changed row is not highlighted: background %q", background)
 	}
-	if !strings.Contains(unchanged, "Encryption method with XTS FDV dropdown name") {
+	if !strings.Contains(other, "Disabled") || !strings.Contains(other, "Enabled") {
+		t.Errorf("the other changed row %q lacks its option labels", other)
+	}
+	if !strings.Contains(about, "warning prompt for other disk encryption") {
+		t.Errorf("the other changed setting's description: %q", about)
+	}
+	if !strings.Contains(unchanged, "Select the encryption method for fixed data drives") {
 		t.Errorf("unchanged settings: %q", unchanged)
 	}
 	if !strings.Contains(across, "Production") || !strings.Contains(across, "Pilot") {

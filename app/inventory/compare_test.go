@@ -22,14 +22,16 @@ import (
 // The real change the compare pages are tested with: OpenIntuneBaseline's
 // BitLocker (OS Disk) policy with the OS drive's encryption method lowered
 // from XTS-AES 256 to XTS-AES 128 and the warning for other disk encryption
-// turned on.
+// turned on. Settings read as Intune's portal names them.
 const (
 	bitlockerName  = "Win - OIB - ES - Encryption - D - BitLocker (OS Disk) - v3.7"
 	bitlockerFile  = "SettingsCatalog/" + bitlockerName + ".json"
 	xtsOS          = "device_vendor_msft_bitlocker_encryptionmethodbydrivetype_encryptionmethodwithxtsosdropdown_name"
-	xtsOSLabel     = "BitLocker › Encryption method by drive type › Encryption method with XTS OS dropdown name"
-	otherDiskLabel = "BitLocker › Allow warning for other disk encryption"
+	xtsOSLabel     = "Choose drive encryption method and cipher strength (Windows 10 [Version 1511] and later) › Select the encryption method for operating system drives"
+	xtsOSCSP       = "./Device/Vendor/MSFT/BitLocker/EncryptionMethodByDriveType"
+	otherDiskLabel = "Allow Warning For Other Disk Encryption"
 	otherDisk      = "device_vendor_msft_bitlocker_allowwarningforotherdiskencryption"
+	xts256, xts128 = "XTS-AES 256-bit", "XTS-AES 128-bit (default)"
 )
 
 // editedBaseline is a copy of the OpenIntuneBaseline Windows export with the
@@ -191,13 +193,13 @@ func TestCompareVersions(t *testing.T) {
 		t.Fatalf("diff: status %d: %s", r.Status, r.Body)
 	}
 	xts := row(r.Body, "diff-changed", xtsOSLabel)
-	for _, want := range []string{"<del>XTS-AES 256</del>", "<ins>XTS-AES 128</ins>", `<span class="badge badge-high">high</span>`,
-		`<span class="diff-id">` + xtsOS + `</span>`, `<span class="diff-id">` + xtsOS + `_7</span>`, `<span class="diff-id">` + xtsOS + `_6</span>`} {
+	for _, want := range []string{"<del>" + xts256 + "</del>", "<ins>" + xts128 + "</ins>", `<span class="badge badge-high">high</span>`,
+		`<span class="diff-id" title="` + xtsOS + `">` + xtsOSCSP + `</span>`, `<span class="diff-id">` + xtsOS + `_7</span>`, `<span class="diff-id">` + xtsOS + `_6</span>`} {
 		if !strings.Contains(xts, want) {
 			t.Errorf("the XTS OS row %q has no %s", xts, want)
 		}
 	}
-	if other := row(r.Body, "diff-changed", otherDiskLabel); !strings.Contains(other, "<del>Blocked</del>") || !strings.Contains(other, "<ins>Allowed</ins>") {
+	if other := row(r.Body, "diff-changed", otherDiskLabel); !strings.Contains(other, "<del>Disabled</del>") || !strings.Contains(other, "<ins>Enabled</ins>") {
 		t.Errorf("the other-disk row: %q", other)
 	}
 	for _, want := range []string{
@@ -205,7 +207,7 @@ func TestCompareVersions(t *testing.T) {
 		`<th scope="col">Version 1</th><th scope="col">Version 2</th>`,
 		"2 settings changed",
 		`<details class="unchanged"><summary>34 unchanged settings</summary>`,
-		"BitLocker › Require device encryption", // an unchanged row, inside the details
+		"Require Device Encryption", // an unchanged row, inside the details
 		`<details><summary>Version 1 as JSON</summary><pre class="json">{`,
 		`&#34;settingDefinitionId&#34;: &#34;` + xtsOS + `&#34;`, // the canonical JSON, indented and escaped
 		`href="` + base + `/versions/1/download" download`,
@@ -225,7 +227,7 @@ func TestCompareVersions(t *testing.T) {
 		t.Errorf("default diff: status %d, XTS row %q", d.Status, row(d.Body, "diff-changed", xtsOSLabel))
 	}
 	back := row(s.owner.Get(base+"/diff?from=2&to=1").Body, "diff-changed", xtsOSLabel)
-	if !strings.Contains(back, "<del>XTS-AES 128</del>") || !strings.Contains(back, "<ins>XTS-AES 256</ins>") {
+	if !strings.Contains(back, "<del>"+xts128+"</del>") || !strings.Contains(back, "<ins>"+xts256+"</ins>") {
 		t.Errorf("backwards XTS row %q", back)
 	}
 }
@@ -319,7 +321,7 @@ func TestComparePolicies(t *testing.T) {
 			[]string{`<optgroup label="Production">`, `<optgroup label="Pilot">`, fmt.Sprintf(`<option value="%d">%s · Pilot (same name)</option>`, s.pilot, bitlockerName)},
 			[]string{`<table class="diff">`, "Other production", fmt.Sprintf(`<option value="%d">`, s.prod), fmt.Sprintf(`<option value="%d">`, s.compliance)}},
 		{"another environment", s.owner, fmt.Sprintf("%s?with=%d", prod, s.pilot), http.StatusOK,
-			[]string{`<th scope="col">Production</th><th scope="col">Pilot</th>`, "<del>XTS-AES 128</del>", "<ins>XTS-AES 256</ins>", "34 unchanged settings",
+			[]string{`<th scope="col">Production</th><th scope="col">Pilot</th>`, "<del>" + xts128 + "</del>", "<ins>" + xts256 + "</ins>", "34 unchanged settings",
 				fmt.Sprintf(`href="/admin/t/pilot/policies/%d/versions/1/download" download`, s.pilot)}, nil},
 		{"operator: the picker offers prod only", s.operator, prod, http.StatusOK,
 			[]string{`<optgroup label="Production">`}, []string{`<optgroup label="Pilot">`, bitlockerName + " (same name)"}},

@@ -255,7 +255,11 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	if err := fillSummaries(ctx, h.DB, versions); err != nil {
 		return err
 	}
-	settings, assignments := sections(payload)
+	names, err := objectNames(ctx, h.DB.Read, env.ID)
+	if err != nil {
+		return err
+	}
+	settings, assignments := sections(payload, names)
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", &detailPage{
 		Page: web.Page{Title: pol.DisplayName, Section: "policies",
 			Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},

@@ -135,8 +135,10 @@ func TestInventoryPages(t *testing.T) {
 		{"search past SQLite's pattern limit", "/admin/t/prod/policies?q=" + strings.Repeat("x", 60_000), http.StatusUnprocessableEntity,
 			[]string{"The search is too long", strings.Repeat("x", 799) + "…"}, []string{strings.Repeat("x", 801)}},
 		{"settings catalog", fmt.Sprint("/admin/t/prod/policies/", defender), http.StatusOK,
-			[]string{"Settings catalog", "Defender › Allow archive scanning", `title="device_vendor_msft_policy_config_defender_allowarchivescanning_0">Blocked</td>`,
-				"Defender › Allow archive scanning › Archive", "<td>4</td>", "Defender › Excluded extensions", "<td>.log</td>", "<td>.tmp</td>", "restorable", "every setting instance is exported", "Not assigned in this export",
+			[]string{"Settings catalog", `<td class="setting nest-0">Allow Archive Scanning<span class="diff-id" title="device_vendor_msft_policy_config_defender_allowarchivescanning">./Device/Vendor/MSFT/Policy/Config/Defender/AllowArchiveScanning</span>`,
+				`title="device_vendor_msft_policy_config_defender_allowarchivescanning_0">Not allowed. Turns off scanning on archived files.</td>`,
+				// a child setting the dictionary does not know: nested under its parent, named from its id, marked
+				`<td class="setting nest-1">Archive max depth <span class="muted unlisted"`, "<td>4</td>", "Excluded Extensions", "<td>.log</td>", "<td>.tmp</td>", "restorable", "every setting instance is exported", "Not assigned in this export",
 				"<td class=\"num\">2</td>", "<td class=\"num\">1</td>", "/admin/operations/"}, nil},
 		{"compliance with assignments", fmt.Sprint("/admin/t/prod/policies/", compliance), http.StatusOK,
 			[]string{"Compliance policy", "All devices", "Included", "Excluded group Break glass", "Password required", "passwordRequired", "10.0.22631", "dependencies"}, nil},

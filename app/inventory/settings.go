@@ -29,11 +29,16 @@ type SettingRow struct {
 	Multiline bool
 }
 
+// Nest is how far the page indents the row: a child of a choice option or
+// group sits under it, as in Intune's portal (four steps at most).
+func (r SettingRow) Nest() int { return min(r.About.Depth, 4) }
+
 // sections splits a payload's readable rows (diff.Settings, the same rows a
-// version diff compares) into the settings sections and the assignments.
-func sections(payload any) (settings []SettingSection, assignments []diff.Setting) {
+// version diff compares) into the settings sections and the assignments,
+// named by names.
+func sections(payload any, names diff.Names) (settings []SettingSection, assignments []diff.Setting) {
 	var rows []diff.Setting
-	for _, s := range diff.Settings(payload) {
+	for _, s := range names.Settings(payload) {
 		if s.Section == diff.SectionAssignments {
 			assignments = append(assignments, s)
 			continue

@@ -15,7 +15,7 @@ func TestSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings, assignments := sections(intune.Normalize(v))
+	settings, assignments := sections(intune.Normalize(v), nil)
 	var got []string
 	for _, s := range settings {
 		for _, r := range s.Rows {
