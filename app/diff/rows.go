@@ -65,6 +65,7 @@ func (f *flat) root(m map[string]any) {
 		label := humanKey(k)
 		switch {
 		case k == "settings" && f.catalog(v):
+		case (k == "settings" || k == "settingsDelta") && f.intentSettings(path, v):
 		case k == "assignments" && f.assignments(path, v):
 		case k == "definitionValues" && f.templates(path, SectionSettings, "", v):
 		case scriptKeys[k] != "":
@@ -185,7 +186,7 @@ func (f *flat) leaf(r row) { f.rows = append(f.rows, r) }
 
 // naturalKeyFields name an element's identity, first found wins.
 var naturalKeyFields = []string{
-	"omaUri", "settingDefinitionId", "definition@odata.bind", "presentation@odata.bind",
+	"omaUri", "settingDefinitionId", "definitionId", "definition@odata.bind", "presentation@odata.bind",
 	"ruleName", "actionType", "locale", "mobileAppIdentifier", "displayName", "name", "key",
 }
 

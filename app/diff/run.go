@@ -333,6 +333,9 @@ func writeText(w io.Writer, res Result, indent string) error {
 	if templates > 0 {
 		fmt.Fprintf(&b, "%s(%d settings differ in their template references: --json lists them)\n", indent, templates)
 	}
+	if res.ReadSame > 0 {
+		fmt.Fprintf(&b, "%s(%d values are stored differently but read the same: not shown)\n", indent, res.ReadSame)
+	}
 	fmt.Fprintf(&b, "%s%s; %d unchanged\n", indent, Summary(res.Changes), res.Unchanged)
 	_, err := io.WriteString(w, b.String())
 	return err
