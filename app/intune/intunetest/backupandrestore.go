@@ -79,7 +79,7 @@ func BackupAndRestoreTree(tb testing.TB, dst string) (placed []Placed, assignmen
 	rel := "Device Management Intents/Endpoint protection/" + intent.Object["templateId"].(string) + "_" + intent.Name + ".json"
 	write(tb, dst, rel, Encode(tb, backup, UTF16CRLF))
 	placed = append(placed, Placed{rel, "endpointSecurityIntent", intune.TypeFromLayout})
-	body := map[string]any{"displayName": intent.Name, "templateId": intent.Object["templateId"], "settings": intent.Settings}
+	body := map[string]any{"displayName": intent.Name + " (request body)", "templateId": intent.Object["templateId"], "settings": intent.Settings}
 	write(tb, dst, "Graph request bodies/intent.json", Encode(tb, body, UTF8))
 	placed = append(placed, Placed{"Graph request bodies/intent.json", "endpointSecurityIntent", intune.TypeFromShape})
 
