@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 
@@ -16,6 +17,7 @@ import (
 	"atlas/app/catalog"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/operation"
 	"atlas/app/site"
@@ -45,6 +47,12 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 	d, err := db.Open(ctx, filepath.Join(dir, "atlas.db"))
 	if err != nil {
 		return nil, openError(dir, err)
+	}
+	if n, err := inventory.UpgradePayloads(ctx, d); err != nil {
+		d.Close()
+		return nil, openError(dir, fmt.Errorf("rewrite the stored policies in the current canonical form: %w", err))
+	} else if n > 0 {
+		slog.Info("stored policies rewritten in the current canonical form", "payloads", n, "form", intune.CanonicalForm)
 	}
 	owner, err := auth.EnsureLocalOwner(ctx, d, osUser)
 	if err != nil {

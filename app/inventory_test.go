@@ -5,6 +5,7 @@ import (
 	"testing/fstest"
 
 	"atlas/app/apptest"
+	"atlas/app/intune"
 )
 
 // seedPolicy syncs a one-policy export into an environment and returns the policy's id.
@@ -13,4 +14,19 @@ func seedPolicy(t *testing.T, e *apptest.Env, workspaceSlug, environmentSlug str
 	e.SyncExport(workspaceSlug, environmentSlug, fstest.MapFS{"CompliancePolicies/Baseline.json": {
 		Data: []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p1","displayName":"Baseline compliance"}`)}})
 	return int64(count(t, e, `SELECT p.id FROM policies p JOIN managed_environments e ON e.id = p.managed_environment_id WHERE e.slug = ?`, environmentSlug))
+}
+
+// TestOpeningRewritesOlderPayloads: opening a data folder brings payloads
+// stored in an older canonical form to the current one (issue 9), before any
+// sync can compare hashes with them.
+func TestOpeningRewritesOlderPayloads(t *testing.T) {
+	e := apptest.NewAcme(t)
+	seedPolicy(t, e, "acme", "prod")
+	if _, err := e.Data.DB.Write.Exec(`UPDATE policy_payloads SET canonical_form = 1`); err != nil {
+		t.Fatal(err)
+	}
+	reopened := e.Clone(t)
+	if n := count(t, reopened, `SELECT count(*) FROM policy_payloads WHERE canonical_form <> ?`, intune.CanonicalForm); n != 0 {
+		t.Errorf("%d payloads left in an older form", n)
+	}
 }

@@ -243,3 +243,27 @@ func NullString(s string) any {
 	}
 	return s
 }
+
+// Column is a column of a table.
+type Column struct{ Table, Name string }
+
+// ReferencesTo lists the columns whose foreign keys name table(column), in
+// every table of the schema: a rewrite of a key finds every row that holds it,
+// whichever domain added the table.
+func ReferencesTo(ctx context.Context, q Querier, table, column string) ([]Column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT m.name, f."from" FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" = ? AND f."to" = ? ORDER BY m.name, f."from"`, table, column)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Table, &c.Name); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}

@@ -92,6 +92,11 @@ type Names map[string]string
 type Result struct {
 	Changes   []Change
 	Unchanged int
+	// ReadSame counts rows stored differently on each side that read the same
+	// ("1" and 1, a template reference's bookkeeping): no change is shown for
+	// them (issue 9), but a difference of canonical JSON is never unexplained.
+	// Those that are settings count as Unchanged too.
+	ReadSame int
 }
 
 // Compare returns the changes from old to new, ordered by section and path.
@@ -130,7 +135,14 @@ func (n Names) Payloads(old, new any) Result {
 				res.Changes = append(res.Changes, changed(ra, rb)...)
 			}
 		case ra.raw != rb.raw:
-			res.Changes = append(res.Changes, changed(ra, rb)...)
+			if ch := changed(ra, rb); len(ch) > 0 {
+				res.Changes = append(res.Changes, ch...)
+				break
+			}
+			res.ReadSame++
+			if !ra.meta {
+				res.Unchanged++
+			}
 		case !ra.meta:
 			res.Unchanged++
 		}
@@ -219,12 +231,16 @@ func single(r *row, k Kind) Change {
 }
 
 // changed turns a row present on both sides into one change, or into line
-// changes when it holds text such as a script.
+// changes when it holds text such as a script; into none when both sides read
+// the same (issue 9: no "none → none").
 func changed(a, b *row) []Change {
 	if a.text && b.text {
 		if lines := lineChanges(a, b); len(lines) > 0 {
 			return lines
 		}
+	}
+	if a.display == b.display && a.id == b.id {
+		return nil
 	}
 	// A value that changed shape (a list become a string) may read differently
 	// on each side: take one reading, the same whichever side is old.

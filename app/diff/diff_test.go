@@ -205,7 +205,7 @@ func TestCompareFamilies(t *testing.T) {
 			name: "description changed", file: fixed(bitlockerFile),
 			change: func(_ testing.TB, v any) { v.(map[string]any)["description"] = "Pilot ring" },
 			want: []Change{{
-				Path: "description", Section: "Properties", Label: "Description", Kind: Changed, Old: "", New: "Pilot ring", Severity: Low,
+				Path: "description", Section: "Properties", Label: "Description", Kind: Added, Old: "", New: "Pilot ring", Severity: Low, // "" is no description
 			}},
 		},
 		{
@@ -292,7 +292,7 @@ func TestCompareFamilies(t *testing.T) {
 			name: "compliance password length changed", file: compliance,
 			change: func(_ testing.TB, v any) { v.(map[string]any)["passwordMinimumLength"] = json.Number("16") },
 			want: []Change{{
-				Path: "passwordMinimumLength", Section: "Settings", Label: "Password minimum length", Kind: Changed, Severity: High,
+				Path: "passwordMinimumLength", Section: "Settings", Label: "Password minimum length", Kind: Added, Severity: High, // it was null: absent
 			}},
 		},
 	}

@@ -13,14 +13,16 @@ import (
 )
 
 // checkProperties asserts the two laws of Compare on normalised payloads:
-// no changes exactly when the canonical JSON is equal, and comparing the other
-// way round gives the mirror image.
+// no changes and no rows that read the same on both sides but differ exactly
+// when the canonical JSON is equal, and comparing the other way round gives the
+// mirror image.
 func checkProperties(t testing.TB, a, b any) {
 	t.Helper()
 	a, b = intune.Normalize(a), intune.Normalize(b)
 	equal := bytes.Equal(intune.Canonical(a), intune.Canonical(b))
-	if changes := Compare(a, b); (len(changes) == 0) != equal {
-		t.Fatalf("canonical equal %v but %d changes %.600v\na: %.600s\nb: %.600s", equal, len(changes), changes, intune.Canonical(a), intune.Canonical(b))
+	if res := Payloads(a, b); (len(res.Changes) == 0 && res.ReadSame == 0) != equal {
+		t.Fatalf("canonical equal %v but %d changes %.600v and %d rows reading the same\na: %.600s\nb: %.600s",
+			equal, len(res.Changes), res.Changes, res.ReadSame, intune.Canonical(a), intune.Canonical(b))
 	}
 	checkMirror(t, a, b)
 }
@@ -35,6 +37,7 @@ var (
 		"@odata.type", "groupId", "omaUri", "omaSettings", "displayName", "name", "scriptContent",
 		"payload", "definition@odata.bind", "presentation@odata.bind", "presentationValues",
 		"definitionValues", "enabled", "a.b", "x[y]", "p/q", "h#1", `s\t`, "", "@atlas.json",
+		"definitionId", "valueJson", "settingsDelta",
 	}
 	genStrings = []string{
 		"", "a", "b", "x]y", "#1", "a.b", "p/q", `\`, "true", "1",
@@ -203,6 +206,9 @@ func FuzzCompare(f *testing.F) {
 	f.Add([]byte(`{"scriptContent":"IyEvYmluL3NoCmVjaG8gaGkK"}`), []byte(`{"scriptContent":"IyEvYmluL3NoCmVjaG8gaG8K"}`))
 	f.Add([]byte(`{"a":[1,2,{"name":"x"}]}`), []byte(`{"a":[2,1,{"name":"x","v":1}]}`))
 	f.Add([]byte(`{"a":[{"omaUri":"x","v":1}]}`), []byte(`{"a":[{"displayName":"x","v":1}]}`))
+	f.Add([]byte(`{"settings":[{"definitionId":"d--p_a","valueJson":"true","value":true},{"definitionId":"d--p_b","valueJson":"\"x\""}]}`),
+		[]byte(`{"settings":[{"definitionId":"d--p_a","valueJson":"false","value":false},{"definitionId":"d--p_b","value":"x"}]}`))
+	f.Add([]byte(`{"a":"1","b":null}`), []byte(`{"a":1,"b":""}`))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		a, errA := intune.Decode(x)
 		b, errB := intune.Decode(y)

@@ -67,7 +67,8 @@ func (f *flat) root(m map[string]any) {
 		v, path := m[k], escapeKey(k)
 		label := humanKey(k)
 		switch {
-		case k == "settings" && (f.catalog(v) || f.intents(path, v)):
+		case k == "settings" && f.catalog(v):
+		case (k == "settings" || k == "settingsDelta") && f.intents(path, v):
 		case k == "assignments" && f.assignments(path, v):
 		case k == "definitionValues" && f.templates(path, SectionSettings, "", v):
 		case scriptKeys[k] != "":
@@ -202,7 +203,7 @@ func (f *flat) leaf(r row) { f.rows = append(f.rows, r) }
 
 // naturalKeyFields name an element's identity, first found wins.
 var naturalKeyFields = []string{
-	"omaUri", "settingDefinitionId", "definition@odata.bind", "presentation@odata.bind",
+	"omaUri", "settingDefinitionId", "definitionId", "definition@odata.bind", "presentation@odata.bind",
 	"ruleName", "actionType", "locale", "mobileAppIdentifier", "displayName", "name", "key",
 }
 

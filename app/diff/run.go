@@ -228,26 +228,30 @@ func extract(zipPath, dir string) error {
 
 // matchPolicies pairs the policies of two exports by id where both have one,
 // then by type and name (IntuneCD keeps no ids; DESIGN §7), and compares
-// each pair, naming groups and filters by n. The result is ordered by type,
-// name and status.
+// each pair, naming groups and filters by n. Among policies sharing an id (one
+// baseline copied into several folders, as Azure/securedworkstation does) the
+// one of the same name comes first. The result is ordered by type, name and status.
 func (n Names) matchPolicies(old, new []*intune.Object) []policyDiff {
 	var diffs []policyDiff
 	used := make([]bool, len(new))
-	byID := map[string]int{}
+	byID := map[string][]int{} // no "" key: objects without an id match by name
 	byName := map[string][]int{}
 	for j, o := range new {
 		if o.ExternalID != "" {
-			byID[o.ExternalID] = j
+			byID[o.ExternalID] = append(byID[o.ExternalID], j)
 		}
 		byName[identity(o)] = append(byName[identity(o)], j)
 	}
 	match := func(o *intune.Object) (int, bool) {
-		if j, ok := byID[o.ExternalID]; ok && o.ExternalID != "" && !used[j] {
-			return j, true
-		}
-		for _, j := range byName[identity(o)] {
-			if !used[j] {
-				return j, true
+		passes := []struct {
+			candidates []int
+			sameName   bool
+		}{{byID[o.ExternalID], true}, {byID[o.ExternalID], false}, {byName[identity(o)], false}}
+		for _, pass := range passes {
+			for _, j := range pass.candidates {
+				if !used[j] && (!pass.sameName || identity(new[j]) == identity(o)) {
+					return j, true
+				}
 			}
 		}
 		return 0, false
@@ -341,6 +345,9 @@ func writeText(w io.Writer, res Result, indent string) error {
 	}
 	if templates > 0 {
 		fmt.Fprintf(&b, "%s(%d settings differ in their template references: --json lists them)\n", indent, templates)
+	}
+	if res.ReadSame > 0 {
+		fmt.Fprintf(&b, "%s(%d values are stored differently but read the same: not shown)\n", indent, res.ReadSame)
 	}
 	fmt.Fprintf(&b, "%s%s; %d unchanged\n", indent, Summary(res.Changes), res.Unchanged)
 	_, err := io.WriteString(w, b.String())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -18,9 +19,11 @@ const MaxFileSize = 32 << 20
 // (map[string]any, []any, string, json.Number, bool, nil). It accepts UTF-8 with
 // or without BOM, UTF-16LE/BE with BOM (PowerShell 5 writes UTF-16LE) and
 // BOM-less UTF-16 (recognised by a NUL in the first two bytes, which UTF-8 JSON
-// never holds). Numbers stay exact as json.Number. Strings that hold JSON are left
-// as strings here: Normalize expands them, so a restore can still write the
-// file back as it was.
+// never holds). Numbers stay exact as json.Number. A file whose whole value is a
+// string holding JSON (IntuneManagement's _Settings.json files) is decoded once
+// more, until the value is no such string; strings inside the value that hold
+// JSON are left as strings here: Normalize expands them, so a restore can still
+// write the file back as it was.
 func Decode(b []byte) (any, error) {
 	if len(b) > MaxFileSize {
 		return nil, fmt.Errorf("file is %d bytes, over the %d MiB limit for one file", len(b), MaxFileSize>>20)
@@ -32,7 +35,22 @@ func Decode(b []byte) (any, error) {
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, errors.New("file is empty")
 	}
-	return decodeText(text, enc)
+	v, err := decodeText(text, enc)
+	if err != nil {
+		return nil, err
+	}
+	// Each pass reads a string shorter than the text it came from: this ends.
+	for {
+		s, ok := v.(string)
+		if !ok {
+			return v, nil
+		}
+		inner, err := decodeText([]byte(strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))), encoding{name: "UTF-8"})
+		if err != nil {
+			return v, nil // a plain string: objectOf says it is no object
+		}
+		v = inner
+	}
 }
 
 func decodeText(text []byte, enc encoding) (any, error) {

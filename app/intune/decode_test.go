@@ -3,6 +3,7 @@ package intune
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -84,6 +85,45 @@ func TestDecodeErrors(t *testing.T) {
 			_, err := Decode(tt.in)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Decode error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeStringHoldingJSON: a file whose whole value is a string holding
+// JSON (IntuneManagement's _Settings.json) is decoded again, in any encoding,
+// however often it was encoded; a string that holds no JSON stays a string.
+func TestDecodeStringHoldingJSON(t *testing.T) {
+	const settings = "{ \"settings\": [\r\n  {\r\n    \"definitionId\": \"d\",\r\n    \"valueJson\": \"true\"\r\n  }\r\n]\n}"
+	const want = `{"settings":[{"definitionId":"d","valueJson":"true"}]}`
+	quote := func(s string) string {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"UTF-8", []byte(quote(settings)), want},
+		{"UTF-16LE with BOM and CRLF", utf16Bytes(quote(settings)+"\r\n", false, true), want},
+		{"UTF-8 with BOM, BOM inside too", []byte("\xef\xbb\xbf" + quote("\ufeff "+settings)), want},
+		{"encoded twice over", []byte(quote(quote(`[1, {"a": 2}]`))), `[1,{"a":2}]`},
+		{"a scalar", []byte(quote("12")), `12`},
+		{"no JSON inside", []byte(quote("hello")), `"hello"`},
+		{"half a JSON inside", []byte(quote(`{"a": `)), `"{\"a\": "`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Decode(tt.in)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got := string(Canonical(v)); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
 	}

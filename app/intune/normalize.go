@@ -5,11 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
+
+// CanonicalForm numbers the rules Normalize and Canonical follow. It goes up
+// whenever they change, so that payloads stored in an older form are rewritten
+// in the new one (2, issue 9: empty properties are absent, dates are UTC).
+const CanonicalForm = 2
 
 // EmbeddedJSONKey marks a string that held a JSON object or array: Normalize
 // replaces such a string s by {EmbeddedJSONKey: <parsed s>}, so hashes and diffs
@@ -55,8 +62,14 @@ var impliedTypes = map[string]bool{
 //   - kept: @odata.type (it is the object's type; only types Graph implies,
 //     see impliedTypes, go) and X@odata.bind (an admin template value names its
 //     definition that way: identity, not noise);
-//   - an empty assignments list goes: IntuneCD writes none for an unassigned
-//     object, IntuneManagement writes [];
+//   - a property whose value is null, "", [] or {} (once normalised) goes, at
+//     any depth: null is absent. Microsoft adds properties to Graph objects
+//     over time and newer exports carry them, mostly null, on every object;
+//     IntuneCD writes no assignments for an unassigned object where
+//     IntuneManagement writes [];
+//   - dates are written one way, ISO-8601 UTC to the millisecond (canonicalDate):
+//     Windows PowerShell 5 writes "\/Date(1629482867709)\/", PowerShell 7 an
+//     ISO date with the local offset;
 //   - strings holding a JSON object or array become {EmbeddedJSONKey: value};
 //   - arrays whose order means nothing (settings, children, assignments,
 //     roleScopeTagIds, omaSettings, definition and presentation values, ...) are
@@ -80,13 +93,12 @@ func normalize(v any, key string) any {
 			if dropKey(k) {
 				continue
 			}
-			out[k] = normalize(e, k)
+			if n := normalize(e, k); !isEmpty(n) {
+				out[k] = n
+			}
 		}
 		if t, ok := out["@odata.type"].(string); ok && impliedTypes[t] {
 			delete(out, "@odata.type")
-		}
-		if a, ok := out["assignments"].([]any); ok && len(a) == 0 {
-			delete(out, "assignments")
 		}
 		return out
 	case []any:
@@ -102,9 +114,65 @@ func normalize(v any, key string) any {
 		if inner, ok := embeddedJSON(x); ok {
 			return map[string]any{EmbeddedJSONKey: inner}
 		}
+		if d, ok := canonicalDate(x); ok {
+			return d
+		}
 		return x
 	}
 	return v
+}
+
+// isEmpty reports a value that says nothing: a property holding it is no
+// different from the property being absent.
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// netDate is a .NET JSON date as Windows PowerShell 5 writes it (the JSON text
+// "\/Date(1629482867709)\/" decodes to "/Date(1629482867709)/"): milliseconds
+// since 1970, and an offset that only says which zone it was shown in.
+var netDate = regexp.MustCompile(`^/Date\((-?\d{1,16})([+-]\d{4})?\)/$`)
+
+// isoMillis is the canonical form of a date: ISO-8601 in UTC, to the
+// millisecond (all a .NET JSON date holds).
+const isoMillis = "2006-01-02T15:04:05.999Z07:00"
+
+// canonicalDate rewrites a .NET JSON date or an ISO-8601 date-time with an
+// offset or more digits as isoMillis: the same instant, written one way.
+func canonicalDate(s string) (string, bool) {
+	t, ok := parseDate(s)
+	if !ok || t.Year() < 0 || t.Year() > 9999 {
+		return "", false
+	}
+	return t.UTC().Truncate(time.Millisecond).Format(isoMillis), true
+}
+
+// parseDate reads a date-time as exports write it: ISO-8601 (RFC 3339) or a
+// .NET JSON date ("/Date(1629482867709)/").
+func parseDate(s string) (time.Time, bool) {
+	if strings.HasPrefix(s, "/Date(") {
+		m := netDate.FindStringSubmatch(s)
+		if m == nil {
+			return time.Time{}, false
+		}
+		ms, err := strconv.ParseInt(m[1], 10, 64)
+		return time.UnixMilli(ms), err == nil
+	}
+	if len(s) < len("2006-01-02T15:04:05Z") || s[10] != 'T' {
+		return time.Time{}, false // most strings are no date: skip the parser
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 func dropKey(k string) bool {
@@ -142,7 +210,8 @@ var unorderedArrays = map[string][][]string{
 	"":                              {{"definition@odata.bind"}, {"definition"}},
 	"definitionValues":              {{"definition@odata.bind"}, {"definition"}},
 	"presentationValues":            {{"presentation@odata.bind"}, {"presentation"}},
-	"settings":                      {{"settingInstance", "settingDefinitionId"}},
+	"settings":                      {{"settingInstance", "settingDefinitionId"}, {"definitionId"}},
+	"settingsDelta":                 {{"definitionId"}},
 	"children":                      {{"settingDefinitionId"}},
 	"assignments":                   {{"target"}},
 	"roleScopeTagIds":               {{}},

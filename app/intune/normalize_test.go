@@ -20,7 +20,7 @@ func TestNormalizeKeys(t *testing.T) {
 	}{
 		{"server-managed keys go at every depth",
 			`{"id":"x","createdDateTime":"t","lastModifiedDateTime":"t","version":3,"settingCount":2,"name":"n","a":{"id":"0","version":"-1"}}`,
-			`{"a":{},"name":"n"}`},
+			`{"name":"n"}`},
 		{"@odata.type is the type and stays",
 			`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy"}`,
 			`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy"}`},
@@ -28,9 +28,14 @@ func TestNormalizeKeys(t *testing.T) {
 			`{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","settings":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSetting",` +
 				`"settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","choiceSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingValue","value":"v"}}}]}`,
 			`{"settings":[{"settingInstance":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","choiceSettingValue":{"value":"v"}}}]}`},
-		{"an empty assignments list is no assignments",
-			`{"assignments":[],"roleScopeTagIds":[]}`,
-			`{"roleScopeTagIds":[]}`},
+		{"null, empty strings, lists and objects are absent, at any depth",
+			`{"assignments":[],"roleScopeTagIds":[],"a":null,"b":"","c":{},"d":{"e":null,"f":{"g":[]}},"h":[null,"",[],{}],"k":0,"l":false}`,
+			`{"h":[null,"",[],{}],"k":0,"l":false}`},
+		{".NET JSON dates and ISO dates with offsets are ISO-8601 UTC to the millisecond",
+			`{"a":"\/Date(1629482067709)\/","b":"\/Date(1629482067709+0200)\/","c":"2021-08-20T19:54:27.7098765+02:00","d":"2021-08-20T17:54:27.709Z",` +
+				`"e":"\/Date(-62135596800000)\/","f":"0001-01-01T00:00:00Z","g":"2021-08-20","h":"/Date(x)/","i":"2021-08-20T17:54:27"}`,
+			`{"a":"2021-08-20T17:54:27.709Z","b":"2021-08-20T17:54:27.709Z","c":"2021-08-20T17:54:27.709Z","d":"2021-08-20T17:54:27.709Z",` +
+				`"e":"0001-01-01T00:00:00Z","f":"0001-01-01T00:00:00Z","g":"2021-08-20","h":"/Date(x)/","i":"2021-08-20T17:54:27"}`},
 		{"OData control annotations go",
 			`{"@odata.context":"c","@odata.id":"i","@odata.editLink":"e","@odata.etag":"W/1","@microsoft.graph.tips":"x","k":1}`,
 			`{"k":1}`},

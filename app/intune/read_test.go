@@ -148,7 +148,7 @@ func TestReadSynthetic(t *testing.T) {
 		"Backup/Assignment Report/report.json":  "skip IntuneCD assignment report: a report, not configuration",
 		"Graph/policy.json":                     "object compliancePolicy",
 		"Graph/unknown.json":                    "object other",
-		"Graph/list.json":                       "skip a JSON array that is not an administrative template: not a configuration object",
+		"Graph/list.json":                       "skip a JSON array that is not an administrative template nor intent settings: not a configuration object",
 		"Graph/scalar.json":                     "error expected a JSON object or array, found a string",
 		"Graph/broken.json":                     "error not valid JSON at byte 5 (line 1, column 6, UTF-8): the file ends in the middle of a value",
 		"Graph/readme.txt":                      "skip not a JSON file",

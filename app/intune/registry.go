@@ -2,6 +2,7 @@ package intune
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,9 @@ type TypeInfo struct {
 // graphTypes are @odata.type names without "#microsoft.graph."; the first is the
 // type's canonical Graph type (used when a file has none). folders are type
 // folders as the tools write them, nearest folder last ("Compliance
-// Policies/Policies"); they match without regard to case and spaces.
+// Policies/Policies"; "*" stands for any one folder, such as the template
+// folders of IntuneBackupAndRestore's "Device Management Intents/<template>");
+// they match without regard to case and spaces.
 type policyType struct {
 	TypeInfo
 	graphTypes []string
@@ -95,7 +98,8 @@ var registry = []policyType{
 		[]string{"AppProtection", "App Protection", "App Protection Policies"}},
 	{TypeInfo{"appConfiguration", "App configuration policy", noOSHint, Dependencies, "targets apps by id"},
 		[]string{"targetedManagedAppConfiguration", "iosMobileAppConfiguration", "androidManagedStoreAppConfiguration", "managedDeviceMobileAppConfiguration"},
-		[]string{"AppConfigurationManagedApp", "AppConfigurationManagedDevice", "App Configuration", "Mobile App Configurations", "Targeted Managed App Configurations"}},
+		[]string{"AppConfigurationManagedApp", "AppConfigurationManagedDevice", "App Configuration", "App Configuration Policies",
+			"Mobile App Configurations", "Targeted Managed App Configurations"}},
 	{TypeInfo{"powershellScript", "PowerShell script", Windows, Restorable, "script content is exported (base64)"},
 		[]string{"deviceManagementScript"},
 		[]string{"Scripts", "Scripts/PowerShell", "Device Management Scripts", "PowerShellScripts"}},
@@ -134,7 +138,7 @@ var registry = []policyType{
 		[]string{"Device Management Settings"}},
 	{TypeInfo{"endpointSecurityIntent", "Endpoint security (legacy template)", Windows, Risk, "legacy template intents: Microsoft retires them, settings restore only onto the same template version"},
 		[]string{"deviceManagementIntent"},
-		[]string{"EndpointSecurity", "Device Management Intents", "Management Intents"}},
+		[]string{"EndpointSecurity", "Device Management Intents", "Device Management Intents/*", "Management Intents"}},
 	{TypeInfo{"conditionalAccess", "Conditional access policy", AnyOS, Dependencies, "references users, groups, apps and named locations by id"},
 		[]string{"conditionalAccessPolicy"},
 		[]string{"ConditionalAccess", "Conditional Access", "Conditional Access Policies"}},
@@ -277,12 +281,16 @@ func refineCoverage(info TypeInfo, odataType string) TypeInfo {
 
 // typeByFolder finds the type of a file from the folders above it: the nearest
 // one, or the nearest two or three for nested IntuneCD folders such as
-// "Compliance Policies/Policies" and "Enrollment Profiles/Windows/ESP".
+// "Compliance Policies/Policies" and "Enrollment Profiles/Windows/ESP", the
+// nearest of them standing for any folder ("Device Management Intents/*").
 func typeByFolder(dir string) (*policyType, bool) {
 	parts := strings.Split(path.Clean(dir), "/")
 	for n := min(3, len(parts)); n >= 1; n-- {
-		if t, ok := byFolder[foldName(strings.Join(parts[len(parts)-n:], "/"))]; ok {
-			return t, true
+		outer := parts[len(parts)-n : len(parts)-1]
+		for _, nearest := range []string{parts[len(parts)-1], "*"} {
+			if t, ok := byFolder[foldName(strings.Join(append(slices.Clone(outer), nearest), "/"))]; ok {
+				return t, true
+			}
 		}
 	}
 	return nil, false

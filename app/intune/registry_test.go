@@ -1,6 +1,7 @@
 package intune
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -28,10 +29,12 @@ func TestTypeLookups(t *testing.T) {
 		{"securedworkstation compliance", "", "ENT/JSON/DeviceCompliance", "a.json", "compliancePolicy"},
 		{"IntuneCD technology suffix", "", "elsewhere", "Wi-Fi_appleRemoteManagement.json", "settingsCatalog"},
 		{"IntuneCD Graph type suffix", "", "elsewhere", "Limit_deviceEnrollmentLimitConfiguration.json", "enrollmentConfiguration"},
+		{"IntuneBackupAndRestore intents, one folder per template", "", "Backup/Device Management Intents/Microsoft Defender Antivirus", "a.json", "endpointSecurityIntent"},
+		{"IntuneBackupAndRestore app configuration", "", "Backup/App Configuration Policies", "a.json", "appConfiguration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, skip, err := objectOf(tt.dir+"/"+tt.base, map[string]any{"@odata.type": tt.graph, "displayName": "x"})
+			o, _, skip, err := objectOf(tt.dir+"/"+tt.base, map[string]any{"@odata.type": tt.graph, "displayName": "x"})
 			if err != nil || skip != "" {
 				t.Fatalf("objectOf: %v %q", err, skip)
 			}
@@ -54,7 +57,7 @@ func TestCoverageByGraphType(t *testing.T) {
 		"#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration": Partial,
 	}
 	for graphType, want := range tests {
-		o, _, err := objectOf("x.json", map[string]any{"@odata.type": graphType})
+		o, _, _, err := objectOf("x.json", map[string]any{"@odata.type": graphType})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,6 +122,66 @@ func TestRegistryNamesAreUnique(t *testing.T) {
 				t.Errorf("folder %s is both %s and %s", f, prev, r.Key)
 			}
 			folders[foldName(f)] = r.Key
+		}
+	}
+}
+
+// TestTypeByShape: a file with no @odata.type in a folder no tool names is
+// typed by the properties only one type has (issue 9), and says so.
+func TestTypeByShape(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"settings catalog: settings[].settingInstance", `{"name":"n","settings":[{"settingInstance":{"settingDefinitionId":"a"}}]}`, "settingsCatalog"},
+		{"settings catalog: settings with technologies", `{"name":"n","technologies":"mdm","settings":[]}`, "settingsCatalog"},
+		{"intent: settingsDelta", `{"displayName":"n","settingsDelta":[{"definitionId":"d","valueJson":"true"}]}`, "endpointSecurityIntent"},
+		{"intent: templateId with settings", `{"displayName":"n","templateId":"t","settings":[]}`, "endpointSecurityIntent"},
+		{"intent: settings of definition ids", `{"settings":[{"definitionId":"d","valueJson":"1"}]}`, "endpointSecurityIntent"},
+		{"intent settings: a bare list of definition ids", `[{"definitionId":"d","valueJson":"1"}]`, "endpointSecurityIntent"},
+		{"admin template: definitionValues", `{"displayName":"n","definitionValues":[]}`, "adminTemplate"},
+		{"admin template: a bare list of definition binds", `[{"definition@odata.bind":"d","enabled":"true"}]`, "adminTemplate"},
+		{"admin template: PowerShell's list of one", `{"definition@odata.bind":"d","enabled":true}`, "adminTemplate"},
+		{"PowerShell script: scriptContent with runAsAccount", `{"displayName":"n","scriptContent":"x","runAsAccount":"system","fileName":"a.ps1"}`, "powershellScript"},
+		{"shell script: the same with a schedule", `{"displayName":"n","scriptContent":"x","runAsAccount":"user","executionFrequency":"PT0S","fileName":"a.zsh"}`, "shellScript"},
+		{"remediation: detectionScriptContent", `{"displayName":"n","detectionScriptContent":"x"}`, "remediation"},
+		{"no policy at all", `{"displayName":"n","colour":"blue"}`, "other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, value, skip, err := objectOf("Graph request bodies/n.json", mustDecode(t, tt.doc))
+			if err != nil || skip != "" {
+				t.Fatalf("objectOf: %v %q", err, skip)
+			}
+			wantSource, wantWarnings := TypeFromShape, 0
+			if tt.want == Other.Key {
+				wantSource, wantWarnings = "", 1
+			}
+			if o.Type.Key != tt.want || o.TypeSource != wantSource || len(o.Warnings) != wantWarnings {
+				t.Errorf("%s by %q %v, want %s by %q", o.Type.Key, o.TypeSource, o.Warnings, tt.want, wantSource)
+			}
+			bind := strings.Contains(tt.doc, "definition@odata.bind")
+			if _, isList := value.([]any); isList != bind {
+				t.Errorf("value to normalise %v: a list of definition values is a list, every other file an object", value)
+			}
+		})
+	}
+}
+
+// TestTypeSources: the Graph type first, the layout's names (folder, IntuneCD's
+// file name) second, the shape last.
+func TestTypeSources(t *testing.T) {
+	tests := []struct {
+		p, doc, want string
+	}{
+		{"Graph/a.json", `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","scriptContent":"x","runAsAccount":"system"}`, TypeFromOData},
+		{"Device Management Scripts/a.json", `{"@odata.type":"#microsoft.graph.somethingNew","detectionScriptContent":"x"}`, TypeFromLayout},
+		{"Backup/x/Edge_mdm.json", `{"name":"Edge","settings":[{"settingInstance":{}}]}`, TypeFromLayout},
+		{"Graph/a.json", `{"name":"Edge","settings":[{"settingInstance":{}}]}`, TypeFromShape},
+	}
+	for _, tt := range tests {
+		o, _, _, err := objectOf(tt.p, mustDecode(t, tt.doc))
+		if err != nil || o.TypeSource != tt.want {
+			t.Errorf("%s %s: typed by %q (%v), want %q", tt.p, tt.doc, o.TypeSource, err, tt.want)
 		}
 	}
 }

@@ -37,6 +37,7 @@ type hubPage struct {
 	Environment *access.Environment
 	Coverage    Coverage
 	Types       []Facet
+	TypeSources string                  // how the types were known: "80 typed by @odata.type, 3 by shape"
 	LastSync    *Run                    // nil before the first sync
 	Connection  *environment.Connection // nil before a source is connected
 	Operations  *operation.RecentRuns
@@ -54,6 +55,9 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	if p.Types, _, err = Facets(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
+	if p.TypeSources, err = TypeSources(ctx, h.DB.Read, env.ID); err != nil {
 		return err
 	}
 	if p.LastSync, err = LastSync(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, ErrNoSync) {

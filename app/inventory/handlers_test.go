@@ -108,7 +108,8 @@ func TestInventoryPages(t *testing.T) {
 	}{
 		{"hub", "/admin/t/prod/inventory", http.StatusOK,
 			[]string{`<span class="kpi-value">62</span>`, `<span class="kpi-value">1 %</span>`, "badge-succeeded",
-				`href="/admin/t/prod/policies?coverage=partial"`, `<span class="chip-count">59</span>`, "Device configuration", "1 changed, 61 unchanged, 1 removed"}, nil},
+				`href="/admin/t/prod/policies?coverage=partial"`, `<span class="chip-count">59</span>`, "Device configuration", "1 changed, 61 unchanged, 1 removed",
+				`<p class="muted" id="type-sources">61 typed by @odata.type, 1 by folder.</p>`}, nil},
 		{"empty hub", "/admin/t/pilot/inventory", http.StatusOK, []string{"No exports imported", "never synced"}, nil},
 		{"first page", "/admin/t/prod/policies", http.StatusOK,
 			[]string{"62 present", "Defender baseline", "Edge", "1–50 of 62", `class="next" href="/admin/t/prod/policies?page=2"`},
@@ -139,7 +140,7 @@ func TestInventoryPages(t *testing.T) {
 				`title="device_vendor_msft_policy_config_defender_allowarchivescanning_0">Not allowed. Turns off scanning on archived files.</td>`,
 				// a child setting the dictionary does not know: nested under its parent, named from its id, marked
 				`<td class="setting nest-1">Archive max depth <span class="muted unlisted"`, "<td>4</td>", "Excluded Extensions", "<td>.log</td>", "<td>.tmp</td>", "restorable", "every setting instance is exported", "Not assigned in this export",
-				"<td class=\"num\">2</td>", "<td class=\"num\">1</td>", "/admin/operations/"}, nil},
+				"<td class=\"num\">2</td>", "<td class=\"num\">1</td>", "/admin/operations/", "<dt>Typed by</dt><dd>its @odata.type</dd>"}, nil},
 		{"compliance with assignments", fmt.Sprint("/admin/t/prod/policies/", compliance), http.StatusOK,
 			[]string{"Compliance policy", "All devices", "Included", "Excluded group Break glass", "Password required", "passwordRequired", "10.0.22631", "dependencies"}, nil},
 		{"admin template", fmt.Sprint("/admin/t/prod/policies/", edge), http.StatusOK,

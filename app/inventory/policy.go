@@ -19,6 +19,7 @@ type Policy struct {
 	ExternalID     string
 	Type           intune.TypeInfo
 	GraphType      string
+	TypeSource     string // intune.TypeFromOData, TypeFromLayout, TypeFromShape; "" for Other or not synced since issue 9
 	DisplayName    string
 	Platform       string
 	ContentHash    string
@@ -34,6 +35,28 @@ type Policy struct {
 // Removed reports whether a complete sync no longer found the policy.
 func (p *Policy) Removed() bool { return !p.RemovedAt.IsZero() }
 
+// typeSourceWords say how a type was known, as the pages put it.
+var typeSourceWords = map[string]string{
+	intune.TypeFromOData:  "@odata.type",
+	intune.TypeFromLayout: "folder",
+	intune.TypeFromShape:  "shape",
+}
+
+// TypedBy says how the last sync knew the policy's type.
+func (p *Policy) TypedBy() string {
+	switch {
+	case p.TypeSource == intune.TypeFromLayout:
+		return "its folder or file name, as its export tool wrote them (no @odata.type)"
+	case p.TypeSource == intune.TypeFromShape:
+		return "its shape: its properties are this type's (no @odata.type, no type folder)"
+	case p.TypeSource != "":
+		return "its " + typeSourceWords[p.TypeSource]
+	case p.Type.Key == intune.Other.Key:
+		return "not recognised: no known @odata.type, folder or shape"
+	}
+	return "not recorded yet: the next sync records it"
+}
+
 // typeOf is the registry's type for a stored key; a key the registry no longer
 // knows keeps its name.
 func typeOf(key string) intune.TypeInfo {
@@ -43,14 +66,14 @@ func typeOf(key string) intune.TypeInfo {
 	return intune.TypeInfo{Key: key, Label: key}
 }
 
-const policyColumns = `p.id, COALESCE(p.external_id, ''), p.policy_type, COALESCE(p.graph_type, ''), p.display_name, p.platform,
+const policyColumns = `p.id, COALESCE(p.external_id, ''), p.policy_type, COALESCE(p.graph_type, ''), COALESCE(p.type_source, ''), p.display_name, p.platform,
 	p.content_hash, p.version_count, p.first_seen_at, p.last_seen_at, p.removed_at,
 	COALESCE(i.coverage, ''), COALESCE(i.coverage_reason, ''), COALESCE(i.source_path, '')`
 
 func scanPolicy(row interface{ Scan(...any) error }) (*Policy, error) {
 	var p Policy
 	var typeKey string
-	err := row.Scan(&p.ID, &p.ExternalID, &typeKey, &p.GraphType, &p.DisplayName, &p.Platform, &p.ContentHash, &p.VersionCount,
+	err := row.Scan(&p.ID, &p.ExternalID, &typeKey, &p.GraphType, &p.TypeSource, &p.DisplayName, &p.Platform, &p.ContentHash, &p.VersionCount,
 		&p.FirstSeenAt, &p.LastSeenAt, &p.RemovedAt, &p.Coverage, &p.CoverageReason, &p.SourcePath)
 	p.Type = typeOf(typeKey)
 	return &p, err
@@ -269,4 +292,36 @@ func Facets(ctx context.Context, q db.Querier, environmentID int64) (types, plat
 		}
 	}
 	return types, platforms, nil
+}
+
+// TypeSources says how the types of the environment's present policies were
+// known, for the inventory hub: "80 typed by @odata.type, 12 by folder, 3 by
+// shape"; "" when no policy has it recorded.
+func TypeSources(ctx context.Context, q db.Querier, environmentID int64) (string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT type_source, count(*) FROM policies
+		WHERE managed_environment_id = ? AND removed_at IS NULL AND type_source IS NOT NULL GROUP BY type_source`, environmentID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var source string
+		var n int
+		if err := rows.Scan(&source, &n); err != nil {
+			return "", err
+		}
+		counts[source] = n
+	}
+	var parts []string
+	for _, source := range []string{intune.TypeFromOData, intune.TypeFromLayout, intune.TypeFromShape} {
+		if n := counts[source]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d by %s", n, typeSourceWords[source]))
+		}
+	}
+	if len(parts) == 0 {
+		return "", rows.Err()
+	}
+	parts[0] = strings.Replace(parts[0], " by ", " typed by ", 1)
+	return strings.Join(parts, ", "), rows.Err()
 }

@@ -192,6 +192,11 @@ func (s *syncer) visit(ctx context.Context, e intune.Entry) error {
 	}
 	o := e.Object
 	o.Payload = nil // the canonical bytes are all a sync keeps
+	for _, w := range o.Warnings {
+		if err := s.r.Problem(ctx, Problem{File: e.Path, Reason: w, Warning: true}); err != nil {
+			return err
+		}
+	}
 	key := identity(o)
 	if prev, dup := s.seen[key]; dup {
 		return s.duplicate(ctx, key, prev, o)
@@ -279,11 +284,12 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 
 // Statements of one batch, prepared once per transaction.
 const (
-	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`
-	insertPolicy  = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
-		display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, display_name = ?, platform = ?,
+	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?)
+		ON CONFLICT (content_hash) DO NOTHING`
+	insertPolicy = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
+		type_source, display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, display_name = ?, platform = ?,
 		content_hash = ?, version_count = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?`
 	insertVersion = `INSERT INTO policy_versions (workspace_id, managed_environment_id, policy_id, version_number, captured_at,
 		content_hash, operation_run_id, source_path, modified_at, change_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -346,7 +352,7 @@ func (s *syncer) flush(ctx context.Context) error {
 // newer duplicate replaces what an older copy wrote earlier in the same run.
 func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *observed) error {
 	o := ob.obj
-	if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now); err != nil {
+	if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
 		return err
 	}
 	if ob.versionID != 0 {
@@ -371,13 +377,13 @@ func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *obse
 	}
 	if ob.policyID == 0 {
 		res, err := st.insertPolicy.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, key, db.NullString(o.ExternalID), o.Type.Key,
-			db.NullString(o.GraphType), o.DisplayName, o.Platform, hash, versions, s.now, s.now)
+			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, s.now)
 		if err != nil {
 			return err
 		}
 		ob.policyID, _ = res.LastInsertId()
 	} else if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
-		o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID); err != nil {
+		db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID); err != nil {
 		return err
 	}
 	if ob.outcome != &s.counts.Unchanged {
