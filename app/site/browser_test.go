@@ -47,7 +47,9 @@ func TestBrowserSiteAdministration(t *testing.T) {
 		browsertest.Do("sign out",
 			chromedp.Click(`//header//details[contains(@class, "user-menu")]/summary`),
 			chromedp.Click(`//header//button[contains(., "Sign out")]`),
-			browsertest.Visible(`input[name=email]`)),
+			// The Users page has an email field too: wait for the sign-in page itself,
+			// or the next navigation aborts the sign-out still in flight.
+			browsertest.Visible(`//main//h1[contains(., "Sign in to Atlas")]`)),
 		// A fresh page load: typing into the form htmx has just swapped in can
 		// find a node that a late swap then replaces.
 		browsertest.Do("sign in as her",
