@@ -13,6 +13,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/auth"
+	"atlas/app/baseline"
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
@@ -66,6 +67,8 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 	}
 	e.Register(operation.DemoCount)
 	e.Register(inventory.Operation(d))
+	e.Register(baseline.CaptureOperation(d))
+	e.Register(baseline.CompareOperation(d))
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)

@@ -1,0 +1,65 @@
+package baseline
+
+import (
+	"regexp"
+	"strings"
+
+	"atlas/app/diff"
+)
+
+// versionMarker is a trailing release marker: "- v3.6", "v3.7", "(v2)", "– V1.0.1".
+// Community baselines bump it every release; a name-exact matcher then
+// reports each updated policy as missing plus unexpected (issue 10).
+var versionMarker = regexp.MustCompile(`(?i)\s*(?:[-–—_:]\s*)?(?:\(\s*v\d+(?:\.\d+)*\s*\)|\bv\d+(?:\.\d+)*)$`)
+
+// MatchName is a display name as matching reads it: case and runs of spaces
+// ignored, a trailing version marker dropped.
+func MatchName(displayName string) string {
+	name := strings.Join(strings.Fields(displayName), " ")
+	if stripped := strings.TrimSpace(versionMarker.ReplaceAllString(name, "")); stripped != "" {
+		name = stripped
+	}
+	return strings.ToLower(name)
+}
+
+// subjectKey names a baseline policy for life, across snapshots and name
+// changes: its type and match name.
+func subjectKey(policyType, matchName string) string { return policyType + "/" + matchName }
+
+// candidateThreshold is how much two policies' settings must overlap (Jaccard
+// over setting definition ids) for one to be proposed as the other's match.
+const candidateThreshold = 0.6
+
+// settingKeys is the set of what a payload configures: its settings'
+// definition ids (settings catalog), OMA-URIs or property names — not its
+// name, description or assignments.
+func settingKeys(payload any) map[string]bool {
+	keys := map[string]bool{}
+	for _, s := range diff.Settings(payload) {
+		if s.Section == diff.SectionProperties || s.Section == diff.SectionAssignments {
+			continue
+		}
+		keys[s.Key] = true
+	}
+	return keys
+}
+
+// jaccard is |a ∩ b| / |a ∪ b|; two empty sets do not overlap at all.
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	both := 0
+	for k := range a {
+		if b[k] {
+			both++
+		}
+	}
+	return float64(both) / float64(len(a)+len(b)-both)
+}
+
+// servedToMatch reports a change row about what matching reads — a policy's
+// name — which is never drift by itself (issue 10).
+func servedToMatch(c diff.Change) bool {
+	return c.Section == diff.SectionProperties && (c.Path == "displayName" || c.Path == "name")
+}
