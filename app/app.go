@@ -16,6 +16,7 @@ import (
 	"atlas/app/baseline"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/finding"
 	"atlas/app/inventory"
 	"atlas/app/operation"
 	"atlas/app/site"
@@ -93,6 +94,8 @@ type Server struct {
 	environments *environment.Handlers
 	connections  *environment.ConnectionHandlers
 	inventory    *inventory.Handlers
+	baselines    *baseline.Handlers
+	findings     *finding.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	site         *site.Handlers
@@ -137,7 +140,9 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		data: data, views: views, sessions: sessions, guard: web.NewGuard(opts.AllowHosts), resolver: resolver,
 		Launcher:     auth.NewLauncher(),
 		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
-		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
+		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
+		baselines:    &baseline.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
+		findings:     &finding.Handlers{DB: data.DB, Views: views, Operations: operations},
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},

@@ -14,14 +14,14 @@ import (
 )
 
 // CompareType is the operation run type of a drift compare.
-const CompareType = "drift.compare"
+const CompareType = finding.CompareType
 
 // CompareContext is a drift.compare run's context: the profile, and the
-// snapshot (0: the profile's latest when the run starts).
+// snapshot compared against (the profile's latest when the compare was asked for).
 type CompareContext struct {
 	ProfileID   int64  `json:"profile_id"`
 	ProfileName string `json:"baseline_profile"`
-	SnapshotID  int64  `json:"snapshot_id,omitempty"`
+	SnapshotID  int64  `json:"snapshot_id"`
 }
 
 // CompareOperation is the drift.compare operation type: the run's environment
@@ -45,10 +45,7 @@ func compareRun(ctx context.Context, d *db.DB, run *operation.Run, c CompareCont
 	if profile.Status == Archived {
 		return fmt.Errorf("the baseline %s is archived: restore it before comparing against it", profile.Name)
 	}
-	snapshot, err := LatestSnapshot(ctx, d.Read, profile.ID)
-	if c.SnapshotID != 0 {
-		snapshot, err = SnapshotByID(ctx, d.Read, profile.ID, c.SnapshotID)
-	}
+	snapshot, err := SnapshotByID(ctx, d.Read, profile.ID, c.SnapshotID)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@ package baseline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
+	"atlas/app/db"
 	"atlas/app/operation"
 	"atlas/app/web"
 )
@@ -40,7 +42,7 @@ func CaptureNow(ctx context.Context, engine *operation.Engine, c Capture) (*oper
 	return run, err
 }
 
-// Compare asks for a compare of an environment against p's latest snapshot.
+// Compare asks for a compare of an environment against the profile's latest snapshot.
 type Compare struct {
 	WorkspaceID   int64
 	Profile       *Profile
@@ -48,16 +50,32 @@ type Compare struct {
 	UserID        int64 // 0: the command line
 }
 
-func (c Compare) request() operation.StartRequest {
+// request names the snapshot in the run's context: the profile's latest when
+// the compare is asked for, so that the run says what it compared against.
+func (c Compare) request(ctx context.Context, q db.Querier) (operation.StartRequest, error) {
+	if c.Profile.Status == Archived {
+		return operation.StartRequest{}, web.Errorf(web.Conflict, "The baseline %s is archived: restore it before comparing against it.", c.Profile.Name)
+	}
+	snapshot, err := LatestSnapshot(ctx, q, c.Profile.ID)
+	if errors.Is(err, ErrNoSnapshot) {
+		return operation.StartRequest{}, web.Errorf(web.Conflict, "The baseline %s has no snapshot yet: capture one before comparing against it.", c.Profile.Name)
+	}
+	if err != nil {
+		return operation.StartRequest{}, err
+	}
 	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CompareType, UserID: c.UserID,
-		Context: contextMap(CompareContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name})}
+		Context: contextMap(CompareContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name, SnapshotID: snapshot.ID})}, nil
 }
 
 // StartCompare queues the compare. One compare runs per environment at a
 // time: the one already active is returned (alreadyActive) when it compares
 // against the same profile, and is a conflict when it compares another.
 func StartCompare(ctx context.Context, engine *operation.Engine, c Compare) (*operation.Run, bool, error) {
-	run, active, err := engine.Start(ctx, c.request())
+	req, err := c.request(ctx, engine.DB.Read)
+	if err != nil {
+		return nil, false, err
+	}
+	run, active, err := engine.Start(ctx, req)
 	if err == nil && active {
 		err = sameProfile(run, c.Profile)
 	}
@@ -66,7 +84,11 @@ func StartCompare(ctx context.Context, engine *operation.Engine, c Compare) (*op
 
 // CompareNow runs the compare in this process (atlas compare) and returns the completed run.
 func CompareNow(ctx context.Context, engine *operation.Engine, c Compare) (*operation.Run, error) {
-	run, active, err := engine.Execute(ctx, c.request())
+	req, err := c.request(ctx, engine.DB.Read)
+	if err != nil {
+		return nil, err
+	}
+	run, active, err := engine.Execute(ctx, req)
 	if err == nil && active {
 		if err = sameProfile(run, c.Profile); err == nil {
 			err = web.Errorf(web.Conflict, "A compare of this environment against %s is already %s (run #%d): wait for it to finish.", c.Profile.Name, run.Status, run.ID)

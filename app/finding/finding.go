@@ -19,6 +19,10 @@ import (
 	"atlas/app/web"
 )
 
+// CompareType is the operation run type that makes findings: a drift compare
+// (app/baseline registers it).
+const CompareType = "drift.compare"
+
 // Type is what kind of deviation a finding is.
 type Type string
 
@@ -114,6 +118,9 @@ type Candidate struct {
 	DisplayName string  `json:"display_name"`
 	Similarity  float64 `json:"similarity"` // Jaccard over setting definition ids
 }
+
+// Percent is the similarity as a whole percentage.
+func (c *Candidate) Percent() int { return int(c.Similarity*100 + 0.5) }
 
 // Evidence is evidence_jsonb: the two sides, how they were matched and the
 // diff engine's change rows, labelled as the diff pages label them.
