@@ -41,6 +41,7 @@ type edits struct {
 	addKiosk      bool // a policy of the tenant's own added
 	renameEdge    bool // the Edge extensions policy renamed, its allow list enabled
 	unreadable    bool // one file (the sandbox policy) cannot be read
+	sameNames     bool // names keep their version markers
 }
 
 var marker = regexp.MustCompile(`v(\d+)\.(\d+)((?:\.\d+)?)$`)
@@ -56,7 +57,7 @@ func bump(name string) string {
 
 // writeCopy writes the export at src into dst as UTF-8 JSON with every name's
 // version marker bumped and the edits applied.
-func writeCopy(t *testing.T, src, dst string, e edits) {
+func writeCopy(t testing.TB, src, dst string, e edits) {
 	t.Helper()
 	if err := os.RemoveAll(dst); err != nil {
 		t.Fatal(err)
@@ -96,7 +97,9 @@ func writeCopy(t *testing.T, src, dst string, e edits) {
 		if name == sandbox && e.unreadable {
 			return writeFile(filepath.Join(dst, rel), []byte(`{"name": "broken`))
 		}
-		rename(m, bump(name))
+		if !e.sameNames {
+			rename(m, bump(name))
+		}
 		return writeJSON(filepath.Join(dst, rel), m)
 	})
 	if err != nil {
@@ -123,7 +126,7 @@ func rename(m map[string]any, name string) {
 	}
 }
 
-func setChoice(t *testing.T, m map[string]any, definition, value string) {
+func setChoice(t testing.TB, m map[string]any, definition, value string) {
 	t.Helper()
 	for _, s := range m["settings"].([]any) {
 		inst := s.(map[string]any)["settingInstance"].(map[string]any)

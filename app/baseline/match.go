@@ -16,6 +16,10 @@ var versionMarker = regexp.MustCompile(`(?i)\s*(?:[-–—_:]\s*)?(?:\(\s*v\d+(?
 // ignored, a trailing version marker dropped.
 func MatchName(displayName string) string {
 	name := strings.Join(strings.Fields(displayName), " ")
+	// Most names end in a letter: no marker, and no regexp to run (a compare reads 20,000 names).
+	if last := name[max(0, len(name)-1):]; last != ")" && (last < "0" || last > "9") {
+		return strings.ToLower(name)
+	}
 	if stripped := strings.TrimSpace(versionMarker.ReplaceAllString(name, "")); stripped != "" {
 		name = stripped
 	}
