@@ -69,7 +69,8 @@ func compareRun(ctx context.Context, d *db.DB, run *operation.Run, c CompareCont
 		return err
 	}
 	p.SetTotal(len(items))
-	m := &matcher{profile: profile, payloads: newPayloads(d.Read), progress: p}
+	// Group ids are the tenant's own: comparable only against a snapshot of this environment.
+	m := &matcher{profile: profile, payloads: newPayloads(d.Read), progress: p, crossTenant: snapshot.SourceEnvironmentID != run.EnvironmentID}
 	if err := m.run(ctx, items, policies, pins); err != nil {
 		return err
 	}
@@ -176,6 +177,7 @@ func pairUp(items []*Item, policies []*current, pins map[string]finding.Pin) (pa
 // matcher turns a snapshot and the environment's policies into observations.
 type matcher struct {
 	profile      *Profile
+	crossTenant  bool // the snapshot is of another environment or an export
 	payloads     *payloads
 	progress     *operation.Progress
 	observations []finding.Observation
@@ -203,6 +205,9 @@ func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, p
 			if !servedToMatch(c) {
 				drift = append(drift, c)
 			}
+		}
+		if m.crossTenant {
+			drift = withoutRegroupedAssignments(drift)
 		}
 		if len(drift) == 0 {
 			continue

@@ -67,3 +67,42 @@ func jaccard(a, b map[string]bool) float64 {
 func servedToMatch(c diff.Change) bool {
 	return c.Section == diff.SectionProperties && (c.Path == "displayName" || c.Path == "name")
 }
+
+// withoutRegroupedAssignments drops what only a tenant's own group ids make
+// differ. Across tenants the same group has another id: an assignment to a
+// group removed and one of the same kind (include or exclude) and effect added
+// is the same assignment, re-identified — not drift (issue 10: ids never are).
+func withoutRegroupedAssignments(changes []diff.Change) []diff.Change {
+	type slot struct{ kind, effect string }
+	removed := map[slot][]int{}
+	for i, c := range changes {
+		if kind, ok := groupTarget(c); ok && c.Kind == diff.Removed {
+			removed[slot{kind, c.Old}] = append(removed[slot{kind, c.Old}], i)
+		}
+	}
+	drop := map[int]bool{}
+	for i, c := range changes {
+		kind, ok := groupTarget(c)
+		if !ok || c.Kind != diff.Added {
+			continue
+		}
+		if waiting := removed[slot{kind, c.New}]; len(waiting) > 0 {
+			drop[waiting[0]], drop[i] = true, true
+			removed[slot{kind, c.New}] = waiting[1:]
+		}
+	}
+	kept := make([]diff.Change, 0, len(changes))
+	for i, c := range changes {
+		if !drop[i] {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// groupTarget is the kind of a group assignment row ("group" or "exclude").
+func groupTarget(c diff.Change) (string, bool) {
+	inner, ok := strings.CutPrefix(c.Path, "assignments[")
+	kind, _, found := strings.Cut(inner, ":")
+	return kind, c.Section == diff.SectionAssignments && ok && found && (kind == "group" || kind == "exclude")
+}

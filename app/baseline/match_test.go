@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"strings"
 	"testing"
 
 	"atlas/app/diff"
@@ -83,5 +84,36 @@ func TestJudge(t *testing.T) {
 		if sev != tt.want || rule != tt.rule {
 			t.Errorf("%s: %s by %q, want %s by %q", tt.name, sev, rule, tt.want, tt.rule)
 		}
+	}
+}
+
+// TestWithoutRegroupedAssignments: across tenants, an assignment to another
+// group id of the same kind and effect is the same assignment; a different
+// effect, an extra group or all devices are still drift.
+func TestWithoutRegroupedAssignments(t *testing.T) {
+	row := func(kind diff.Kind, path, value string) diff.Change {
+		c := diff.Change{Section: diff.SectionAssignments, Path: path, Kind: kind}
+		if kind == diff.Removed {
+			c.Old = value
+		} else {
+			c.New = value
+		}
+		return c
+	}
+	changes := []diff.Change{
+		row(diff.Removed, "assignments[group:aaa]", "Included"),
+		row(diff.Added, "assignments[group:bbb]", "Included"),
+		row(diff.Removed, "assignments[exclude:ccc]", "Excluded"),
+		row(diff.Added, "assignments[exclude:ddd]", "Excluded"),
+		row(diff.Added, "assignments[group:eee]", "Included · filter Kiosks"), // another effect
+		row(diff.Added, "assignments[all devices]", "Included"),
+		{Section: "BitLocker", Path: "settings[x]", Kind: diff.Changed},
+	}
+	var got []string
+	for _, c := range withoutRegroupedAssignments(changes) {
+		got = append(got, c.Path)
+	}
+	if want := []string{"assignments[group:eee]", "assignments[all devices]", "settings[x]"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("kept %q, want %q", got, want)
 	}
 }
