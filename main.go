@@ -155,6 +155,66 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	commands["baseline capture"] = command{usage: "atlas baseline capture --workspace S --profile P (--environment E | --from PATH) [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, profile := fs.String("workspace", "", "workspace slug"), fs.String("profile", "", "baseline profile slug (created when there is none)")
+		env, from := fs.String("environment", "", "capture this environment's current policy versions"), fs.String("from", "", "capture this export folder or zip")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "profile": *profile}); err != nil {
+				return err
+			}
+			c, err := data.CaptureBaseline(ctx, *ws, *profile, *env, *from)
+			if err != nil {
+				return err
+			}
+			if err := app.PrintCapture(stdout, c, *asJSON); err != nil {
+				return err
+			}
+			if c.Run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+	commands["compare"] = command{usage: "atlas compare --workspace S --environment E --profile P [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env, profile := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug"), fs.String("profile", "", "baseline profile slug")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env, "profile": *profile}); err != nil {
+				return err
+			}
+			// Exit status 1 says "open findings": any trouble, unknown names too, is 2.
+			c, err := data.Compare(ctx, *ws, *env, *profile)
+			if err == nil {
+				err = app.PrintComparison(stdout, c, *asJSON)
+			}
+			switch {
+			case err != nil:
+				fmt.Fprintf(stderr, "atlas compare: %v\n", err)
+				return exitError{2}
+			case c.Run.Outcome != operation.Succeeded:
+				return exitError{2}
+			case c.OpenFindings > 0:
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+	commands["findings"] = command{usage: "atlas findings --workspace S --environment E [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug")
+		asJSON := fs.Bool("json", false, "print one JSON array")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			list, err := data.OpenFindings(ctx, *ws, *env)
+			if err != nil {
+				return err
+			}
+			return app.PrintFindings(stdout, list, *asJSON)
+		}
+	}}
+
 	// The data folder's own commands work on its files: they open no data folder
 	// (restore must find it unused, backup must not migrate what it copies).
 	commands["data backup"] = command{usage: "atlas data backup --to FILE", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
@@ -182,7 +242,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo", "data backup", "data restore", "catalog import"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "baseline capture", "compare", "findings", "diff", "demo", "data backup", "data restore", "catalog import"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")
@@ -271,7 +331,7 @@ type serveFlags struct {
 
 // required reports the first missing flag value as a usage error.
 func required(values map[string]string) error {
-	for _, flag := range []string{"workspace", "environment", "slug", "email", "name", "role"} {
+	for _, flag := range []string{"workspace", "environment", "profile", "slug", "email", "name", "role"} {
 		if v, ok := values[flag]; ok && strings.TrimSpace(v) == "" {
 			return &app.UsageError{Err: fmt.Errorf("--%s is required", flag)}
 		}

@@ -14,9 +14,11 @@ import (
 	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/auth"
+	"atlas/app/baseline"
 	"atlas/app/catalog"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/finding"
 	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/operation"
@@ -76,6 +78,8 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 	}
 	e.Register(operation.DemoCount)
 	e.Register(inventory.Operation(d))
+	e.Register(baseline.CaptureOperation(d))
+	e.Register(baseline.CompareOperation(d))
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -100,6 +104,8 @@ type Server struct {
 	environments *environment.Handlers
 	connections  *environment.ConnectionHandlers
 	inventory    *inventory.Handlers
+	baselines    *baseline.Handlers
+	findings     *finding.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	site         *site.Handlers
@@ -144,7 +150,9 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		data: data, views: views, sessions: sessions, guard: web.NewGuard(opts.AllowHosts), resolver: resolver,
 		Launcher:     auth.NewLauncher(),
 		workspaces:   &workspace.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
-		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver, Operations: operations},
+		environments: &environment.Handlers{DB: data.DB, Views: views, Resolver: resolver},
+		baselines:    &baseline.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
+		findings:     &finding.Handlers{DB: data.DB, Views: views, Operations: operations},
 		operations:   operations,
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},

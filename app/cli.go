@@ -142,35 +142,47 @@ func (d *Data) AddMember(ctx context.Context, workspaceSlug, email, roleName, en
 // under the data folder for the run, then removed), in this process, and
 // returns the completed run. The environment's export source is left as it is.
 func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path string) (*operation.Run, error) {
-	var wsID, envID int64
-	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if wsID, err = workspace.IDBySlug(ctx, tx, workspaceSlug); err != nil {
-			return fmt.Errorf("workspace %q: %w", workspaceSlug, err)
-		}
-		if envID, err = environment.IDBySlug(ctx, tx, wsID, environmentSlug); err != nil {
-			return fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err)
-		}
-		return nil
-	})
+	wsID, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
-	folder, err := filepath.Abs(path)
+	folder, cleanup, err := d.exportFolder(path)
 	if err != nil {
-		return nil, &UsageError{err}
+		return nil, err
+	}
+	defer cleanup()
+	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
+}
+
+// environmentIDs resolves a workspace and an environment by their slugs.
+func (d *Data) environmentIDs(ctx context.Context, workspaceSlug, environmentSlug string) (wsID, envID int64, err error) {
+	if wsID, err = workspace.IDBySlug(ctx, d.DB.Read, workspaceSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("workspace %q: %w", workspaceSlug, err))
+	}
+	if envID, err = environment.IDBySlug(ctx, d.DB.Read, wsID, environmentSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err))
+	}
+	return wsID, envID, nil
+}
+
+// exportFolder is the folder to read for an export at path: the folder itself,
+// or a zip expanded under the data folder (removed by cleanup).
+func (d *Data) exportFolder(path string) (folder string, cleanup func(), err error) {
+	folder, err = filepath.Abs(path)
+	if err != nil {
+		return "", nil, &UsageError{err}
 	}
 	st, err := os.Stat(folder)
 	if err != nil {
-		return nil, &UsageError{fmt.Errorf("the export %s cannot be read: %w", path, err)}
+		return "", nil, &UsageError{fmt.Errorf("the export %s cannot be read: %w", path, err)}
 	}
-	if !st.IsDir() {
-		if folder, err = d.expandZip(folder); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(folder)
+	if st.IsDir() {
+		return folder, func() {}, nil
 	}
-	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
+	if folder, err = d.expandZip(folder); err != nil {
+		return "", nil, err
+	}
+	return folder, func() { os.RemoveAll(folder) }, nil
 }
 
 // expandZip checks and expands a zip into a new folder under the data folder.
@@ -205,20 +217,26 @@ func PrintRun(w io.Writer, run *operation.Run, asJSON bool) error {
 	c := run.Counts
 	fmt.Fprintf(w, "Run #%d %s: %d files, %d seen, %d created, %d changed, %d unchanged, %d removed, %d skipped, %d failed\n",
 		run.ID, run.Outcome, c["files"], c["seen"], c["created"], c["changed"], c["unchanged"], c["removed"], c["skipped"], c["failed"])
-	if f := run.Failure; f != nil {
-		if f.Message != "" {
-			fmt.Fprintln(w, f.Message)
-		}
-		for _, item := range f.Items {
-			kind := "failed"
-			if item.Warning {
-				kind = "warning"
-			}
-			fmt.Fprintf(w, "  %s: %s: %s\n", kind, item.Item, item.Reason)
-		}
-		if f.ItemsOmitted > 0 {
-			fmt.Fprintf(w, "  …and %d more\n", f.ItemsOmitted)
-		}
-	}
+	printFailures(w, run.Failure)
 	return nil
+}
+
+// printFailures lists a run's failure summary under its line.
+func printFailures(w io.Writer, f *operation.FailureSummary) {
+	if f == nil {
+		return
+	}
+	if f.Message != "" {
+		fmt.Fprintln(w, f.Message)
+	}
+	for _, item := range f.Items {
+		kind := "failed"
+		if item.Warning {
+			kind = "warning"
+		}
+		fmt.Fprintf(w, "  %s: %s: %s\n", kind, item.Item, item.Reason)
+	}
+	if f.ItemsOmitted > 0 {
+		fmt.Fprintf(w, "  …and %d more\n", f.ItemsOmitted)
+	}
 }

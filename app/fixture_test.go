@@ -41,6 +41,8 @@ type fixture struct {
 	policyID int64 // a policy of acme's prod, for policy routes
 	runID    int64 // a finished run in acme's prod, for operation routes
 	rootID   int64 // an export root, for its routes
+	// baseline golden of acme: a snapshot, and a finding in prod
+	snapshotID, findingID int64
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -100,6 +102,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.clients[anonymous] = e.Anonymous()
 	f.policyID = seedPolicy(t, e, "acme", "prod")
+	f.snapshotID, f.findingID = seedFindings(t, e, "acme", "prod")
 	if r := f.clients[owner].Post("/admin/export-roots", url.Values{"root": {t.TempDir()}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add an export root: %d", r.Status)
 	}

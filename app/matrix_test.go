@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"atlas/app"
 )
@@ -85,24 +86,64 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/operations/:run/cancel":    {ok, ok, ok, no, hide, hide, no, no, no, login},
 	"POST /admin/operations/:run/retry":     {ok, ok, ok, no, hide, hide, no, no, no, login},
 	"POST /admin/t/:environment/operations": {ok, ok, ok, no, hide, hide, no, no, no, login},
+
+	// spec 131: members see the workspace's baselines, managers and owners edit them (the
+	// outsider reaches its own workspace, where acme's baseline is not found).
+	"GET /admin/baselines":                              {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
+	"POST /admin/baselines":                             {ok, ok, no, no, ok, no, no, no, no, login},
+	"GET /admin/baselines/:profile":                     {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"POST /admin/baselines/:profile":                    {ok, ok, no, no, hide, no, no, no, no, login},
+	"POST /admin/baselines/:profile/capture":            {ok, ok, no, no, hide, no, no, no, no, login},
+	"GET /admin/baselines/:profile/snapshots/:snapshot": {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	// Findings are the environment's: operators compare and acknowledge; accepting and pinning need a manager.
+	"POST /admin/t/:environment/compare":                 {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/findings":                 {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/t/:environment/findings/acknowledge":    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"POST /admin/t/:environment/findings/accept":         {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/findings/:finding":        {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/t/:environment/findings/:finding/pin":   {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/t/:environment/findings/:finding/unpin": {ok, ok, no, no, hide, hide, no, no, no, login},
 }
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
-	"POST /admin/workspaces":                {"name": {"New Co"}, "slug": {"new-co"}},
-	"POST /admin/users":                     {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
-	"POST /admin/users/:user/site-admin":    {"site_admin": {"true"}},
-	"POST /admin/users/:user/remove":        {"confirm": {"victim@acme.test"}},
-	"POST /admin/export-roots":              {"root": {"exports"}}, // 422 for who may
-	"POST /account/password":                {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
-	"POST /admin/settings":                  {"name": {"Renamed"}},
-	"POST /admin/members":                   {"email": {"victim@acme.test"}, "role": {"operator"}},
-	"POST /admin/members/:user/role":        {"role": {"operator"}},
-	"POST /admin/environments":              {"slug": {"test"}, "name": {"Test"}},
-	"POST /admin/t/:environment/settings":   {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
-	"POST /admin/t/:environment/members":    {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection": {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
-	"POST /admin/t/:environment/operations": {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
+	"POST /admin/workspaces":                     {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/users":                          {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
+	"POST /admin/users/:user/site-admin":         {"site_admin": {"true"}},
+	"POST /admin/users/:user/remove":             {"confirm": {"victim@acme.test"}},
+	"POST /admin/export-roots":                   {"root": {"exports"}}, // 422 for who may
+	"POST /account/password":                     {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
+	"POST /admin/settings":                       {"name": {"Renamed"}},
+	"POST /admin/members":                        {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":             {"role": {"operator"}},
+	"POST /admin/environments":                   {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings":        {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":         {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/connection":      {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
+	"POST /admin/t/:environment/operations":      {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
+	"POST /admin/baselines":                      {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
+	"POST /admin/baselines/:profile":             {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
+	"POST /admin/baselines/:profile/capture":     {"environment": {"prod"}},
+	"POST /admin/t/:environment/compare":         {"profile": {"golden"}},
+	"POST /admin/t/:environment/findings/accept": {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
+}
+
+// form is the route's form, with the fixture's records where it names them.
+func (f *fixture) form(key string) url.Values {
+	form := url.Values{}
+	for k, v := range forms[key] {
+		form[k] = v
+	}
+	switch key {
+	case "POST /admin/t/:environment/findings/acknowledge", "POST /admin/t/:environment/findings/accept":
+		form.Set("finding", strconv.FormatInt(f.findingID, 10))
+	case "POST /admin/t/:environment/findings/:finding/pin":
+		form.Set("policy", strconv.FormatInt(f.policyID, 10))
+	}
+	if len(form) == 0 && forms[key] == nil {
+		return nil
+	}
+	return form
 }
 
 func (f *fixture) path(t *testing.T, pattern string) string {
@@ -123,6 +164,12 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = strconv.FormatInt(f.runID, 10)
 		case ":root":
 			seg = strconv.FormatInt(f.rootID, 10)
+		case ":profile":
+			seg = "golden"
+		case ":snapshot":
+			seg = strconv.FormatInt(f.snapshotID, 10)
+		case ":finding":
+			seg = strconv.FormatInt(f.findingID, 10)
 		case "*path":
 			seg = "robots.txt"
 		default:
@@ -175,7 +222,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					target = f.env.Clone(t)
 				}
 				c := f.clients[actor].On(target)
-				r := c.Do(c.Request(rt.Method, f.path(t, rt.Path), forms[key]))
+				r := c.Do(c.Request(rt.Method, f.path(t, rt.Path), f.form(key)))
 				if got := outcome(rt.Method, r.Status, r.Header.Get("Location")); got != want[actor] {
 					t.Errorf("%s: got %s (status %d), want %s", actorNames[actor], got, r.Status, want[actor])
 				}

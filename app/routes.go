@@ -19,6 +19,7 @@ type Route struct {
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
 	a, st, ws, env, au, cx, inv, op := s.auth, s.site, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
+	bl, fnd := s.baselines, s.findings
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -62,7 +63,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},
 		{"GET", "/admin/environments/new", access.CurrentWorkspace, access.ManageEnvironments, env.New},
 		{"POST", "/admin/environments", access.CurrentWorkspace, access.ManageEnvironments, env.Create},
-		{"GET", "/admin/t/:environment", access.PathEnvironment, access.View, env.Dashboard},
+		{"GET", "/admin/t/:environment", access.PathEnvironment, access.View, fnd.Dashboard},
 		{"GET", "/admin/t/:environment/settings", access.PathEnvironment, access.ManageEnvironments, env.Settings},
 		{"POST", "/admin/t/:environment/settings", access.PathEnvironment, access.ManageEnvironments, env.Update},
 		{"POST", "/admin/t/:environment/archive", access.PathEnvironment, access.ManageEnvironments, env.Archive},
@@ -81,5 +82,20 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/policies/:policy/diff", access.PathEnvironment, access.View, inv.Diff},
 		{"GET", "/admin/t/:environment/policies/:policy/compare", access.PathEnvironment, access.View, inv.ComparePolicy},
 		{"GET", "/admin/t/:environment/policies/:policy/versions/:version/download", access.PathEnvironment, access.View, inv.DownloadVersion},
+
+		// spec 131: baselines are workspace-authorized; findings environment-authorized.
+		{"GET", "/admin/baselines", access.CurrentWorkspace, access.View, bl.List},
+		{"POST", "/admin/baselines", access.CurrentWorkspace, access.ManageBaselines, bl.Create},
+		{"GET", "/admin/baselines/:profile", access.CurrentWorkspace, access.View, bl.Detail},
+		{"POST", "/admin/baselines/:profile", access.CurrentWorkspace, access.ManageBaselines, bl.Update},
+		{"POST", "/admin/baselines/:profile/capture", access.CurrentWorkspace, access.ManageBaselines, bl.Capture},
+		{"GET", "/admin/baselines/:profile/snapshots/:snapshot", access.CurrentWorkspace, access.View, bl.Snapshot},
+		{"POST", "/admin/t/:environment/compare", access.PathEnvironment, access.RunOperations, bl.Compare},
+		{"GET", "/admin/t/:environment/findings", access.PathEnvironment, access.View, fnd.List},
+		{"POST", "/admin/t/:environment/findings/acknowledge", access.PathEnvironment, access.TriageFindings, fnd.Acknowledge},
+		{"POST", "/admin/t/:environment/findings/accept", access.PathEnvironment, access.AcceptExceptions, fnd.Accept},
+		{"GET", "/admin/t/:environment/findings/:finding", access.PathEnvironment, access.View, fnd.Detail},
+		{"POST", "/admin/t/:environment/findings/:finding/pin", access.PathEnvironment, access.ManageBaselines, fnd.Pin},
+		{"POST", "/admin/t/:environment/findings/:finding/unpin", access.PathEnvironment, access.ManageBaselines, fnd.Unpin},
 	}
 }

@@ -51,10 +51,11 @@ const (
 	ManageWorkspace    Capability = "workspace.manage"    // rename, archive
 	ManageMembers      Capability = "members.manage"      // workspace members
 	ManageEnvironments Capability = "environments.manage" // environments, their members and connections
-	RunOperations      Capability = "operations.run"      // sync, backup, capture, compare
+	RunOperations      Capability = "operations.run"      // sync, backup, compare
 	RunRestore         Capability = "restore.run"
-	TriageFindings     Capability = "findings.triage"
-	ManageBaselines    Capability = "baselines.manage"
+	TriageFindings     Capability = "findings.triage"  // acknowledge findings
+	AcceptExceptions   Capability = "findings.accept"  // accept a finding as an exception until a date
+	ManageBaselines    Capability = "baselines.manage" // profiles, captures, pinned matches
 	ViewAudit          Capability = "audit.view"
 
 	// Above workspaces (DESIGN §4): site administrators, the local owner always.
@@ -64,8 +65,8 @@ const (
 
 // grants is the whole role → capability table of DESIGN §4.
 var grants = map[Role][]Capability{
-	Owner:    {View, ManageWorkspace, ManageMembers, ManageEnvironments, RunOperations, RunRestore, TriageFindings, ManageBaselines, ViewAudit},
-	Manager:  {View, ManageEnvironments, RunOperations, RunRestore, TriageFindings, ManageBaselines, ViewAudit},
+	Owner:    {View, ManageWorkspace, ManageMembers, ManageEnvironments, RunOperations, RunRestore, TriageFindings, AcceptExceptions, ManageBaselines, ViewAudit},
+	Manager:  {View, ManageEnvironments, RunOperations, RunRestore, TriageFindings, AcceptExceptions, ManageBaselines, ViewAudit},
 	Operator: {View, RunOperations, TriageFindings},
 	Readonly: {View},
 }

@@ -13,7 +13,7 @@ type customer struct {
 }
 
 // site is one managed environment. compareStaleDays > 0 stops its drift
-// compares that many days ago, so the dashboard's stale-scan warning shows.
+// compares that many days ago, so the dashboard's stale-compare warning shows.
 type site struct {
 	slug, name, kind string
 	compareStaleDays int

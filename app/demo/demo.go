@@ -25,6 +25,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/auth"
+	"atlas/app/baseline"
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
@@ -235,11 +236,15 @@ func (g *generator) loadCustomer(ctx context.Context, c customer) (int64, []*run
 	if err != nil {
 		return 0, nil, err
 	}
+	profile, err := g.createBaseline(ctx, c, wsID)
+	if err != nil {
+		return 0, nil, err
+	}
 	var history []*run
-	for _, s := range c.environments {
+	for _, s := range c.environments { // production first: it is the baseline's source
 		t := &tenant{customer: c, site: s}
 		env := &access.Environment{ID: envIDs[s.slug], WorkspaceID: wsID, Slug: s.slug, Name: s.name, Kind: s.kind}
-		runs, err := g.loadEnvironment(ctx, t, env, g.actors(c, s))
+		runs, err := g.loadEnvironment(ctx, t, env, profile, g.actors(c, s))
 		if err != nil {
 			return 0, nil, fmt.Errorf("environment %s: %w", s.slug, err)
 		}
@@ -274,8 +279,9 @@ func seed(parts ...string) uint64 {
 
 // loadEnvironment writes one environment's history: its export folder goes
 // through every point of its timeline, each synced by the real inventory sync
-// (versions appear where policies changed); then it plans its other runs.
-func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.Environment, actors []*actor) ([]*run, error) {
+// (versions appear where policies changed), captured into the baseline and
+// compared with it by the real operations; then it plans its other runs.
+func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.Environment, profile *baseline.Profile, actors []*actor) ([]*run, error) {
 	rnd := mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 1))
 	t.plan(g.anchor, rnd)
 	dir := filepath.Join(g.exports, t.customer.slug, t.site.slug)
@@ -319,6 +325,9 @@ func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.
 		if err := g.sync(ctx, r, syncContext(conn, r.initiator)); err != nil {
 			return nil, fmt.Errorf("sync %d: %w", i, err)
 		}
+		if err := g.afterSync(ctx, t, env, profile, i, actors); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range t.history(g.anchor, rnd, actors) {
 		r.workspaceID, r.environmentID = env.WorkspaceID, env.ID
@@ -356,7 +365,7 @@ func (g *generator) sync(ctx context.Context, r *run, context obj) error {
 	case done.Outcome == operation.Failed:
 		return fmt.Errorf("the sync failed: %s", done.Failure.Message)
 	}
-	return restampSync(ctx, g.d, done.ID, r, since)
+	return restamp(ctx, g.d, done.ID, r, since, syncStamps)
 }
 
 // plan spreads the environment's syncs over the 90 days: roughly weekly, the

@@ -105,7 +105,29 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 		{"removed policies (history kept)", `SELECT count(*) FROM policies WHERE removed_at IS NOT NULL`, 1, 99},
 		{"environments without an IntuneManagement connection", `SELECT count(*) FROM managed_environments e WHERE NOT EXISTS
 			(SELECT 1 FROM provider_connections c WHERE c.managed_environment_id = e.id AND c.layout = 'intunemanagement')`, 0, 0},
-		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 20, 20},
+		// Syncs, captures and compares are the real operations': the other types show every outcome.
+		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 14, 14},
+		{"captures and compares that did not succeed", `SELECT count(*) FROM operation_runs
+			WHERE type IN ('baseline.capture', 'drift.compare') AND outcome != 'succeeded'`, 0, 0},
+		{"compares without the real counts", `SELECT count(*) FROM operation_runs WHERE type = 'drift.compare'
+			AND json_extract(summary_counts, '$.matched') IS NULL`, 0, 0},
+		{"compares that say their input was partial (after a broken file)", `SELECT count(*) FROM operation_runs
+			WHERE type = 'drift.compare' AND failure_summary LIKE '%none was resolved%'`, 1, 99},
+		{"baselines", `SELECT count(*) FROM baseline_profiles`, 3, 3},
+		{"snapshots, each of the production's policies", `SELECT count(*) FROM baseline_snapshots s WHERE s.item_count > 20
+			AND s.item_count = (SELECT count(*) FROM baseline_snapshot_items i WHERE i.baseline_snapshot_id = s.id)`, 6, 6},
+		{"open findings", `SELECT count(*) FROM findings WHERE status = 'open'`, 10, 999},
+		{"acknowledged findings", `SELECT count(*) FROM findings WHERE status = 'acknowledged'`, 1, 1},
+		{"accepted findings", `SELECT count(*) FROM findings WHERE status = 'accepted' AND exception_reason != ''`, 1, 1},
+		{"resolved findings", `SELECT count(*) FROM findings WHERE status = 'resolved' AND resolved_operation_run_id IS NOT NULL`, 10, 999},
+		{"finding types", `SELECT count(DISTINCT finding_type) FROM findings`, 3, 3},
+		{"severities of open findings", `SELECT count(DISTINCT severity) FROM findings WHERE status = 'open'`, 2, 3},
+		{"findings reopened", `SELECT count(*) FROM finding_events WHERE action = 'reopened'`, 1, 999},
+		{"exceptions that expired and reopened", `SELECT count(*) FROM finding_events WHERE action = 'exception expired'`, 1, 1},
+		{"finding events outside the 90 days", `SELECT count(*) FROM finding_events WHERE created_at < ?1 OR created_at > ?2`, 0, 0},
+		{"findings seen outside the 90 days", `SELECT count(*) FROM findings WHERE first_seen_at < ?1 OR last_seen_at > ?2
+			OR resolved_at > ?2 OR updated_at > ?2`, 0, 0},
+		{"audit events after now", `SELECT count(*) FROM audit_events WHERE created_at > ?2`, 0, 0},
 		{"run types", `SELECT count(DISTINCT type) FROM operation_runs WHERE type IN
 			('inventory.sync', 'backup.create', 'baseline.capture', 'drift.compare', 'restore.apply')`, 5, 5},
 		{"active runs (a live demo starts its own)", `SELECT count(*) FROM operation_runs WHERE status != 'completed'`, 0, 0},
@@ -240,6 +262,12 @@ func fingerprint(t *testing.T, q db.Querier) string {
 			r.summary_counts, coalesce(r.failure_summary, ''), coalesce(u.email, '')
 			FROM operation_runs r JOIN workspaces w ON w.id = r.workspace_id LEFT JOIN managed_environments e ON e.id = r.managed_environment_id
 			LEFT JOIN users u ON u.id = r.initiated_by_user_id ORDER BY 1, 2, 3, 5, 7`,
+		`SELECT w.slug, e.slug, f.finding_type, f.subject_key, f.severity, f.severity_rule, f.status, f.first_seen_at, f.last_seen_at,
+			coalesce(f.resolved_at, ''), f.evidence_jsonb FROM findings f JOIN managed_environments e ON e.id = f.managed_environment_id
+			JOIN workspaces w ON w.id = e.workspace_id ORDER BY 1, 2, 3, 4`,
+		`SELECT w.slug, e.slug, f.subject_key, f.finding_type, v.action, v.to_status, v.created_at FROM finding_events v
+			JOIN findings f ON f.id = v.finding_id JOIN managed_environments e ON e.id = f.managed_environment_id
+			JOIN workspaces w ON w.id = e.workspace_id ORDER BY 1, 2, 3, 4, v.id`,
 	} {
 		rows, err := q.QueryContext(context.Background(), query)
 		if err != nil {
@@ -350,6 +378,11 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		WHERE w.slug = 'contoso' AND r.type = 'inventory.sync' AND r.failure_summary IS NOT NULL AND r.outcome = 'succeeded'`).Scan(&warnedSync); err != nil {
 		t.Fatal(err)
 	}
+	var acknowledged int64
+	if err := e.Data.DB.Read.QueryRow(`SELECT f.id FROM findings f JOIN workspaces w ON w.id = f.workspace_id
+		WHERE w.slug = 'contoso' AND f.status = 'acknowledged'`).Scan(&acknowledged); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		path string
@@ -366,6 +399,11 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		{"removed policies", "/admin/t/prod/policies?state=removed", []string{"Win - Antivirus (legacy template)"}},
 		{"policy detail", fmt.Sprint("/admin/t/prod/policies/", bitlocker), []string{"Win - BitLocker - OS disk encryption",
 			"Settings catalog", "encryptionmethodwithxtsosdropdown", "All devices", "/admin/operations/"}},
+		{"drift on the dashboard", "/admin/t/prod", []string{`data-kpi="accepted">1<`, "Latest findings", "<polyline", "badge-status-acknowledged"}},
+		{"findings", "/admin/t/prod/findings?status=all", []string{"Contoso Ltd production baseline", "Setting drift", "acknowledged", "accepted", "resolved"}},
+		{"acknowledged finding", fmt.Sprint("/admin/t/prod/findings/", acknowledged), []string{"acknowledged", "by Tom Becker", "Changes", "compare #"}},
+		{"baselines", "/admin/baselines", []string{"Contoso Ltd production baseline", "policies from Production"}},
+		{"hub health", "/admin", []string{"environment-health", "badge-high"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,12 +72,11 @@ func pickOutcome(r *rand.Rand) string {
 	return "cancelled"
 }
 
-// routine is an operation that runs on a cadence in every environment of the
-// given kinds: by schedule at night, or started by a person in office hours.
+// routine is an operation that runs on a cadence in every environment: by
+// schedule at night, or started by a person in office hours.
 type routine struct {
 	typ     string
 	every   int // days between runs
-	kinds   []string
 	manual  bool
 	restore bool // only people who may restore start it
 	seconds [2]int
@@ -85,12 +84,10 @@ type routine struct {
 }
 
 // routines are the run types later issues build; their rows exist already so
-// the operations pages have 90 days of history. Inventory syncs are real (see
-// Load), not listed here.
+// the operations pages have 90 days of history. Inventory syncs, baseline
+// captures and drift compares are real (see Load and drift.go), not listed here.
 var routines = []routine{
 	{typ: "backup.create", every: 7, seconds: [2]int{40, 200}, finish: finishBackup},
-	{typ: "drift.compare", every: 3, seconds: [2]int{6, 110}, finish: finishCompare},
-	{typ: "baseline.capture", every: 14, kinds: prodOnly, manual: true, seconds: [2]int{12, 45}, finish: finishCapture},
 	{typ: "restore.apply", every: 30, manual: true, restore: true, seconds: [2]int{60, 360}, finish: finishRestore},
 }
 
@@ -100,9 +97,6 @@ func (t *tenant) history(anchor time.Time, rnd *rand.Rand, actors []*actor) []*r
 	start := anchor.Add(-89 * 24 * time.Hour).Truncate(24 * time.Hour)
 	var list []*run
 	for _, rt := range routines {
-		if !applies(rt.kinds, t.site.kind) {
-			continue
-		}
 		for day := rnd.IntN(rt.every); day < 90; day += rt.every {
 			at := start.AddDate(0, 0, day).Add(time.Duration(1+rnd.IntN(4))*time.Hour + time.Duration(rnd.IntN(60))*time.Minute)
 			r := &run{typ: rt.typ, outcome: pickOutcome(rnd), seed: rnd.Uint64(), of: t}
@@ -110,8 +104,7 @@ func (t *tenant) history(anchor time.Time, rnd *rand.Rand, actors []*actor) []*r
 				at = at.Add(7 * time.Hour) // office hours
 				r.initiator = pickActor(rnd, actors, rt.restore)
 			}
-			stale := rt.typ == "drift.compare" && t.site.compareStaleDays > 0 && at.After(anchor.AddDate(0, 0, -t.site.compareStaleDays))
-			if at.After(anchor.Add(-10*time.Minute)) || stale {
+			if at.After(anchor.Add(-10 * time.Minute)) {
 				continue
 			}
 			r.created = at
@@ -244,49 +237,6 @@ func finishBackup(t *tenant, r *run, rnd *rand.Rand) {
 		r.failure = runError("The backup folder cannot be written: permission denied.")
 	}
 	r.counts = tally(n, ok, len(failed), 0, nil)
-}
-
-func finishCompare(t *tenant, r *run, rnd *rand.Rand) {
-	n := len(t.names())
-	r.context["baseline_profile"] = t.customer.name + " baseline"
-	compared := done(rnd, r, n)
-	drifted, missing, unexpected, resolved := rnd.IntN(4), rnd.IntN(2), rnd.IntN(3), rnd.IntN(2)
-	if compared < n { // stopped early: findings are only opened or resolved by a whole compare
-		drifted, missing, unexpected, resolved = 0, 0, 0, 0
-	}
-	var failed []operation.ItemError
-	switch r.outcome {
-	case "partial":
-		failed = t.errorsAbout(rnd, 1+rnd.IntN(2), "the baseline item's payload cannot be decoded", "no version of this policy was captured")
-		compared -= len(failed)
-		r.failure = itemsFailed(failed, n)
-	case "failed":
-		r.failure = runError("The baseline profile has no snapshot: capture it first.")
-	}
-	r.counts = tally(n, compared, len(failed), 0, operation.Counts{"matched": max(0, compared-drifted-missing), "drifted": drifted,
-		"missing": missing, "unexpected": unexpected, "findings_opened": rnd.IntN(drifted + missing + 1), "findings_resolved": resolved})
-}
-
-func finishCapture(t *tenant, r *run, rnd *rand.Rand) {
-	n := len(t.names())
-	r.context["baseline_profile"] = t.customer.name + " baseline"
-	r.context["source_environment"] = t.site.slug
-	captured := done(rnd, r, n)
-	skipped := 0
-	if captured == n {
-		skipped = 1 // the Win32 app: its package is not exported
-		captured--
-	}
-	var failed []operation.ItemError
-	switch r.outcome {
-	case "partial":
-		failed = t.errorsAbout(rnd, 1, "no readable payload for the latest version")
-		captured--
-		r.failure = itemsFailed(failed, n)
-	case "failed":
-		r.failure = runError("The source environment has not been synced in the last 30 days.")
-	}
-	r.counts = tally(n, captured, len(failed), skipped, nil)
 }
 
 func finishRestore(t *tenant, r *run, rnd *rand.Rand) {

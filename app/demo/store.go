@@ -54,10 +54,10 @@ func insertRun(ctx context.Context, tx *sql.Tx, r *run) error {
 	return err
 }
 
-// restampSync dates a sync the engine ran just now (run runID, started at or
-// after the wall-clock time since) to r's planned times, with what it wrote:
-// the sync code stamps "now", the demo's history happened over 90 days.
-func restampSync(ctx context.Context, d *db.DB, runID int64, r *run, since string) error {
+// restamp dates a run the engine ran just now (run runID, started at or after
+// the wall-clock time since) to r's planned times, with what it wrote (stamps):
+// the domains stamp "now", the demo's history happened over 90 days.
+func restamp(ctx context.Context, d *db.DB, runID int64, r *run, since string, stamps []string) error {
 	end := db.Format(r.completed)
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE operation_runs SET created_at = ?, started_at = ?, completed_at = ?3, heartbeat_at = ?3
@@ -68,7 +68,7 @@ func restampSync(ctx context.Context, d *db.DB, runID int64, r *run, since strin
 			db.Format(r.created), runID); err != nil {
 			return err
 		}
-		for _, s := range syncStamps {
+		for _, s := range stamps {
 			if _, err := tx.ExecContext(ctx, s, end, r.environmentID, since); err != nil {
 				return err
 			}
@@ -92,8 +92,8 @@ func failureText(f *operation.FailureSummary) any {
 	return jsonText(f)
 }
 
-// syncStamps move what a sync wrote at wall-clock time (?3 and later) to the
-// time its run ended (?1), in its environment (?2).
+// syncStamps, captureStamps and compareStamps move what a run wrote at
+// wall-clock time (?3 and later) to the time it ended (?1), in its environment (?2).
 var syncStamps = []string{
 	`UPDATE policies SET first_seen_at = ?1 WHERE managed_environment_id = ?2 AND first_seen_at >= ?3`,
 	`UPDATE policies SET last_seen_at = ?1 WHERE managed_environment_id = ?2 AND last_seen_at >= ?3`,
@@ -101,6 +101,19 @@ var syncStamps = []string{
 	`UPDATE policy_versions SET captured_at = ?1 WHERE managed_environment_id = ?2 AND captured_at >= ?3`,
 	`UPDATE inventory_items SET observed_at = ?1 WHERE managed_environment_id = ?2 AND observed_at >= ?3`,
 	`UPDATE policy_payloads SET created_at = ?1 WHERE created_at >= ?3`,
+}
+
+var captureStamps = []string{
+	`UPDATE baseline_snapshots SET captured_at = ?1 WHERE source_environment_id = ?2 AND captured_at >= ?3`,
+}
+
+var compareStamps = []string{
+	`UPDATE findings SET first_seen_at = ?1, created_at = ?1 WHERE managed_environment_id = ?2 AND first_seen_at >= ?3`,
+	`UPDATE findings SET last_seen_at = ?1 WHERE managed_environment_id = ?2 AND last_seen_at >= ?3`,
+	`UPDATE findings SET updated_at = ?1 WHERE managed_environment_id = ?2 AND updated_at >= ?3`,
+	`UPDATE findings SET resolved_at = ?1 WHERE managed_environment_id = ?2 AND resolved_at >= ?3`,
+	`UPDATE finding_events SET created_at = ?1 WHERE managed_environment_id = ?2 AND created_at >= ?3`,
+	`UPDATE audit_events SET created_at = ?1 WHERE record_type = 'finding' AND created_at >= ?3`,
 }
 
 // setupStamps date a workspace's own rows and its audit trail (?2) to when the

@@ -484,6 +484,9 @@ func TestSeverityRules(t *testing.T) {
 			t.Errorf("%s: %s by rule %q, want %s", tt.name, r.severity, r.why, tt.want)
 		}
 	}
+	if sev, why := Judge(Change{Section: "Firewall", Key: "vendor_msft_firewall_mdmstore_global_disablestatefulftp", Kind: Changed}); sev != High || why != "security setting" {
+		t.Errorf("Judge of a firewall setting: %s by %q, want high by \"security setting\"", sev, why)
+	}
 }
 
 // TestAddingToAnOrderedList: one element added anywhere in a list whose order

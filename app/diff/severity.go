@@ -50,6 +50,13 @@ var severityRules = []severityRule{
 
 func severityOf(c *Change) Severity { return ruleFor(c).severity }
 
+// Judge ranks c by the table: its severity and the rule that decided it, in
+// the table's words ("security setting"), for a drift finding to show why.
+func Judge(c Change) (Severity, string) {
+	r := ruleFor(&c)
+	return r.severity, r.why
+}
+
 // ruleFor is the first rule of the table that matches c (the last matches all).
 func ruleFor(c *Change) severityRule {
 	for _, r := range severityRules {

@@ -9,18 +9,17 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
-	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
 )
 
-// Handlers serve environment pages: list, create, dashboard, settings, members.
+// Handlers serve environment pages: list, create, settings, members (the
+// dashboard is app/finding's: it is mostly about drift).
 type Handlers struct {
-	DB         *db.DB
-	Views      *web.Views
-	Resolver   *access.Resolver
-	Operations *operation.Handlers
+	DB       *db.DB
+	Views    *web.Views
+	Resolver *access.Resolver
 }
 
 type listPage struct {
@@ -94,14 +93,6 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	return web.Redirect(w, req.Request, "/admin/t/"+slug, "Environment "+strings.TrimSpace(f.Name)+" added.")
 }
 
-type dashboardPage struct {
-	web.Page
-	Workspace   *access.Workspace
-	Environment *access.Environment
-	Operations  *operation.RecentRuns
-	Connection  *Connection // nil until an export source is connected
-}
-
 func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web.Crumb {
 	crumbs := []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}
 	if last == "" {
@@ -109,23 +100,6 @@ func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web
 		return crumbs
 	}
 	return append(crumbs, web.Crumb{Name: last})
-}
-
-// Dashboard is the environment's home page.
-func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error {
-	ctx := req.Context()
-	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	recent, err := h.Operations.Recent(ctx, env.ID, req.URL.RequestURI())
-	if err != nil {
-		return err
-	}
-	conn, err := ConnectionOf(ctx, h.DB.Read, env.ID)
-	if err != nil && !errors.Is(err, ErrNoConnection) {
-		return err
-	}
-	return h.Views.Render(w, req.Request, http.StatusOK, "environment/dashboard", &dashboardPage{
-		Page:      web.Page{Title: env.Label(), Section: "dashboard", Crumbs: envCrumbs(ws, env, "")},
-		Workspace: ws, Environment: env, Operations: recent, Connection: conn})
 }
 
 func settingsPage(ws *access.Workspace, env *access.Environment) *formPage {

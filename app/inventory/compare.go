@@ -68,16 +68,23 @@ func compare(left, right Side, before, after []byte, names diff.Names) (*Compari
 	if err != nil {
 		return nil, err
 	}
-	left.JSON, right.JSON = indentJSON(before), indentJSON(after)
-	res := names.Payloads(old, new)
-	c := &Comparison{Left: left, Right: right, Summary: diff.Summary(res.Changes)}
-	settings := names.Settings(new)
+	left.JSON, right.JSON = IndentJSON(before), IndentJSON(after)
+	return Layout(left, right, names.Payloads(old, new).Changes, names.Settings(new)), nil
+}
+
+// Layout lays changes out as the compare pages show them: grouped by section,
+// a script's line changes as one block, template references apart. settings
+// are the right side's rows: they name script blocks, and those the changes
+// do not touch are collapsed as unchanged. A drift finding's evidence is laid
+// out the same way.
+func Layout(left, right Side, changes []diff.Change, settings []diff.Setting) *Comparison {
+	c := &Comparison{Left: left, Right: right, Summary: diff.Summary(changes)}
 	labels := make(map[string]string, len(settings))
 	for _, s := range settings {
 		labels[s.Path] = s.Label
 	}
 	changed := map[string]bool{}
-	for _, ch := range res.Changes {
+	for _, ch := range changes {
 		changed[ch.Path] = true
 		if ch.IsTemplateReference() {
 			c.Templates = append(c.Templates, ChangeRow{Change: ch})
@@ -117,7 +124,7 @@ func compare(left, right Side, before, after []byte, names diff.Names) (*Compari
 		}
 	}
 	c.Unchanged, c.UnchangedCount = group(unchanged), len(unchanged)
-	return c, nil
+	return c
 }
 
 // scriptOf is the script row a line change belongs to: diff numbers a text's

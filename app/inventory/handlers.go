@@ -268,5 +268,5 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 		Page: web.Page{Title: pol.DisplayName, Section: "policies",
 			Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
 		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
-		Versions: versions, JSON: indentJSON(canonical)})
+		Versions: versions, JSON: IndentJSON(canonical)})
 }

@@ -61,8 +61,8 @@ func group(rows []diff.Setting) []SettingSection {
 	return out
 }
 
-// indentJSON lays canonical JSON out for reading.
-func indentJSON(canonical []byte) string {
+// IndentJSON lays canonical JSON out for reading.
+func IndentJSON(canonical []byte) string {
 	var b bytes.Buffer
 	if err := json.Indent(&b, canonical, "", "  "); err != nil {
 		return string(canonical)

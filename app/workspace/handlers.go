@@ -6,10 +6,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"atlas/app/access"
 	"atlas/app/auth"
 	"atlas/app/db"
+	"atlas/app/diff"
+	"atlas/app/finding"
+	"atlas/app/inventory"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -107,11 +111,21 @@ func (h *Handlers) Restore(w http.ResponseWriter, req bunrouter.Request) error {
 type hubPage struct {
 	web.Page
 	Workspace    *access.Workspace
-	Environments []*access.Environment
+	Environments []EnvironmentHealth
 	Operations   *operation.RecentRuns
+	Severities   []diff.Severity
 }
 
-// Hub is the current workspace's home: its environments.
+// EnvironmentHealth is one environment at a glance on the hub: its drift
+// (worst open severity, counts, stale flag, last compare) and its last sync.
+type EnvironmentHealth struct {
+	*access.Environment
+	Drift    finding.Drift
+	LastSync *inventory.Run // nil: never synced
+}
+
+// Hub is the current workspace's home, the page a consultant opens every
+// morning: every environment's health at a glance.
 func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws := access.MustWorkspace(ctx)
@@ -119,11 +133,21 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	recent, err := h.Operations.Recent(ctx, 0, req.URL.RequestURI())
-	if err != nil {
+	page := &hubPage{Page: web.Page{Title: ws.Name, Section: "hub", Crumbs: []web.Crumb{{Name: ws.Name}}}, Workspace: ws, Severities: finding.Severities}
+	now := time.Now()
+	for _, env := range envs {
+		row := EnvironmentHealth{Environment: env}
+		if row.Drift, err = finding.DriftOf(ctx, h.DB.Read, env.ID, now); err != nil {
+			return err
+		}
+		if row.LastSync, err = inventory.LastSync(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, inventory.ErrNoSync) {
+			return err
+		}
+		page.Environments = append(page.Environments, row)
+	}
+	if page.Operations, err = h.Operations.Recent(ctx, 0, req.URL.RequestURI()); err != nil {
 		return err
 	}
-	page := &hubPage{Page: web.Page{Title: ws.Name, Section: "hub", Crumbs: []web.Crumb{{Name: ws.Name}}}, Workspace: ws, Environments: envs, Operations: recent}
 	return h.Views.Render(w, req.Request, http.StatusOK, "workspace/hub", page)
 }
 
