@@ -153,6 +153,46 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	commands["backup create"] = command{usage: "atlas backup create --workspace S --environment E [--name N] [--type T]... [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env, name := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug"), fs.String("name", "", "the set's name")
+		var types []string
+		fs.Func("type", "only policies of this type (repeatable), e.g. settingsCatalog", func(s string) error {
+			types = append(types, s)
+			return nil
+		})
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			run, set, err := data.CreateBackup(ctx, *ws, *env, *name, types)
+			if err != nil {
+				return err
+			}
+			if err := app.PrintBackup(stdout, run, set, *asJSON); err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+	commands["backup list"] = command{usage: "atlas backup list --workspace S --environment E [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			sets, err := data.ListBackups(ctx, *ws, *env)
+			if err != nil {
+				return err
+			}
+			return app.PrintBackups(stdout, sets, *asJSON)
+		}
+	}}
+
 	// The data folder's own commands work on its files: they open no data folder
 	// (restore must find it unused, backup must not migrate what it copies).
 	commands["data backup"] = command{usage: "atlas data backup --to FILE", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
@@ -174,7 +214,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "demo", "data backup", "data restore"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "backup create", "backup list", "demo", "data backup", "data restore"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")

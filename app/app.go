@@ -13,6 +13,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/auth"
+	"atlas/app/backup"
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
@@ -66,6 +67,7 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 	}
 	e.Register(operation.DemoCount)
 	e.Register(inventory.Operation(d))
+	e.Register(backup.CreateOperation(d))
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -90,6 +92,7 @@ type Server struct {
 	environments *environment.Handlers
 	connections  *environment.ConnectionHandlers
 	inventory    *inventory.Handlers
+	backups      *backup.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	site         *site.Handlers
@@ -140,6 +143,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
+		backups:      &backup.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: throttle}

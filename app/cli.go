@@ -142,19 +142,9 @@ func (d *Data) AddMember(ctx context.Context, workspaceSlug, email, roleName, en
 // under the data folder for the run, then removed), in this process, and
 // returns the completed run. The environment's export source is left as it is.
 func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path string) (*operation.Run, error) {
-	var wsID, envID int64
-	err := d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if wsID, err = workspace.IDBySlug(ctx, tx, workspaceSlug); err != nil {
-			return fmt.Errorf("workspace %q: %w", workspaceSlug, err)
-		}
-		if envID, err = environment.IDBySlug(ctx, tx, wsID, environmentSlug); err != nil {
-			return fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err)
-		}
-		return nil
-	})
+	wsID, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	folder, err := filepath.Abs(path)
 	if err != nil {
@@ -171,6 +161,18 @@ func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path st
 		defer os.RemoveAll(folder)
 	}
 	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
+}
+
+// environmentIDs resolves a workspace and an environment by their slugs; a
+// slug that matches nothing is a *NotFoundError.
+func (d *Data) environmentIDs(ctx context.Context, workspaceSlug, environmentSlug string) (wsID, envID int64, err error) {
+	if wsID, err = workspace.IDBySlug(ctx, d.DB.Read, workspaceSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("workspace %q: %w", workspaceSlug, err))
+	}
+	if envID, err = environment.IDBySlug(ctx, d.DB.Read, wsID, environmentSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err))
+	}
+	return wsID, envID, nil
 }
 
 // expandZip checks and expands a zip into a new folder under the data folder.

@@ -41,6 +41,7 @@ type fixture struct {
 	policyID int64 // a policy of acme's prod, for policy routes
 	runID    int64 // a finished run in acme's prod, for operation routes
 	rootID   int64 // an export root, for its routes
+	backupID int64 // a backup set of acme's prod, for backup routes
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -100,6 +101,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.clients[anonymous] = e.Anonymous()
 	f.policyID = seedPolicy(t, e, "acme", "prod")
+	_, set, err := d.CreateBackup(ctx, "acme", "prod", "Fixture", nil)
+	must(err)
+	f.backupID = set.ID
 	if r := f.clients[owner].Post("/admin/export-roots", url.Values{"root": {t.TempDir()}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add an export root: %d", r.Status)
 	}

@@ -19,6 +19,7 @@ type Route struct {
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
 	a, st, ws, env, au, cx, inv, op := s.auth, s.site, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
+	bk := s.backups
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -81,5 +82,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/policies/:policy/diff", access.PathEnvironment, access.View, inv.Diff},
 		{"GET", "/admin/t/:environment/policies/:policy/compare", access.PathEnvironment, access.View, inv.ComparePolicy},
 		{"GET", "/admin/t/:environment/policies/:policy/versions/:version/download", access.PathEnvironment, access.View, inv.DownloadVersion},
+
+		{"GET", "/admin/t/:environment/backups", access.PathEnvironment, access.View, bk.List},
+		{"POST", "/admin/t/:environment/backups", access.PathEnvironment, access.RunOperations, bk.Create},
+		{"POST", "/admin/t/:environment/backups/retention", access.PathEnvironment, access.ManageEnvironments, bk.SetRetention},
+		{"GET", "/admin/t/:environment/backups/:backup", access.PathEnvironment, access.View, bk.Detail},
+		{"POST", "/admin/t/:environment/backups/:backup/pin", access.PathEnvironment, access.ManageEnvironments, bk.Pin},
 	}
 }

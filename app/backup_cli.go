@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"atlas/app/backup"
+	"atlas/app/operation"
+	"atlas/app/web"
+)
+
+// CreateBackup takes a backup set of an environment in this process (atlas
+// backup create): every present policy, or those of the given types. It
+// returns the completed run and, when it succeeded, the set.
+func (d *Data) CreateBackup(ctx context.Context, workspaceSlug, environmentSlug, name string, types []string) (*operation.Run, *backup.Set, error) {
+	sel := backup.Selection{Types: types}
+	if err := sel.Check(); err != nil {
+		return nil, nil, &UsageError{err}
+	}
+	if name != "" {
+		if err := web.ValidateName(name); err != nil {
+			return nil, nil, &UsageError{err}
+		}
+	}
+	wsID, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
+	if err != nil {
+		return nil, nil, err
+	}
+	run, active, err := d.Engine.Execute(ctx, backup.StartRequest(wsID, envID, 0, name, sel))
+	if active {
+		return run, nil, fmt.Errorf("a backup of this environment is already %s (run #%d): wait for it to finish", run.Status, run.ID)
+	}
+	if err != nil {
+		return run, nil, err
+	}
+	set, err := backup.SetOfRun(ctx, d.DB.Read, run.ID)
+	if errors.Is(err, web.ErrNotFound) {
+		return run, nil, nil
+	}
+	return run, set, err
+}
+
+// PrintBackup writes a finished backup run: one line, or with asJSON
+// {"run_id","status","outcome","backup_id","item_count"}.
+func PrintBackup(w io.Writer, run *operation.Run, set *backup.Set, asJSON bool) error {
+	var id int64
+	items := 0
+	if set != nil {
+		id, items = set.ID, set.ItemCount
+	}
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]any{"run_id": run.ID, "status": run.Status, "outcome": run.Outcome,
+			"backup_id": id, "item_count": items})
+	}
+	if set == nil {
+		message := ""
+		if run.Failure != nil {
+			message = ": " + run.Failure.Message
+		}
+		_, err := fmt.Fprintf(w, "Run #%d %s%s\n", run.ID, run.Outcome, message)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "Run #%d %s: backup #%d %q, %s\n", run.ID, run.Outcome, set.ID, set.Name, countOf(items, "item"))
+	return err
+}
+
+// ListBackups lists an environment's backup sets, newest first (atlas backup list).
+func (d *Data) ListBackups(ctx context.Context, workspaceSlug, environmentSlug string) ([]*backup.Set, error) {
+	_, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
+	if err != nil {
+		return nil, err
+	}
+	return backup.Sets(ctx, d.DB.Read, envID)
+}
+
+// PrintBackups writes sets one a line, or with asJSON {"backups":[…]}.
+func PrintBackups(w io.Writer, sets []*backup.Set, asJSON bool) error {
+	if asJSON {
+		list := make([]map[string]any, len(sets))
+		for i, s := range sets {
+			list[i] = map[string]any{"id": s.ID, "name": s.Name, "status": s.Status, "item_count": s.ItemCount, "run_id": s.RunID,
+				"created_by": s.CreatedByName, "created_at": s.CreatedAt.Time, "pinned": s.Pinned, "kept": s.Kept()}
+		}
+		return json.NewEncoder(w).Encode(map[string]any{"backups": list})
+	}
+	if len(sets) == 0 {
+		_, err := fmt.Fprintln(w, "No backups.")
+		return err
+	}
+	for _, s := range sets {
+		kept := ""
+		if k := s.Kept(); k != "" {
+			kept = " (" + k + ")"
+		}
+		if _, err := fmt.Fprintf(w, "#%d  %s  %s  %s  %s%s\n", s.ID, s.CreatedAt.UTC().Format("2006-01-02 15:04"), s.Name, countOf(s.ItemCount, "item"), s.Status, kept); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countOf is "1 item", "2 items".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
