@@ -88,5 +88,6 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/backups/retention", access.PathEnvironment, access.ManageEnvironments, bk.SetRetention},
 		{"GET", "/admin/t/:environment/backups/:backup", access.PathEnvironment, access.View, bk.Detail},
 		{"POST", "/admin/t/:environment/backups/:backup/pin", access.PathEnvironment, access.ManageEnvironments, bk.Pin},
+		{"GET", "/admin/t/:environment/backups/:backup/download", access.PathEnvironment, access.View, bk.Download},
 	}
 }

@@ -294,3 +294,29 @@ func SetPinned(ctx context.Context, d *db.DB, s *Set, userID int64, pinned bool)
 			RecordType: "backup_set", RecordID: s.ID, RecordLabel: s.Name})
 	})
 }
+
+// eachPayload calls fn with every item of a set and its stored payload, in the
+// set's order, holding one payload in memory at a time.
+func eachPayload(ctx context.Context, q db.Querier, setID int64, fn func(it *Item, canonical []byte) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+`, pl.canonical`+itemFrom+`
+		JOIN policy_payloads pl ON pl.content_hash = b.content_hash
+		WHERE b.backup_set_id = ? ORDER BY b.policy_type, b.display_name COLLATE NOCASE, b.id`, setID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it Item
+		var typeKey string
+		var canonical []byte
+		if err := rows.Scan(&it.ID, &it.SetID, &it.PolicyID, &it.VersionNumber, &it.ContentHash, &it.IdentityKey, &it.ExternalID,
+			&typeKey, &it.GraphType, &it.DisplayName, &it.Platform, &it.Coverage, &it.CoverageReason, &canonical); err != nil {
+			return err
+		}
+		it.Type = typeOf(typeKey)
+		if err := fn(&it, canonical); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

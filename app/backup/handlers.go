@@ -228,11 +228,13 @@ type detailPage struct {
 	Set         *Set
 	Groups      []ItemGroup
 	Related     []RelatedRun
+	Layouts     []Layout
+	Layout      string // the environment's own layout: the download's default
 	ManageWhy   string
 }
 
 // Detail is /admin/t/{environment}/backups/{backup}: the items by type with
-// their coverage, the related runs and pin.
+// their coverage, the related runs, pin and "Download as zip" in a tool's layout.
 func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
@@ -246,7 +248,10 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	p := &detailPage{Page: web.Page{Title: s.Name, Section: "backups",
 		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
-		Environment: env, Set: s, Groups: groupItems(items), ManageWhy: env.Why(access.ManageEnvironments)}
+		Environment: env, Set: s, Groups: groupItems(items), Layouts: Layouts, ManageWhy: env.Why(access.ManageEnvironments)}
+	if p.Layout, err = environmentLayout(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
 	if p.Related, err = relatedRuns(ctx, h.DB.Read, h.Engine, s); err != nil {
 		return err
 	}
