@@ -193,6 +193,36 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
+	commands["restore"] = command{usage: "atlas restore --workspace S --environment TARGET --backup ID [--type T]... [--policy NAME]... [--layout intunemanagement|intunecd|intunebackupandrestore] [--with-assignments] --preview [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "the environment to restore into")
+		var o app.RestoreOptions
+		fs.Int64Var(&o.BackupID, "backup", 0, "the backup set's id (atlas backup list)")
+		fs.Func("type", "only items of this type (repeatable)", func(s string) error {
+			o.Types = append(o.Types, s)
+			return nil
+		})
+		fs.Func("policy", "only the item with this name (repeatable)", func(s string) error {
+			o.Policies = append(o.Policies, s)
+			return nil
+		})
+		fs.StringVar(&o.Layout, "layout", "", "the export layout to write (default: the target's)")
+		fs.BoolVar(&o.WithAssignments, "with-assignments", false, "restore the items' assignments too")
+		preview := fs.Bool("preview", false, "print the plan and write nothing")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			if o.BackupID <= 0 {
+				return &app.UsageError{Err: errors.New("--backup ID is required (atlas backup list shows the ids)")}
+			}
+			if !*preview {
+				return &app.UsageError{Err: errors.New("add --preview to see what the restore would do")}
+			}
+			return data.PreviewRestore(ctx, stdout, *ws, *env, o, *asJSON)
+		}
+	}}
+
 	// The data folder's own commands work on its files: they open no data folder
 	// (restore must find it unused, backup must not migrate what it copies).
 	commands["data backup"] = command{usage: "atlas data backup --to FILE", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
@@ -214,7 +244,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "backup create", "backup list", "demo", "data backup", "data restore"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "diff", "backup create", "backup list", "restore", "demo", "data backup", "data restore"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")

@@ -77,3 +77,43 @@ func TestBackupCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestRestoreCommand(t *testing.T) {
+	data, _ := backupFixture(t)
+	if code := run([]string{"backup", "create", "--workspace", "contoso", "--environment", "prod", "--data", data}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		t.Fatalf("backup create: exit %d", code)
+	}
+	tests := []struct {
+		name   string
+		args   string
+		status int
+		stdout []string
+		stderr string
+	}{
+		{"preview into an empty environment", "restore --workspace contoso --environment pilot --backup 1 --preview --json", 0,
+			[]string{`"action":"recreate"`, `"name":"Win"`, `"name":"Edge"`, `"type":"compliancePolicy"`, `"kind":"added"`, `"warnings":[]`}, ""},
+		{"preview of one policy as text", "restore --workspace contoso --environment prod --backup 1 --policy win --preview", 0,
+			[]string{`skip      Compliance policy "Win": identical`}, ""},
+		{"neither --preview nor --yes", "restore --workspace contoso --environment pilot --backup 1", 2, nil, "--preview"},
+		{"no backup", "restore --workspace contoso --environment pilot --preview", 2, nil, "--backup ID is required"},
+		{"unknown backup", "restore --workspace contoso --environment pilot --backup 9 --preview", 1, nil, "no backup #9"},
+		{"unknown layout", "restore --workspace contoso --environment pilot --backup 1 --layout excel --preview", 2, nil, `--layout "excel"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			got := run(append(strings.Fields(tt.args), "--data", data), strings.NewReader(""), &stdout, &stderr)
+			if got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Fatalf("exit %d (want %d), stderr %.300q (want %q)", got, tt.status, stderr.String(), tt.stderr)
+			}
+			if tt.status != 0 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+				t.Errorf("error is not one line: %q", stderr.String())
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"atlas/app/backup"
 	"atlas/app/operation"
@@ -108,4 +109,108 @@ func countOf(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// RestoreOptions are atlas restore's choices.
+type RestoreOptions struct {
+	BackupID        int64
+	Types, Policies []string
+	Layout          string // "": the target's own
+	WithAssignments bool
+}
+
+// restoreRequest resolves a restore's set (any environment of the workspace),
+// target and layout.
+func (d *Data) restoreRequest(ctx context.Context, workspaceSlug, targetSlug string, o RestoreOptions) (backup.Request, int64, error) {
+	wsID, targetID, err := d.environmentIDs(ctx, workspaceSlug, targetSlug)
+	if err != nil {
+		return backup.Request{}, 0, err
+	}
+	set, err := backup.SetOfWorkspace(ctx, d.DB.Read, wsID, o.BackupID)
+	if errors.Is(err, web.ErrNotFound) {
+		return backup.Request{}, 0, &NotFoundError{fmt.Errorf("workspace %q has no backup #%d", workspaceSlug, o.BackupID)}
+	}
+	if err != nil {
+		return backup.Request{}, 0, err
+	}
+	choice := backup.Choice{Types: o.Types, Names: o.Policies, AllAssignments: o.WithAssignments}
+	if err := (backup.Selection{Types: o.Types}).Check(); err != nil {
+		return backup.Request{}, 0, &UsageError{err}
+	}
+	layout := o.Layout
+	if layout == "" {
+		if layout, err = backup.EnvironmentLayout(ctx, d.DB.Read, targetID); err != nil {
+			return backup.Request{}, 0, err
+		}
+	}
+	if _, ok := backup.LayoutOf(layout); !ok {
+		return backup.Request{}, 0, &UsageError{fmt.Errorf("--layout %q: use intunemanagement, intunecd or intunebackupandrestore", layout)}
+	}
+	var label string
+	if err := d.DB.Read.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(display_name, ''), name) FROM managed_environments WHERE id = ?`, targetID).Scan(&label); err != nil {
+		return backup.Request{}, 0, err
+	}
+	return backup.Request{Set: set, Target: backup.Target{ID: targetID, Label: label}, Choice: choice, Layout: layout, Date: time.Now()}, wsID, nil
+}
+
+// PreviewRestore plans a restore and writes it, or with asJSON
+// {"items":[{"name","type","action","changes"}…],"warnings":[…]}; it writes nothing
+// else anywhere (atlas restore --preview).
+func (d *Data) PreviewRestore(ctx context.Context, w io.Writer, workspaceSlug, targetSlug string, o RestoreOptions, asJSON bool) error {
+	r, _, err := d.restoreRequest(ctx, workspaceSlug, targetSlug, o)
+	if err != nil {
+		return err
+	}
+	type item struct {
+		Name    string       `json:"name"`
+		Type    string       `json:"type"`
+		Action  string       `json:"action"`
+		Changes []changeJSON `json:"changes"`
+	}
+	out := struct {
+		Items    []item   `json:"items"`
+		Warnings []string `json:"warnings"`
+	}{Items: []item{}, Warnings: []string{}}
+	err = backup.Plan(ctx, d.DB.Read, r, func(s *backup.Step, warnings []backup.Warning) error {
+		it := item{Name: s.Name, Type: s.Item.Type.Key, Action: s.Action, Changes: []changeJSON{}}
+		for _, c := range s.Changes {
+			it.Changes = append(it.Changes, changeJSON{Path: c.Path, Label: c.Label, Kind: string(c.Kind), Old: c.Old, New: c.New, Severity: string(c.Severity)})
+		}
+		out.Items = append(out.Items, it)
+		if asJSON {
+			for _, wr := range warnings {
+				out.Warnings = append(out.Warnings, wr.String())
+			}
+			return nil
+		}
+		if _, err := fmt.Fprintf(w, "%-8s  %s %q: %s\n", s.Action, s.Item.Type.Label, s.Name, s.Summary()); err != nil {
+			return err
+		}
+		for _, wr := range warnings {
+			if _, err := fmt.Fprintf(w, "  warning: %s\n", wr.Message); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(w).Encode(out)
+	}
+	if len(out.Items) == 0 {
+		_, err = fmt.Fprintln(w, "No item of the backup matches.")
+	}
+	return err
+}
+
+// changeJSON is a change as atlas diff --json writes it.
+type changeJSON struct {
+	Path     string `json:"path"`
+	Label    string `json:"label"`
+	Kind     string `json:"kind"`
+	Old      string `json:"old"`
+	New      string `json:"new"`
+	Severity string `json:"severity"`
 }

@@ -84,6 +84,7 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/backups/:backup":                             {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"POST /admin/t/:environment/backups/:backup/pin":                        {ok, ok, no, no, hide, hide, no, no, no, login},
 	"GET /admin/t/:environment/backups/:backup/download":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/t/:environment/backups/:backup/restore":                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
 	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},

@@ -320,3 +320,13 @@ func eachPayload(ctx context.Context, q db.Querier, setID int64, fn func(it *Ite
 	}
 	return rows.Err()
 }
+
+// SetOfWorkspace finds a set of any environment of the workspace (the command
+// line names a set by its id alone).
+func SetOfWorkspace(ctx context.Context, q db.Querier, workspaceID, id int64) (*Set, error) {
+	s, err := scanSet(q.QueryRowContext(ctx, `SELECT `+setColumns+setFrom+` WHERE s.workspace_id = ? AND s.id = ?`, workspaceID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, web.ErrNotFound
+	}
+	return s, err
+}

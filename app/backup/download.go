@@ -17,9 +17,9 @@ import (
 	"github.com/uptrace/bunrouter"
 )
 
-// environmentLayout is the layout of the environment's export source when it
+// EnvironmentLayout is the layout of the environment's export source when it
 // is one of the three tools', else IntuneManagement's.
-func environmentLayout(ctx context.Context, q db.Querier, environmentID int64) (string, error) {
+func EnvironmentLayout(ctx context.Context, q db.Querier, environmentID int64) (string, error) {
 	c, err := environment.ConnectionOf(ctx, q, environmentID)
 	if errors.Is(err, environment.ErrNoConnection) {
 		return intune.IntuneManagement, nil
@@ -69,7 +69,7 @@ func (h *Handlers) Download(w http.ResponseWriter, req bunrouter.Request) error 
 	}
 	kind := req.URL.Query().Get("layout")
 	if kind == "" {
-		if kind, err = environmentLayout(ctx, h.DB.Read, env.ID); err != nil {
+		if kind, err = EnvironmentLayout(ctx, h.DB.Read, env.ID); err != nil {
 			return err
 		}
 	}

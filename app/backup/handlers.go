@@ -249,7 +249,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	p := &detailPage{Page: web.Page{Title: s.Name, Section: "backups",
 		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
 		Environment: env, Set: s, Groups: groupItems(items), Layouts: Layouts, ManageWhy: env.Why(access.ManageEnvironments)}
-	if p.Layout, err = environmentLayout(ctx, h.DB.Read, env.ID); err != nil {
+	if p.Layout, err = EnvironmentLayout(ctx, h.DB.Read, env.ID); err != nil {
 		return err
 	}
 	if p.Related, err = relatedRuns(ctx, h.DB.Read, h.Engine, s); err != nil {

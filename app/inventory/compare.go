@@ -57,8 +57,9 @@ func (r ChangeRow) Multiline() bool {
 	return strings.Contains(r.Old, "\n") || strings.Contains(r.New, "\n")
 }
 
-// compare diffs two canonical payloads into a Comparison.
-func compare(left, right Side, before, after []byte) (*Comparison, error) {
+// Compare diffs two canonical payloads into a Comparison; a side "null" is an
+// absent policy (everything added or removed).
+func Compare(left, right Side, before, after []byte) (*Comparison, error) {
 	old, err := DecodePayload(before)
 	if err != nil {
 		return nil, err
@@ -145,5 +146,5 @@ func comparePayloads(ctx context.Context, q db.Querier, left, right Side, before
 	if err != nil {
 		return nil, err
 	}
-	return compare(left, right, before, after)
+	return Compare(left, right, before, after)
 }
