@@ -193,7 +193,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}}
 
-	commands["restore"] = command{usage: "atlas restore --workspace S --environment TARGET --backup ID [--type T]... [--policy NAME]... [--layout intunemanagement|intunecd|intunebackupandrestore] [--with-assignments] --preview [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+	commands["restore"] = command{usage: "atlas restore --workspace S --environment TARGET --backup ID [--type T]... [--policy NAME]... [--layout intunemanagement|intunecd|intunebackupandrestore] [--with-assignments] (--preview | --yes) [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "the environment to restore into")
 		var o app.RestoreOptions
 		fs.Int64Var(&o.BackupID, "backup", 0, "the backup set's id (atlas backup list)")
@@ -208,6 +208,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Layout, "layout", "", "the export layout to write (default: the target's)")
 		fs.BoolVar(&o.WithAssignments, "with-assignments", false, "restore the items' assignments too")
 		preview := fs.Bool("preview", false, "print the plan and write nothing")
+		yes := fs.Bool("yes", false, "apply the restore: back the target up, then write the export folder")
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		return func(ctx context.Context, data *app.Data, _ []string) error {
 			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
@@ -216,10 +217,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if o.BackupID <= 0 {
 				return &app.UsageError{Err: errors.New("--backup ID is required (atlas backup list shows the ids)")}
 			}
-			if !*preview {
-				return &app.UsageError{Err: errors.New("add --preview to see what the restore would do")}
+			switch {
+			case *preview && *yes:
+				return &app.UsageError{Err: errors.New("choose --preview or --yes, not both")}
+			case *preview:
+				return data.PreviewRestore(ctx, stdout, *ws, *env, o, *asJSON)
+			case !*yes:
+				return &app.UsageError{Err: errors.New("add --preview to see what the restore would do, or --yes to apply it")}
 			}
-			return data.PreviewRestore(ctx, stdout, *ws, *env, o, *asJSON)
+			run, err := data.ApplyRestore(ctx, stdout, *ws, *env, o, *asJSON)
+			if err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
 		}
 	}}
 

@@ -50,7 +50,7 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 		d.Close()
 		return nil, openError(dir, err)
 	}
-	engine, err := newEngine(ctx, d)
+	engine, err := newEngine(ctx, d, dir)
 	if err != nil {
 		d.Close()
 		return nil, openError(dir, err)
@@ -60,7 +60,7 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 
 // newEngine registers every operation type, then completes the runs of Atlas
 // processes that died (issue 3: at the start of any Atlas process).
-func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
+func newEngine(ctx context.Context, d *db.DB, dir string) (*operation.Engine, error) {
 	e, err := operation.NewEngine(d)
 	if err != nil {
 		return nil, err
@@ -68,6 +68,9 @@ func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
 	e.Register(operation.DemoCount)
 	e.Register(inventory.Operation(d))
 	e.Register(backup.CreateOperation(d))
+	restore := backup.RestoreOperation(d, dir)
+	restore.Panel = backup.RestorePanel(d, dir)
+	e.Register(restore)
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)

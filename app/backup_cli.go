@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"atlas/app/backup"
@@ -213,4 +214,64 @@ type changeJSON struct {
 	Old      string `json:"old"`
 	New      string `json:"new"`
 	Severity string `json:"severity"`
+}
+
+// ApplyRestore runs a restore in this process (atlas restore --yes) and writes
+// its result: a line per item, or with asJSON
+// {"run_id","status","outcome","pre_restore_backup_id","output","items"}.
+// It returns the completed run.
+func (d *Data) ApplyRestore(ctx context.Context, w io.Writer, workspaceSlug, targetSlug string, o RestoreOptions, asJSON bool) (*operation.Run, error) {
+	r, wsID, err := d.restoreRequest(ctx, workspaceSlug, targetSlug, o)
+	if err != nil {
+		return nil, err
+	}
+	run, active, err := backup.StartRestore(ctx, d.DB, d.Engine, backup.RestoreStart{WorkspaceID: wsID, TargetID: r.Target.ID,
+		Set: r.Set, Choice: r.Choice, Layout: r.Layout}, true)
+	if active {
+		return run, fmt.Errorf("a restore into this environment is already %s (run #%d): wait for it to finish", run.Status, run.ID)
+	}
+	if err != nil {
+		return run, err
+	}
+	var before int64
+	output := ""
+	rec, err := backup.RestoreOfRun(ctx, d.DB.Read, run.ID)
+	switch {
+	case errors.Is(err, web.ErrNotFound):
+	case err != nil:
+		return run, err
+	default:
+		before = rec.BeforeSetID
+		if rec.Output != "" {
+			output = filepath.Join(d.Dir, filepath.FromSlash(rec.Output))
+		}
+	}
+	items, err := backup.RestoreItems(ctx, d.DB.Read, run.ID)
+	if err != nil {
+		return run, err
+	}
+	if asJSON {
+		list := make([]map[string]any, len(items))
+		for i, it := range items {
+			list[i] = map[string]any{"name": it.Name, "type": it.Type, "action": it.Action, "result": it.Result, "file": it.Path, "reason": it.Reason}
+		}
+		return run, json.NewEncoder(w).Encode(map[string]any{"run_id": run.ID, "status": run.Status, "outcome": run.Outcome,
+			"pre_restore_backup_id": before, "output": output, "items": list})
+	}
+	message := ""
+	if run.Failure != nil {
+		message = ": " + run.Failure.Message
+	}
+	if _, err := fmt.Fprintf(w, "Run #%d %s%s\n", run.ID, run.Outcome, message); err != nil {
+		return run, err
+	}
+	if output != "" {
+		fmt.Fprintf(w, "Backup #%d taken first; written to %s\n", before, output)
+	}
+	for _, it := range items {
+		if _, err := fmt.Fprintf(w, "%-8s  %-7s  %s %q  %s%s\n", it.Action, it.Result, it.Type, it.Name, it.Path, it.Reason); err != nil {
+			return run, err
+		}
+	}
+	return run, nil
 }

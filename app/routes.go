@@ -90,5 +90,6 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/backups/:backup/pin", access.PathEnvironment, access.ManageEnvironments, bk.Pin},
 		{"GET", "/admin/t/:environment/backups/:backup/download", access.PathEnvironment, access.View, bk.Download},
 		{"GET", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.View, bk.Preview},
+		{"POST", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.RunRestore, bk.Apply},
 	}
 }

@@ -79,12 +79,13 @@ CREATE TABLE restore_items (
     with_assignments    INTEGER NOT NULL CHECK (with_assignments IN (0, 1)),
     target_policy_id    INTEGER REFERENCES policies (id) ON DELETE SET NULL,
     hash_before         TEXT,              -- the target's content before, in the form written
-    written_hash        TEXT NOT NULL,     -- what was written, normalised
+    written_hash        TEXT NOT NULL REFERENCES policy_payloads (content_hash), -- what was written, normalised
     written_path        TEXT,              -- inside the restore folder
     result              TEXT NOT NULL CHECK (result IN ('written', 'skipped', 'failed')),
     reason              TEXT NOT NULL DEFAULT '',
     verification        TEXT CHECK (verification IN ('verified', 'not_applied', 'differs')),
     verified_policy_id  INTEGER REFERENCES policies (id) ON DELETE SET NULL,
+    verified_hash       TEXT REFERENCES policy_payloads (content_hash), -- what that sync found, in the form written
     verified_at         TEXT,
     verified_by_run_id  INTEGER REFERENCES operation_runs (id) ON DELETE SET NULL
 );

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"atlas/app"
 	"atlas/app/apptest"
 	"atlas/app/backup"
 	"atlas/app/intune"
@@ -126,8 +127,9 @@ func checkRoundTrip(t *testing.T, e *apptest.Env, from map[string]stored, folder
 	}
 }
 
-// TestLayoutRoundTrip: each real export, synced and backed up, written in each
-// tool's layout, is recognised as that layout and, synced into a new
+// TestLayoutRoundTrip: each real export, synced and backed up, restored (with
+// its assignments) into an empty environment in each tool's layout, writes a
+// folder Atlas's detector recognises as that layout and that, synced into a new
 // environment, gives every policy its original content.
 func TestLayoutRoundTrip(t *testing.T) {
 	root := shareddata.Dir(t, "intune")
@@ -152,11 +154,20 @@ func TestLayoutRoundTrip(t *testing.T) {
 			from := policiesOf(t, e.Data.DB.Read, environmentID(t, e, slug))
 			for _, layout := range backup.Layouts {
 				t.Run(layout.Label, func(t *testing.T) {
-					folder := t.TempDir()
-					if err := backup.WriteSet(ctx, e.Data.DB.Read, set, backup.DirSink(folder), layout.Kind, "tenant-1", func() error { return nil }); err != nil {
+					empty := fmt.Sprintf("%s-into-%s", slug, layout.Kind)
+					if err := e.Data.AddEnvironment(ctx, "rt", empty, empty); err != nil {
 						t.Fatal(err)
 					}
-					checkRoundTrip(t, e, from, folder, fmt.Sprintf("%s-%s", slug, layout.Kind), layout.Kind)
+					var out strings.Builder
+					run, err := e.Data.ApplyRestore(ctx, &out, "rt", empty, app.RestoreOptions{BackupID: set.ID, Layout: layout.Kind, WithAssignments: true}, true)
+					if err != nil || run.Outcome != "succeeded" {
+						t.Fatalf("restore: %v %+v", err, run)
+					}
+					var res struct{ Output string }
+					if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+						t.Fatal(err)
+					}
+					checkRoundTrip(t, e, from, res.Output, fmt.Sprintf("%s-%s", slug, layout.Kind), layout.Kind)
 				})
 			}
 		})

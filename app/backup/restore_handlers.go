@@ -239,3 +239,43 @@ func (p *previewPage) Summary() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Apply is POST /admin/t/{environment}/backups/{backup}/restore: with the
+// target's name typed to confirm, it starts the restore.apply run the preview
+// showed and opens it. Restoring needs the restore capability in the target
+// too: a target the user may not see is not found, one they may not restore
+// into is forbidden.
+func (h *Handlers) Apply(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, user := access.MustWorkspace(ctx), access.UserFrom(ctx)
+	s, err := h.setOf(req)
+	if err != nil {
+		return err
+	}
+	if err := req.ParseForm(); err != nil {
+		return web.Errorf(web.Invalid, "The form could not be read.")
+	}
+	target, err := h.Resolver.Target(ctx, ws, user.ID, req.PostForm.Get("target"), access.RunRestore)
+	if err != nil {
+		return err
+	}
+	choice, problem := choiceFrom(req.PostForm)
+	layout := req.PostForm.Get("layout")
+	confirm := strings.TrimSpace(req.PostForm.Get("confirm"))
+	if _, ok := LayoutOf(layout); problem != nil || !ok || (confirm != target.Label() && confirm != target.Name) {
+		p, status, err := h.preview(req, req.PostForm)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusOK {
+			p.Confirm, p.Errors = web.Echo(confirm), web.FieldErrors{"confirm": fmt.Sprintf("Type %s exactly, to confirm the environment you restore into.", target.Label())}
+		}
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/restore", p)
+	}
+	run, active, err := StartRestore(ctx, h.DB, h.Engine, RestoreStart{WorkspaceID: ws.ID, TargetID: target.ID, UserID: user.ID,
+		Set: s, Choice: choice, Layout: layout}, false)
+	if err != nil {
+		return err
+	}
+	return opened(w, req, run, active, fmt.Sprintf("Restore into %s started: Atlas backs %s up first.", target.Label(), target.Label()))
+}
