@@ -66,7 +66,9 @@ func newEngine(ctx context.Context, d *db.DB, dir string) (*operation.Engine, er
 		return nil, err
 	}
 	e.Register(operation.DemoCount)
-	e.Register(inventory.Operation(d))
+	sync := inventory.Operation(d)
+	sync.Handler = backup.VerifyingSync(d, sync.Handler) // a sync also verifies the restores into its environment
+	e.Register(sync)
 	e.Register(backup.CreateOperation(d))
 	restore := backup.RestoreOperation(d, dir)
 	restore.Panel = backup.RestorePanel(d, dir)

@@ -86,6 +86,7 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/backups/:backup/download":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/backups/:backup/restore":                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"POST /admin/t/:environment/backups/:backup/restore":                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
 	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
@@ -133,6 +134,10 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = "1"
 		case ":backup":
 			seg = strconv.FormatInt(f.backupID, 10)
+		case ":restore":
+			seg = strconv.FormatInt(f.restoreID, 10)
+		case ":item":
+			seg = strconv.FormatInt(f.itemID, 10)
 		case ":run":
 			seg = strconv.FormatInt(f.runID, 10)
 		case ":root":

@@ -91,5 +91,6 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/backups/:backup/download", access.PathEnvironment, access.View, bk.Download},
 		{"GET", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.View, bk.Preview},
 		{"POST", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.RunRestore, bk.Apply},
+		{"GET", "/admin/t/:environment/restores/:restore/items/:item", access.PathEnvironment, access.View, bk.ItemDiff},
 	}
 }

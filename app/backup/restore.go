@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"strconv"
 
 	"atlas/app/access"
 	"atlas/app/db"
@@ -53,6 +55,7 @@ type RestoreItem struct {
 	Reason          string
 	Verification    string // verified, not_applied, differs; "" before the next sync
 	VerifiedPolicy  int64
+	VerifiedHash    string
 	VerifiedAt      db.Time
 	VerifiedByRun   int64
 }
@@ -61,7 +64,7 @@ type RestoreItem struct {
 func RestoreItems(ctx context.Context, q db.Querier, runID int64) ([]*RestoreItem, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, backup_item_id, action, policy_type, display_name, with_assignments, COALESCE(target_policy_id, 0),
 		written_hash, COALESCE(hash_before, ''), result, COALESCE(written_path, ''), reason, COALESCE(verification, ''),
-		COALESCE(verified_policy_id, 0), verified_at, COALESCE(verified_by_run_id, 0)
+		COALESCE(verified_policy_id, 0), COALESCE(verified_hash, ''), verified_at, COALESCE(verified_by_run_id, 0)
 		FROM restore_items WHERE operation_run_id = ? ORDER BY id`, runID)
 	if err != nil {
 		return nil, err
@@ -72,7 +75,7 @@ func RestoreItems(ctx context.Context, q db.Querier, runID int64) ([]*RestoreIte
 		var it RestoreItem
 		var typeKey string
 		if err := rows.Scan(&it.ID, &it.BackupItemID, &it.Action, &typeKey, &it.Name, &it.WithAssignments, &it.TargetPolicyID,
-			&it.Hash, &it.HashBefore, &it.Result, &it.Path, &it.Reason, &it.Verification, &it.VerifiedPolicy, &it.VerifiedAt, &it.VerifiedByRun); err != nil {
+			&it.Hash, &it.HashBefore, &it.Result, &it.Path, &it.Reason, &it.Verification, &it.VerifiedPolicy, &it.VerifiedHash, &it.VerifiedAt, &it.VerifiedByRun); err != nil {
 			return nil, err
 		}
 		it.Type = typeOf(typeKey).Label
@@ -91,12 +94,19 @@ type SetLink struct {
 
 // restoreView is the restore's section of its run's page.
 type restoreView struct {
-	Restore *Restore
-	Source  SetLink
-	Before  SetLink
-	Layout  string
-	Folder  string // where the export was written
-	Items   []*RestoreItem
+	Restore  *Restore
+	Source   SetLink
+	Before   SetLink
+	Layout   string
+	Folder   string // where the export was written
+	Items    []*RestoreItem
+	Verified map[string]int // items by verification state ("" not checked yet)
+	// DiffBase prefixes an item's id to its diff page.
+	DiffBase string
+	// UndoURL previews the restore of the "Before restore" set for the
+	// policies this restore updated; "" when there is nothing to undo by import.
+	UndoURL  string
+	UndoneBy []int64 // restores that undid this one
 }
 
 // RestorePanel is the restore.apply type's section of a run's page: the sets,
@@ -130,6 +140,25 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 		if v.Items, err = RestoreItems(ctx, d.Read, run.ID); err != nil {
 			return nil, err
 		}
+		v.Verified = map[string]int{}
+		for _, it := range v.Items {
+			if it.Result == "written" {
+				v.Verified[it.Verification]++
+			}
+		}
+		var slug string
+		if err := d.Read.QueryRowContext(ctx, `SELECT slug FROM managed_environments WHERE id = ?`, r.EnvironmentID).Scan(&slug); err != nil {
+			return nil, err
+		}
+		v.DiffBase = fmt.Sprintf("/admin/t/%s/restores/%d/items/", slug, r.RunID)
+		if !run.Active() && r.BeforeSetID != 0 {
+			if v.UndoURL, err = undoURL(ctx, d.Read, r, slug); err != nil {
+				return nil, err
+			}
+		}
+		if v.UndoneBy, err = undoneBy(ctx, d.Read, r.RunID); err != nil {
+			return nil, err
+		}
 		return &operation.Panel{Template: "backup/_restore_run", Data: v}, nil
 	}
 }
@@ -147,4 +176,70 @@ func setLink(ctx context.Context, q db.Querier, resolver *access.Resolver, ws *a
 		return SetLink{}, err
 	}
 	return SetLink{Name: s.Name, URL: fmt.Sprintf("%s/%d", backupsURL(env), s.ID)}, nil
+}
+
+// undoURL is the preview of restoring, from the restore's "Before restore" set,
+// the policies it updated, as they were before (with their assignments where
+// the restore wrote assignments); "" when it updated none.
+func undoURL(ctx context.Context, q db.Querier, r *Restore, slug string) (string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT b.id, ri.with_assignments FROM restore_items ri
+		JOIN backup_items b ON b.backup_set_id = ? AND b.policy_id = ri.target_policy_id
+		WHERE ri.operation_run_id = ? AND ri.action = 'update' AND ri.result = 'written' ORDER BY b.id`, r.BeforeSetID, r.RunID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	v := url.Values{"undo": {strconv.FormatInt(r.RunID, 10)}, "target": {slug}, "layout": {r.Layout}}
+	for rows.Next() {
+		var id int64
+		var assigned bool
+		if err := rows.Scan(&id, &assigned); err != nil {
+			return "", err
+		}
+		v.Add("item", strconv.FormatInt(id, 10))
+		if assigned {
+			v.Add("assign", strconv.FormatInt(id, 10))
+		}
+	}
+	if err := rows.Err(); err != nil || v.Get("item") == "" {
+		return "", err
+	}
+	return fmt.Sprintf("/admin/t/%s/backups/%d/restore?%s", slug, r.BeforeSetID, v.Encode()), nil
+}
+
+func undoneBy(ctx context.Context, q db.Querier, runID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT operation_run_id FROM restores WHERE undo_of_run_id = ? ORDER BY operation_run_id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		list = append(list, id)
+	}
+	return list, rows.Err()
+}
+
+// createdBy lists the policies a restore created (recreated or copied), which
+// an import cannot take away again: undoing them is deleting them in the tenant.
+func createdBy(ctx context.Context, q db.Querier, runID int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT display_name FROM restore_items WHERE operation_run_id = ? AND action IN ('recreate', 'copy')
+		AND result = 'written' ORDER BY id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		list = append(list, name)
+	}
+	return list, rows.Err()
 }

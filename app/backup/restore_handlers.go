@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -110,7 +111,9 @@ type previewPage struct {
 	Warnings    []Warning
 	Fields      []Field // the apply form's hidden fields
 	ApplyWhy    string  // why Apply is disabled, "" when it is not
-	Confirm     string  // the typed confirmation, echoed
+	Undo        *Restore
+	UndoCreated []string // policies the undone restore created: no import removes them
+	Confirm     string   // the typed confirmation, echoed
 	Errors      web.FieldErrors
 }
 
@@ -137,6 +140,15 @@ func (h *Handlers) preview(req bunrouter.Request, v url.Values) (*previewPage, i
 	p := &previewPage{Page: web.Page{Title: "Restore · " + s.Name, Section: "backups",
 		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name, URL: setURL(env, s)}, web.Crumb{Name: "Restore"})},
 		Environment: env, Set: s, Layouts: Layouts, Chosen: map[int64]bool{}, Assigned: map[int64]bool{}, Counts: map[string]int{}}
+	if p.Undo, err = h.undoOf(ctx, v, s); err != nil {
+		return nil, 0, err
+	}
+	if p.Undo != nil {
+		p.Title = fmt.Sprintf("Undo restore #%d", p.Undo.RunID)
+		if p.UndoCreated, err = createdBy(ctx, h.DB.Read, p.Undo.RunID); err != nil {
+			return nil, 0, err
+		}
+	}
 	targetSlug := v.Get("target")
 	if targetSlug == "" {
 		targetSlug = env.Slug
@@ -221,7 +233,10 @@ func (h *Handlers) preview(req bunrouter.Request, v url.Values) (*previewPage, i
 	fields := choice.values()
 	fields.Set("target", p.Target.Slug)
 	fields.Set("layout", p.Layout)
-	for _, k := range []string{"target", "layout", "type", "item", "assign"} {
+	if p.Undo != nil {
+		fields.Set("undo", strconv.FormatInt(p.Undo.RunID, 10))
+	}
+	for _, k := range []string{"target", "layout", "type", "item", "assign", "undo"} {
 		for _, val := range fields[k] {
 			p.Fields = append(p.Fields, Field{k, val})
 		}
@@ -272,10 +287,95 @@ func (h *Handlers) Apply(w http.ResponseWriter, req bunrouter.Request) error {
 		}
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/restore", p)
 	}
-	run, active, err := StartRestore(ctx, h.DB, h.Engine, RestoreStart{WorkspaceID: ws.ID, TargetID: target.ID, UserID: user.ID,
-		Set: s, Choice: choice, Layout: layout}, false)
+	undo, err := h.undoOf(ctx, req.PostForm, s)
+	if err != nil {
+		return err
+	}
+	start := RestoreStart{WorkspaceID: ws.ID, TargetID: target.ID, UserID: user.ID, Set: s, Choice: choice, Layout: layout}
+	if undo != nil {
+		start.UndoOf = undo.RunID
+	}
+	run, active, err := StartRestore(ctx, h.DB, h.Engine, start, false)
 	if err != nil {
 		return err
 	}
 	return opened(w, req, run, active, fmt.Sprintf("Restore into %s started: Atlas backs %s up first.", target.Label(), target.Label()))
+}
+
+// undoOf is the restore named by the form's undo field, which must have taken
+// set before it restored (undo restores that set); nil without the field.
+func (h *Handlers) undoOf(ctx context.Context, v url.Values, set *Set) (*Restore, error) {
+	if v.Get("undo") == "" {
+		return nil, nil
+	}
+	id, err := access.ParseID(v.Get("undo"))
+	if err != nil {
+		return nil, err
+	}
+	r, err := RestoreOfRun(ctx, h.DB.Read, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.WorkspaceID != access.MustWorkspace(ctx).ID {
+		return nil, web.ErrNotFound
+	}
+	if r.BeforeSetID != set.ID {
+		return nil, web.Errorf(web.Invalid, "Restore #%d is undone by restoring the set it took first, not %s.", r.RunID, set.Name)
+	}
+	return r, nil
+}
+
+type itemDiffPage struct {
+	web.Page
+	Environment *access.Environment
+	RunID       int64
+	Item        *RestoreItem
+	Comparison  *inventory.Comparison
+}
+
+// ItemDiff is /admin/t/{environment}/restores/{restore}/items/{item}: what a
+// restore wrote for an item against what the sync that verified it found.
+func (h *Handlers) ItemDiff(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	runID, err := access.ParseID(req.Param("restore"))
+	if err != nil {
+		return err
+	}
+	itemID, err := access.ParseID(req.Param("item"))
+	if err != nil {
+		return err
+	}
+	r, err := RestoreOfRun(ctx, h.DB.Read, runID)
+	if err != nil {
+		return err
+	}
+	if r.WorkspaceID != ws.ID || r.EnvironmentID != env.ID {
+		return web.ErrNotFound
+	}
+	items, err := RestoreItems(ctx, h.DB.Read, runID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(items, func(it *RestoreItem) bool { return it.ID == itemID })
+	if i < 0 || items[i].VerifiedHash == "" {
+		return web.ErrNotFound
+	}
+	it := items[i]
+	written, err := inventory.Payload(ctx, h.DB.Read, it.Hash)
+	if err != nil {
+		return err
+	}
+	found, err := inventory.Payload(ctx, h.DB.Read, it.VerifiedHash)
+	if err != nil {
+		return err
+	}
+	p := &itemDiffPage{Page: web.Page{Title: "Restored · " + it.Name, Section: "backups",
+		Crumbs: crumbs(ws, env, web.Crumb{Name: fmt.Sprintf("Restore #%d", runID), URL: fmt.Sprintf("/admin/operations/%d", runID)}, web.Crumb{Name: it.Name})},
+		Environment: env, RunID: runID, Item: it}
+	if p.Comparison, err = inventory.Compare(inventory.Side{Heading: "Restored"},
+		inventory.Side{Heading: fmt.Sprintf("%s at sync #%d", env.Label(), it.VerifiedByRun)}, written, found); err != nil {
+		return err
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "backup/item_diff", p)
 }
