@@ -155,8 +155,9 @@ func (d *Data) restoreRequest(ctx context.Context, workspaceSlug, targetSlug str
 }
 
 // PreviewRestore plans a restore and writes it, or with asJSON
-// {"items":[{"name","type","action","changes"}…],"warnings":[…]}; it writes nothing
-// else anywhere (atlas restore --preview).
+// {"items":[{"name","type","action","changes"}…],"warnings":[…]}, item by item
+// (10,000 items' changes are not held at once); it writes nothing else anywhere
+// (atlas restore --preview).
 func (d *Data) PreviewRestore(ctx context.Context, w io.Writer, workspaceSlug, targetSlug string, o RestoreOptions, asJSON bool) error {
 	r, _, err := d.restoreRequest(ctx, workspaceSlug, targetSlug, o)
 	if err != nil {
@@ -168,39 +169,54 @@ func (d *Data) PreviewRestore(ctx context.Context, w io.Writer, workspaceSlug, t
 		Action  string       `json:"action"`
 		Changes []changeJSON `json:"changes"`
 	}
-	out := struct {
-		Items    []item   `json:"items"`
-		Warnings []string `json:"warnings"`
-	}{Items: []item{}, Warnings: []string{}}
-	err = backup.Plan(ctx, d.DB.Read, r, func(s *backup.Step, warnings []backup.Warning) error {
-		it := item{Name: s.Name, Type: s.Item.Type.Key, Action: s.Action, Changes: []changeJSON{}}
-		for _, c := range s.Changes {
-			it.Changes = append(it.Changes, changeJSON{Path: c.Path, Label: c.Label, Kind: string(c.Kind), Old: c.Old, New: c.New, Severity: string(c.Severity)})
+	items, warnings := 0, []string{}
+	if asJSON {
+		if _, err := io.WriteString(w, `{"items":[`); err != nil {
+			return err
 		}
-		out.Items = append(out.Items, it)
-		if asJSON {
-			for _, wr := range warnings {
-				out.Warnings = append(out.Warnings, wr.String())
+	}
+	err = backup.Plan(ctx, d.DB.Read, r, func(s *backup.Step, found []backup.Warning) error {
+		items++
+		if !asJSON {
+			if _, err := fmt.Fprintf(w, "%-8s  %s %q: %s\n", s.Action, s.Item.Type.Label, s.Name, s.Summary()); err != nil {
+				return err
+			}
+			for _, wr := range found {
+				if _, err := fmt.Fprintf(w, "  warning: %s\n", wr.Message); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
-		if _, err := fmt.Fprintf(w, "%-8s  %s %q: %s\n", s.Action, s.Item.Type.Label, s.Name, s.Summary()); err != nil {
+		it := item{Name: s.Name, Type: s.Item.Type.Key, Action: s.Action, Changes: []changeJSON{}}
+		for _, c := range s.Changes() {
+			it.Changes = append(it.Changes, changeJSON{Path: c.Path, Label: c.Label, Kind: string(c.Kind), Old: c.Old, New: c.New, Severity: string(c.Severity)})
+		}
+		for _, wr := range found {
+			warnings = append(warnings, wr.String())
+		}
+		b, err := json.Marshal(it)
+		if err != nil {
 			return err
 		}
-		for _, wr := range warnings {
-			if _, err := fmt.Fprintf(w, "  warning: %s\n", wr.Message); err != nil {
-				return err
-			}
+		if items > 1 {
+			b = append([]byte(","), b...)
 		}
-		return nil
+		_, err = w.Write(b)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		return json.NewEncoder(w).Encode(out)
+		b, err := json.Marshal(warnings)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "],\"warnings\":%s}\n", b)
+		return err
 	}
-	if len(out.Items) == 0 {
+	if items == 0 {
 		_, err = fmt.Fprintln(w, "No item of the backup matches.")
 	}
 	return err

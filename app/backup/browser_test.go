@@ -30,7 +30,7 @@ func TestBrowserRestore(t *testing.T) {
 	confirmAndRestore := func(name string) chromedp.Action {
 		return chromedp.Tasks{
 			chromedp.SendKeys(`//main//input[@name="confirm"]`, name),
-			chromedp.Click(`//main//button[contains(., "Restore into `+name+`")]`),
+			chromedp.Click(`//main//button[contains(., "Restore into ` + name + `")]`),
 			browsertest.Visible(`//main//h1[contains(., "Restore #")]`),
 			browsertest.Visible(`//main//h1//span[contains(@class, "badge-succeeded")]`),
 		}

@@ -60,8 +60,12 @@ type Step struct {
 	Hash            string        // Document.Payload's content hash
 	HashBefore      string        // the target policy's, in the same form (without assignments unless they are restored)
 	Before, After   []byte        // canonical JSON of both sides ("null" for none)
-	Changes         []diff.Change
+	before          any           // Before, decoded
 }
+
+// Changes are the step's changes from the target's current version, worked
+// out when asked: a restore that only writes needs none.
+func (s *Step) Changes() []diff.Change { return diff.Compare(s.before, s.Document.Payload) }
 
 // Summary says what the step changes in one line.
 func (s *Step) Summary() string {
@@ -69,9 +73,9 @@ func (s *Step) Summary() string {
 	case Skip:
 		return "identical"
 	case Recreate, Copy:
-		return "new policy: " + diff.Summary(s.Changes)
+		return "new policy: " + diff.Summary(s.Changes())
 	}
-	return diff.Summary(s.Changes)
+	return diff.Summary(s.Changes())
 }
 
 // Warning is something to look at before applying: an assignment to everyone,
@@ -175,26 +179,24 @@ func (p *planner) step(ctx context.Context, it *Item, canonical []byte, withAssi
 	s.Document = doc
 	s.After = intune.Canonical(doc.Payload)
 	s.Hash = intune.Hash(s.After)
-	var before any
 	if same != nil {
 		stored, err := inventory.Payload(ctx, p.q, same.Hash)
 		if err != nil {
 			return nil, fmt.Errorf("the target's payload of %s: %w", same.Name, err)
 		}
-		if before, err = inventory.DecodePayload(stored); err != nil {
+		if s.before, err = inventory.DecodePayload(stored); err != nil {
 			return nil, err
 		}
-		if m, ok := before.(map[string]any); ok && !withAssignments {
+		if m, ok := s.before.(map[string]any); ok && !withAssignments {
 			delete(m, "assignments")
 		}
-		s.Before = intune.Canonical(before)
+		s.Before = intune.Canonical(s.before)
 		s.HashBefore = intune.Hash(s.Before)
 		s.Action = Update
 		if s.HashBefore == s.Hash {
 			s.Action = Skip
 		}
 	}
-	s.Changes = diff.Compare(before, doc.Payload)
 	return s, nil
 }
 

@@ -78,8 +78,8 @@ func TestPreviewActions(t *testing.T) {
 	if st := steps["Wi-Fi"]; st.Name != "Wi-Fi (restored 2026-03-09)" || !strings.Contains(string(st.After), `"displayName":"Wi-Fi (restored 2026-03-09)"`) {
 		t.Errorf("a copy is named %q, written as %s", st.Name, st.After)
 	}
-	if st := steps["Defender baseline"]; len(st.Changes) != 1 || st.Changes[0].Kind != "changed" {
-		t.Errorf("Defender baseline's changes: %+v, want the one setting changed back", st.Changes)
+	if changes := steps["Defender baseline"].Changes(); len(changes) != 1 || changes[0].Kind != "changed" {
+		t.Errorf("Defender baseline's changes: %+v, want the one setting changed back", changes)
 	}
 	for name, st := range steps {
 		if st.WithAssignments || strings.Contains(string(st.After), "assignments") {
