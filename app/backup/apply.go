@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"atlas/app/db"
 	"atlas/app/operation"
@@ -207,6 +208,13 @@ func (a *applier) apply(ctx context.Context) error {
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return err
+	}
+	// A folder already there is a leftover of a run no longer in the database
+	// (SQLite reuses the ids of deleted rows): kept aside, never mixed in.
+	if _, err := os.Stat(final); err == nil {
+		if err := os.Rename(final, fmt.Sprintf("%s.before-%d", final, time.Now().UnixNano())); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(partial, final); err != nil {
 		return fmt.Errorf("the restore folder: %w", err)
