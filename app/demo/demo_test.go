@@ -105,7 +105,18 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 		{"removed policies (history kept)", `SELECT count(*) FROM policies WHERE removed_at IS NOT NULL`, 1, 99},
 		{"environments without an IntuneManagement connection", `SELECT count(*) FROM managed_environments e WHERE NOT EXISTS
 			(SELECT 1 FROM provider_connections c WHERE c.managed_environment_id = e.id AND c.layout = 'intunemanagement')`, 0, 0},
-		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 20, 20},
+		// Every type ends every way, but a backup: it is taken whole or not at all, never partial.
+		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 19, 19},
+		{"partial backups", `SELECT count(*) FROM operation_runs WHERE type = 'backup.create' AND outcome = 'partial'`, 0, 0},
+		{"backup sets taken by backup runs", `SELECT count(*) FROM backup_sets s JOIN operation_runs r ON r.id = s.operation_run_id
+			WHERE r.type = 'backup.create'`, 50, 999},
+		{"succeeded backups without their set", `SELECT count(*) FROM operation_runs r WHERE r.type = 'backup.create' AND r.outcome = 'succeeded'
+			AND NOT EXISTS (SELECT 1 FROM backup_sets s WHERE s.operation_run_id = r.id AND s.item_count > 0)`, 0, 0},
+		{"succeeded restores without the folder and items they wrote", `SELECT count(*) FROM operation_runs r WHERE r.type = 'restore.apply'
+			AND r.outcome = 'succeeded' AND NOT EXISTS (SELECT 1 FROM restores x JOIN restore_items i ON i.operation_run_id = x.operation_run_id
+			WHERE x.operation_run_id = r.id AND x.output_path IS NOT NULL)`, 0, 0},
+		{"restored items checked by a later sync", `SELECT count(*) FROM restore_items WHERE verification IS NOT NULL`, 1, 999},
+		{"backup sets outside the 90 days", `SELECT count(*) FROM backup_sets WHERE created_at < ?1 OR created_at > ?2`, 0, 0},
 		{"run types", `SELECT count(DISTINCT type) FROM operation_runs WHERE type IN
 			('inventory.sync', 'backup.create', 'baseline.capture', 'drift.compare', 'restore.apply')`, 5, 5},
 		{"active runs (a live demo starts its own)", `SELECT count(*) FROM operation_runs WHERE status != 'completed'`, 0, 0},
@@ -356,7 +367,8 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		want []string
 	}{
 		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
-		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", "Backup create", "badge-partial", "badge-failed"}},
+		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", ">Backup<", ">Restore<", "badge-partial", "badge-failed"}},
+		{"backups", "/admin/t/prod/backups", []string{"Weekly backup ", "Before restore #"}},
 		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
 			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
 		{"environment dashboard", "/admin/t/prod", []string{"Production", "Export source", "IntuneManagement export", "Change the export source"}},
