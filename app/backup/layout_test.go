@@ -109,14 +109,14 @@ func checkRoundTrip(t *testing.T, e *apptest.Env, from map[string]stored, folder
 		case got.name != want.name || got.typ != want.typ:
 			t.Errorf("%s %q read back as %s %q", want.typ, want.name, got.typ, got.name)
 		case want.typ == "adminTemplate" && reflect.TypeOf(want.payload) != reflect.TypeOf(got.payload):
-			values := want.payload
+			// One side is the bare list of values, the other the object holding them.
+			wantValues, gotValues := want.payload, got.payload
 			if m, isObject := want.payload.(map[string]any); isObject {
-				values = m["definitionValues"]
+				wantValues = m["definitionValues"]
 			} else {
-				values = got.payload.(map[string]any)["definitionValues"]
-				got.payload = want.payload
+				gotValues = got.payload.(map[string]any)["definitionValues"]
 			}
-			if !reflect.DeepEqual(got.payload, values) && !reflect.DeepEqual(values, got.payload) {
+			if !reflect.DeepEqual(wantValues, gotValues) {
 				t.Errorf("administrative template %q: its values changed in the other form", want.name)
 			}
 		case got.hash != expectedHash(want, layout):
