@@ -52,7 +52,8 @@ func TestBrowserRestore(t *testing.T) {
 			chromedp.Click(`//main//input[@name="item"][@value="`+compliance+`"]`),
 			chromedp.Click(`//main//input[@name="assign"][@value="`+compliance+`"]`),
 			chromedp.Click(`//main//button[contains(., "Preview")]`),
-			browsertest.Visible(`//main//h2[contains(., "Preview")]`),
+			// The page before the choice previews every item already: wait for the choice's.
+			browsertest.Visible(`//main//h2[contains(., "2 items into Production")]`),
 			browsertest.Text(`//main`, &preview)),
 		browsertest.Do("screenshot the preview", chromedp.ActionFunc(func(context.Context) error {
 			browsertest.Screenshot(t, b, "restore-preview")
