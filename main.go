@@ -214,6 +214,88 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return app.PrintFindings(stdout, list, *asJSON)
 		}
 	}}
+	commands["backup create"] = command{usage: "atlas backup create --workspace S --environment E [--name N] [--type T]... [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env, name := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug"), fs.String("name", "", "the set's name")
+		var types []string
+		fs.Func("type", "only policies of this type (repeatable), e.g. settingsCatalog", func(s string) error {
+			types = append(types, s)
+			return nil
+		})
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			run, set, err := data.CreateBackup(ctx, *ws, *env, *name, types)
+			if err != nil {
+				return err
+			}
+			if err := app.PrintBackup(stdout, run, set, *asJSON); err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
+	commands["backup list"] = command{usage: "atlas backup list --workspace S --environment E [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "environment slug")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			sets, err := data.ListBackups(ctx, *ws, *env)
+			if err != nil {
+				return err
+			}
+			return app.PrintBackups(stdout, sets, *asJSON)
+		}
+	}}
+
+	commands["restore"] = command{usage: "atlas restore --workspace S --environment TARGET --backup ID [--type T]... [--policy NAME]... [--layout intunemanagement|intunecd|intunebackupandrestore] [--with-assignments] (--preview | --yes) [--json]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		ws, env := fs.String("workspace", "", "workspace slug"), fs.String("environment", "", "the environment to restore into")
+		var o app.RestoreOptions
+		fs.Int64Var(&o.BackupID, "backup", 0, "the backup set's id (atlas backup list)")
+		fs.Func("type", "only items of this type (repeatable)", func(s string) error {
+			o.Types = append(o.Types, s)
+			return nil
+		})
+		fs.Func("policy", "only the item with this name (repeatable)", func(s string) error {
+			o.Policies = append(o.Policies, s)
+			return nil
+		})
+		fs.StringVar(&o.Layout, "layout", "", "the export layout to write (default: the target's)")
+		fs.BoolVar(&o.WithAssignments, "with-assignments", false, "restore the items' assignments too")
+		preview := fs.Bool("preview", false, "print the plan and write nothing")
+		yes := fs.Bool("yes", false, "apply the restore: back the target up, then write the export folder")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		return func(ctx context.Context, data *app.Data, _ []string) error {
+			if err := required(map[string]string{"workspace": *ws, "environment": *env}); err != nil {
+				return err
+			}
+			if o.BackupID <= 0 {
+				return &app.UsageError{Err: errors.New("--backup ID is required (atlas backup list shows the ids)")}
+			}
+			switch {
+			case *preview && *yes:
+				return &app.UsageError{Err: errors.New("choose --preview or --yes, not both")}
+			case *preview:
+				return data.PreviewRestore(ctx, stdout, *ws, *env, o, *asJSON)
+			case !*yes:
+				return &app.UsageError{Err: errors.New("add --preview to see what the restore would do, or --yes to apply it")}
+			}
+			run, err := data.ApplyRestore(ctx, stdout, *ws, *env, o, *asJSON)
+			if err != nil {
+				return err
+			}
+			if run.Outcome != operation.Succeeded {
+				return exitError{1}
+			}
+			return nil
+		}
+	}}
 
 	// The data folder's own commands work on its files: they open no data folder
 	// (restore must find it unused, backup must not migrate what it copies).
@@ -242,7 +324,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, "Usage:\n  atlas                 (same as atlas serve)\n  atlas version")
-		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "baseline capture", "compare", "findings", "diff", "demo", "data backup", "data restore", "catalog import"} {
+		for _, name := range []string{"serve", "workspace add", "environment add", "user add", "member add", "sync", "baseline capture", "compare", "findings", "diff", "backup create", "backup list", "restore", "demo", "data backup", "data restore", "catalog import"} {
 			fmt.Fprintf(stdout, "  %s\n", commands[name].usage)
 		}
 		fmt.Fprintln(stdout, "Every command takes --data DIR (default: $ATLAS_DATA, else the user data folder + /atlas).")

@@ -14,6 +14,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/auth"
+	"atlas/app/backup"
 	"atlas/app/baseline"
 	"atlas/app/catalog"
 	"atlas/app/db"
@@ -61,7 +62,7 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 		d.Close()
 		return nil, openError(dir, err)
 	}
-	engine, err := newEngine(ctx, d)
+	engine, err := newEngine(ctx, d, dir)
 	if err != nil {
 		d.Close()
 		return nil, openError(dir, err)
@@ -71,15 +72,21 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 
 // newEngine registers every operation type, then completes the runs of Atlas
 // processes that died (issue 3: at the start of any Atlas process).
-func newEngine(ctx context.Context, d *db.DB) (*operation.Engine, error) {
+func newEngine(ctx context.Context, d *db.DB, dir string) (*operation.Engine, error) {
 	e, err := operation.NewEngine(d)
 	if err != nil {
 		return nil, err
 	}
 	e.Register(operation.DemoCount)
-	e.Register(inventory.Operation(d))
+	sync := inventory.Operation(d)
+	sync.Handler = backup.VerifyingSync(d, sync.Handler) // a sync also verifies the restores into its environment
+	e.Register(sync)
 	e.Register(baseline.CaptureOperation(d))
 	e.Register(baseline.CompareOperation(d))
+	e.Register(backup.CreateOperation(d))
+	restore := backup.RestoreOperation(d, dir)
+	restore.Panel = backup.RestorePanel(d, dir)
+	e.Register(restore)
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -106,6 +113,7 @@ type Server struct {
 	inventory    *inventory.Handlers
 	baselines    *baseline.Handlers
 	findings     *finding.Handlers
+	backups      *backup.Handlers
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	site         *site.Handlers
@@ -158,6 +166,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
+		backups:      &backup.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
 		static:       web.Static(static),
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: throttle}

@@ -33,7 +33,7 @@ func TestBrowserOperationProgress(t *testing.T) {
 			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
 			browsertest.Visible(`//main//button[contains(., "Run demo count")]`)),
 		browsertest.Do("start a run",
-			chromedp.Click(`//main//button[contains(., "Run demo count")]`),
+			browsertest.Click(`//main//button[contains(., "Run demo count")]`),
 			browsertest.Visible(`#run progress`),
 			// A mark on the window: a full reload would wipe it.
 			chromedp.Evaluate(`window.atlasMark = 1`, nil)),
@@ -55,13 +55,13 @@ func TestBrowserOperationProgress(t *testing.T) {
 	browsertest.Screenshot(t, b, "operation-finished")
 	var feed string
 	browsertest.Steps(t, b, browsertest.Do("open the feed from the sidebar",
-		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Operations")]`),
+		browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Operations")]`),
 		browsertest.Visible(`//main//h1[contains(., "Operations")]`),
 		browsertest.Text("main", &feed)))
 	browsertest.Screenshot(t, b, "operations-feed")
 	var hub string
 	browsertest.Steps(t, b, browsertest.Do("see it on the hub",
-		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Hub")]`),
+		browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Hub")]`),
 		browsertest.Visible(`#recent-operations`),
 		browsertest.Text("#recent-operations", &hub)))
 	browsertest.Screenshot(t, b, "hub-operations")

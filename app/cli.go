@@ -154,17 +154,6 @@ func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path st
 	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
 }
 
-// environmentIDs resolves a workspace and an environment by their slugs.
-func (d *Data) environmentIDs(ctx context.Context, workspaceSlug, environmentSlug string) (wsID, envID int64, err error) {
-	if wsID, err = workspace.IDBySlug(ctx, d.DB.Read, workspaceSlug); err != nil {
-		return 0, 0, classify(fmt.Errorf("workspace %q: %w", workspaceSlug, err))
-	}
-	if envID, err = environment.IDBySlug(ctx, d.DB.Read, wsID, environmentSlug); err != nil {
-		return 0, 0, classify(fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err))
-	}
-	return wsID, envID, nil
-}
-
 // exportFolder is the folder to read for an export at path: the folder itself,
 // or a zip expanded under the data folder (removed by cleanup).
 func (d *Data) exportFolder(path string) (folder string, cleanup func(), err error) {
@@ -183,6 +172,18 @@ func (d *Data) exportFolder(path string) (folder string, cleanup func(), err err
 		return "", nil, err
 	}
 	return folder, func() { os.RemoveAll(folder) }, nil
+}
+
+// environmentIDs resolves a workspace and an environment by their slugs; a
+// slug that matches nothing is a *NotFoundError.
+func (d *Data) environmentIDs(ctx context.Context, workspaceSlug, environmentSlug string) (wsID, envID int64, err error) {
+	if wsID, err = workspace.IDBySlug(ctx, d.DB.Read, workspaceSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("workspace %q: %w", workspaceSlug, err))
+	}
+	if envID, err = environment.IDBySlug(ctx, d.DB.Read, wsID, environmentSlug); err != nil {
+		return 0, 0, classify(fmt.Errorf("environment %q in workspace %q: %w", environmentSlug, workspaceSlug, err))
+	}
+	return wsID, envID, nil
 }
 
 // expandZip checks and expands a zip into a new folder under the data folder.

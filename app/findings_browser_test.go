@@ -26,7 +26,7 @@ func TestBrowserAcceptAFinding(t *testing.T) {
 			browsertest.Visible(`[data-kpi="open-high"]`),
 			browsertest.Text(`[data-kpi="open-high"]`, &before)),
 		browsertest.Do("open a finding from the latest findings",
-			chromedp.Click(`//main//a[contains(., "Baseline compliance - v2.0")]`),
+			browsertest.Click(`//main//a[contains(., "Baseline compliance - v2.0")]`),
 			browsertest.Visible(`//main//h2[contains(., "Changes")]`),
 			browsertest.Text(`table.diff`, &evidence)),
 	)
@@ -35,11 +35,11 @@ func TestBrowserAcceptAFinding(t *testing.T) {
 		browsertest.Do("accept it as an exception until a date",
 			chromedp.SendKeys(`#triage-reason`, "Kiosks keep the short password until the new readers arrive"),
 			chromedp.SetValue(`#triage-expires`, until),
-			chromedp.Click(`//button[contains(., "Accept as exception")]`),
+			browsertest.Click(`//button[contains(., "Accept as exception")]`),
 			browsertest.Visible(`//main//*[contains(., "accepted as exceptions until `+until+`")]`),
 			browsertest.Text(`main`, &accepted)),
 		browsertest.Do("back to the dashboard",
-			chromedp.Click(`//nav[@aria-label="Sections"]//a[contains(., "Dashboard")]`),
+			browsertest.Click(`//nav[@aria-label="Sections"]//a[contains(., "Dashboard")]`),
 			browsertest.Visible(`[data-kpi="accepted"]`),
 			browsertest.Text(`[data-kpi="open-high"]`, &after)),
 	)

@@ -35,12 +35,15 @@ const password = "correct horse battery"
 // fixture is workspace acme (environments prod and pilot) with a person of every
 // role, and workspace other whose owner is the outsider.
 type fixture struct {
-	env      *apptest.Env
-	clients  [actorCount]*apptest.Client
-	victimID int64 // a readonly member of acme, for member routes
-	policyID int64 // a policy of acme's prod, for policy routes
-	runID    int64 // a finished run in acme's prod, for operation routes
-	rootID   int64 // an export root, for its routes
+	env       *apptest.Env
+	clients   [actorCount]*apptest.Client
+	victimID  int64 // a readonly member of acme, for member routes
+	policyID  int64 // a policy of acme's prod, for policy routes
+	runID     int64 // a finished run in acme's prod, for operation routes
+	rootID    int64 // an export root, for its routes
+	backupID  int64 // a backup set of acme's prod, for backup routes
+	restoreID int64 // a restore into prod, and its verified item, for restore routes
+	itemID    int64
 	// baseline golden of acme: a snapshot, and a finding in prod
 	snapshotID, findingID int64
 }
@@ -103,6 +106,10 @@ func newFixture(t *testing.T) *fixture {
 	f.clients[anonymous] = e.Anonymous()
 	f.policyID = seedPolicy(t, e, "acme", "prod")
 	f.snapshotID, f.findingID = seedFindings(t, e, "acme", "prod")
+	_, set, err := d.CreateBackup(ctx, "acme", "prod", "Fixture", nil)
+	must(err)
+	f.backupID = set.ID
+	f.restoreID, f.itemID = seedRestore(t, e, f.backupID)
 	if r := f.clients[owner].Post("/admin/export-roots", url.Values{"root": {t.TempDir()}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add an export root: %d", r.Status)
 	}

@@ -79,6 +79,15 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/policies/:policy/diff":                       {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/policies/:policy/compare":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/policies/:policy/versions/:version/download": {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/t/:environment/backups":                                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/t/:environment/backups":                                    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"POST /admin/t/:environment/backups/retention":                          {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/backups/:backup":                             {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/t/:environment/backups/:backup/pin":                        {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/backups/:backup/download":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/t/:environment/backups/:backup/restore":                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/t/:environment/backups/:backup/restore":                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
 	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
@@ -107,25 +116,29 @@ var matrix = map[string][actorCount]string{
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
-	"POST /admin/workspaces":                     {"name": {"New Co"}, "slug": {"new-co"}},
-	"POST /admin/users":                          {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
-	"POST /admin/users/:user/site-admin":         {"site_admin": {"true"}},
-	"POST /admin/users/:user/remove":             {"confirm": {"victim@acme.test"}},
-	"POST /admin/export-roots":                   {"root": {"exports"}}, // 422 for who may
-	"POST /account/password":                     {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
-	"POST /admin/settings":                       {"name": {"Renamed"}},
-	"POST /admin/members":                        {"email": {"victim@acme.test"}, "role": {"operator"}},
-	"POST /admin/members/:user/role":             {"role": {"operator"}},
-	"POST /admin/environments":                   {"slug": {"test"}, "name": {"Test"}},
-	"POST /admin/t/:environment/settings":        {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
-	"POST /admin/t/:environment/members":         {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection":      {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
-	"POST /admin/t/:environment/operations":      {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
-	"POST /admin/baselines":                      {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
-	"POST /admin/baselines/:profile":             {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
-	"POST /admin/baselines/:profile/capture":     {"environment": {"prod"}},
-	"POST /admin/t/:environment/compare":         {"profile": {"golden"}},
-	"POST /admin/t/:environment/findings/accept": {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
+	"POST /admin/workspaces":                             {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/users":                                  {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
+	"POST /admin/users/:user/site-admin":                 {"site_admin": {"true"}},
+	"POST /admin/users/:user/remove":                     {"confirm": {"victim@acme.test"}},
+	"POST /admin/export-roots":                           {"root": {"exports"}}, // 422 for who may
+	"POST /account/password":                             {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
+	"POST /admin/settings":                               {"name": {"Renamed"}},
+	"POST /admin/members":                                {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":                     {"role": {"operator"}},
+	"POST /admin/environments":                           {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings":                {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":                 {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/connection":              {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
+	"POST /admin/t/:environment/operations":              {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
+	"POST /admin/baselines":                              {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
+	"POST /admin/baselines/:profile":                     {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
+	"POST /admin/baselines/:profile/capture":             {"environment": {"prod"}},
+	"POST /admin/t/:environment/compare":                 {"profile": {"golden"}},
+	"POST /admin/t/:environment/findings/accept":         {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
+	"POST /admin/t/:environment/backups":                 {"name": {"Matrix"}},
+	"POST /admin/t/:environment/backups/retention":       {"keep_last": {"5"}},
+	"POST /admin/t/:environment/backups/:backup/pin":     {"pinned": {"true"}},
+	"POST /admin/t/:environment/backups/:backup/restore": {"target": {"pilot"}, "layout": {"intunemanagement"}, "confirm": {"Pilot"}},
 }
 
 // form is the route's form, with the fixture's records where it names them.
@@ -160,6 +173,12 @@ func (f *fixture) path(t *testing.T, pattern string) string {
 			seg = strconv.FormatInt(f.policyID, 10)
 		case ":version":
 			seg = "1"
+		case ":backup":
+			seg = strconv.FormatInt(f.backupID, 10)
+		case ":restore":
+			seg = strconv.FormatInt(f.restoreID, 10)
+		case ":item":
+			seg = strconv.FormatInt(f.itemID, 10)
 		case ":run":
 			seg = strconv.FormatInt(f.runID, 10)
 		case ":root":

@@ -19,7 +19,7 @@ type Route struct {
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
 	a, st, ws, env, au, cx, inv, op := s.auth, s.site, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
-	bl, fnd := s.baselines, s.findings
+	bl, fnd, bk := s.baselines, s.findings, s.backups
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -97,5 +97,14 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/findings/:finding", access.PathEnvironment, access.View, fnd.Detail},
 		{"POST", "/admin/t/:environment/findings/:finding/pin", access.PathEnvironment, access.ManageBaselines, fnd.Pin},
 		{"POST", "/admin/t/:environment/findings/:finding/unpin", access.PathEnvironment, access.ManageBaselines, fnd.Unpin},
+		{"GET", "/admin/t/:environment/backups", access.PathEnvironment, access.View, bk.List},
+		{"POST", "/admin/t/:environment/backups", access.PathEnvironment, access.RunOperations, bk.Create},
+		{"POST", "/admin/t/:environment/backups/retention", access.PathEnvironment, access.ManageEnvironments, bk.SetRetention},
+		{"GET", "/admin/t/:environment/backups/:backup", access.PathEnvironment, access.View, bk.Detail},
+		{"POST", "/admin/t/:environment/backups/:backup/pin", access.PathEnvironment, access.ManageEnvironments, bk.Pin},
+		{"GET", "/admin/t/:environment/backups/:backup/download", access.PathEnvironment, access.View, bk.Download},
+		{"GET", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.View, bk.Preview},
+		{"POST", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.RunRestore, bk.Apply},
+		{"GET", "/admin/t/:environment/restores/:restore/items/:item", access.PathEnvironment, access.View, bk.ItemDiff},
 	}
 }

@@ -257,6 +257,27 @@ func (r *Resolver) Environment(ctx context.Context, ws *Workspace, userID, envir
 	return nil, web.ErrNotFound
 }
 
+// Target resolves another environment an action names by slug (a restore's
+// target): not entitled is not found, entitled without need is forbidden, and an
+// archived one is a conflict.
+func (r *Resolver) Target(ctx context.Context, ws *Workspace, userID int64, slug string, need Capability) (*Environment, error) {
+	envs, err := r.environments(ctx, ws, userID, slug)
+	if err != nil {
+		return nil, err
+	}
+	if len(envs) == 0 || slug == "" {
+		return nil, web.ErrNotFound
+	}
+	env := envs[0]
+	if env.Archived() {
+		return nil, web.Errorf(web.Conflict, "%s is archived: restore it before restoring into it.", env.Label())
+	}
+	if err := Allow(env.Role, need); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
 // Environments lists the environments of ws the user is entitled to, archived ones included.
 func (r *Resolver) Environments(ctx context.Context, ws *Workspace, userID int64) ([]*Environment, error) {
 	return r.environments(ctx, ws, userID, "")

@@ -109,6 +109,10 @@ func Do(name string, actions ...chromedp.Action) Step { return Step{Name: name, 
 // Visible waits until sel is visible.
 func Visible(sel string) chromedp.Action { return retried(chromedp.WaitVisible(sel)) }
 
+// Click clicks sel on the current document: an htmx swap that replaces the node
+// between finding and clicking it sends the click to its replacement.
+func Click(sel string) chromedp.Action { return retried(chromedp.Click(sel)) }
+
 // Text reads the visible text of sel, like chromedp.Text, on the current document.
 func Text(sel string, text *string) chromedp.Action { return retried(chromedp.Text(sel, text)) }
 

@@ -25,11 +25,13 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/auth"
+	"atlas/app/backup"
 	"atlas/app/baseline"
 	"atlas/app/db"
 	"atlas/app/environment"
 	"atlas/app/inventory"
 	"atlas/app/operation"
+	"atlas/app/web"
 	"atlas/app/workspace"
 )
 
@@ -284,6 +286,13 @@ func seed(parts ...string) uint64 {
 func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.Environment, profile *baseline.Profile, actors []*actor) ([]*run, error) {
 	rnd := mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 1))
 	t.plan(g.anchor, rnd)
+	// The other runs are planned first (from their own stream), so that the
+	// real ones run between the syncs they fall between.
+	planned := t.history(g.anchor, mathrand.New(mathrand.NewPCG(seed(t.customer.slug, t.site.slug), 2)), actors)
+	sort.SliceStable(planned, func(i, j int) bool { return planned[i].created.Before(planned[j].created) })
+	for _, r := range planned {
+		r.workspaceID, r.environmentID = env.WorkspaceID, env.ID
+	}
 	dir := filepath.Join(g.exports, t.customer.slug, t.site.slug)
 	identity := environment.Identity{Domain: t.customer.domain + ".onmicrosoft.com"}
 	var conn *environment.Connection
@@ -328,12 +337,80 @@ func (g *generator) loadEnvironment(ctx context.Context, t *tenant, env *access.
 		if err := g.afterSync(ctx, t, env, profile, i, actors); err != nil {
 			return nil, err
 		}
+		until := g.anchor
+		if i+1 < syncs {
+			until = t.syncAt[i+1].Add(-3 * time.Second)
+		}
+		if err := g.runReal(ctx, t, planned, r.completed, until); err != nil {
+			return nil, err
+		}
 	}
-	for _, r := range t.history(g.anchor, rnd, actors) {
-		r.workspaceID, r.environmentID = env.WorkspaceID, env.ID
-		history = append(history, r)
+	// What could not run for real did not succeed: a backup before the first
+	// sync found nothing to back up; a restore without a backup yet never started.
+	for _, r := range planned {
+		switch {
+		case !routineOf(r.typ).real || r.outcome != "succeeded" || r.executed:
+			history = append(history, r)
+		case r.typ == backup.CreateType:
+			r.outcome = "failed"
+			history = append(history, r)
+		}
 	}
 	return history, nil
+}
+
+// runReal executes the planned succeeded runs of real routines created between
+// from and until on the engine, as the environment stands then, and dates them
+// to their planned times: backups of the whole environment, restores of a few
+// policies of its latest weekly backup into it.
+func (g *generator) runReal(ctx context.Context, t *tenant, planned []*run, from, until time.Time) error {
+	for _, r := range planned {
+		if !routineOf(r.typ).real || r.outcome != "succeeded" || r.created.Before(from) || !r.created.Before(until) {
+			continue
+		}
+		t.finish(r) // the planned timeline
+		var userID int64
+		if r.initiator != nil {
+			userID = r.initiator.id
+		}
+		since := db.Now()
+		var done *operation.Run
+		var err error
+		switch r.typ {
+		case backup.CreateType:
+			done, _, err = g.engine.Execute(ctx, backup.StartRequest(r.workspaceID, r.environmentID, userID, t.backupName(r.created), backup.Selection{}))
+		case backup.RestoreType:
+			var set *backup.Set
+			if set, err = latestWeekly(ctx, g.d.Read, r.workspaceID, r.environmentID); errors.Is(err, web.ErrNotFound) {
+				continue // nothing to restore yet: it stays a planned run
+			}
+			if err != nil {
+				return err
+			}
+			var items []*backup.Item
+			if items, err = backup.Items(ctx, g.d.Read, set.ID); err != nil {
+				return err
+			}
+			rnd := mathrand.New(mathrand.NewPCG(r.seed, 1))
+			var names []string
+			for _, k := range rnd.Perm(len(items))[:min(len(items), 1+rnd.IntN(4))] {
+				names = append(names, items[k].DisplayName)
+			}
+			done, _, err = backup.StartRestore(ctx, g.d, g.engine, backup.RestoreStart{WorkspaceID: r.workspaceID, TargetID: r.environmentID,
+				UserID: userID, Set: set, Choice: backup.Choice{Names: names}, Layout: "intunemanagement"}, true)
+		}
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %w", r.typ, err)
+		case done.Outcome != operation.Succeeded:
+			return fmt.Errorf("%s #%d %s: %+v", r.typ, done.ID, done.Outcome, done.Failure)
+		}
+		if err := restampRun(ctx, g.d, done.ID, r, since); err != nil {
+			return err
+		}
+		r.executed = true
+	}
+	return nil
 }
 
 // syncContext is a sync run's context: spec 058's selection and its hash, the
@@ -388,6 +465,9 @@ func (g *generator) writeHistory(ctx context.Context, history []*run) error {
 	sort.SliceStable(history, func(i, j int) bool { return history[i].created.Before(history[j].created) })
 	return g.d.Tx(ctx, func(tx *sql.Tx) error {
 		for _, r := range history {
+			if r.executed {
+				continue
+			}
 			if r.of != nil {
 				r.of.finish(r)
 			}

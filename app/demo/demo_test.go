@@ -105,8 +105,9 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 		{"removed policies (history kept)", `SELECT count(*) FROM policies WHERE removed_at IS NOT NULL`, 1, 99},
 		{"environments without an IntuneManagement connection", `SELECT count(*) FROM managed_environments e WHERE NOT EXISTS
 			(SELECT 1 FROM provider_connections c WHERE c.managed_environment_id = e.id AND c.layout = 'intunemanagement')`, 0, 0},
-		// Syncs, captures and compares are the real operations': the other types show every outcome.
-		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 14, 14},
+		// Syncs, captures and compares are the real operations'; backups and restores
+		// show every outcome but a backup's partial (it is taken whole or not at all).
+		{"run type × outcome pairs", `SELECT count(*) FROM (SELECT DISTINCT type, outcome FROM operation_runs)`, 13, 13},
 		{"captures and compares that did not succeed", `SELECT count(*) FROM operation_runs
 			WHERE type IN ('baseline.capture', 'drift.compare') AND outcome != 'succeeded'`, 0, 0},
 		{"compares without the real counts", `SELECT count(*) FROM operation_runs WHERE type = 'drift.compare'
@@ -128,6 +129,16 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 		{"findings seen outside the 90 days", `SELECT count(*) FROM findings WHERE first_seen_at < ?1 OR last_seen_at > ?2
 			OR resolved_at > ?2 OR updated_at > ?2`, 0, 0},
 		{"audit events after now", `SELECT count(*) FROM audit_events WHERE created_at > ?2`, 0, 0},
+		{"partial backups", `SELECT count(*) FROM operation_runs WHERE type = 'backup.create' AND outcome = 'partial'`, 0, 0},
+		{"backup sets taken by backup runs", `SELECT count(*) FROM backup_sets s JOIN operation_runs r ON r.id = s.operation_run_id
+			WHERE r.type = 'backup.create'`, 50, 999},
+		{"succeeded backups without their set", `SELECT count(*) FROM operation_runs r WHERE r.type = 'backup.create' AND r.outcome = 'succeeded'
+			AND NOT EXISTS (SELECT 1 FROM backup_sets s WHERE s.operation_run_id = r.id AND s.item_count > 0)`, 0, 0},
+		{"succeeded restores without the folder and items they wrote", `SELECT count(*) FROM operation_runs r WHERE r.type = 'restore.apply'
+			AND r.outcome = 'succeeded' AND NOT EXISTS (SELECT 1 FROM restores x JOIN restore_items i ON i.operation_run_id = x.operation_run_id
+			WHERE x.operation_run_id = r.id AND x.output_path IS NOT NULL)`, 0, 0},
+		{"restored items checked by a later sync", `SELECT count(*) FROM restore_items WHERE verification IS NOT NULL`, 1, 999},
+		{"backup sets outside the 90 days", `SELECT count(*) FROM backup_sets WHERE created_at < ?1 OR created_at > ?2`, 0, 0},
 		{"run types", `SELECT count(DISTINCT type) FROM operation_runs WHERE type IN
 			('inventory.sync', 'backup.create', 'baseline.capture', 'drift.compare', 'restore.apply')`, 5, 5},
 		{"active runs (a live demo starts its own)", `SELECT count(*) FROM operation_runs WHERE status != 'completed'`, 0, 0},
@@ -389,7 +400,10 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		want []string
 	}{
 		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
-		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", "Backup create", "badge-partial", "badge-failed"}},
+		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", ">Backup<", ">Restore<"}},
+		// (partial runs are in the other workspaces: the run type × outcome pairs above count them)
+		{"runs that did not succeed", "/admin/operations?environment=&outcome=failed", []string{"badge-failed"}},
+		{"backups", "/admin/t/prod/backups", []string{"Weekly backup ", "Before restore #"}},
 		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
 			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
 		{"environment dashboard", "/admin/t/prod", []string{"Production", "Export source", "IntuneManagement export", "Change the export source"}},

@@ -29,6 +29,7 @@ type run struct {
 	initiator                  *actor  // nil: the schedule started it
 	seed                       uint64  // draws its details once its outcome is final
 	of                         *tenant // a routine's run, finished (details drawn) just before it is written
+	executed                   bool    // run by the real operation at its place in the timeline: written already
 }
 
 // itemsFailed is the failure summary the engine writes when items failed.
@@ -81,14 +82,25 @@ type routine struct {
 	restore bool // only people who may restore start it
 	seconds [2]int
 	finish  func(t *tenant, r *run, rnd *rand.Rand)
+	// real: its succeeded runs are executed by the real operation between the
+	// environment's syncs (see loadEnvironment); only its other outcomes are
+	// written as history, limited to those the operation can end with.
+	real     bool
+	outcomes []string // nil: every outcome
 }
 
-// routines are the run types later issues build; their rows exist already so
-// the operations pages have 90 days of history. Inventory syncs, baseline
-// captures and drift compares are real (see Load and drift.go), not listed here.
+// routines are the run types planned on a cadence besides inventory syncs,
+// baseline captures and drift compares (which are real, see Load and drift.go):
+// their succeeded runs are executed for real between the syncs they fall
+// between; their other outcomes are history rows.
 var routines = []routine{
-	{typ: "backup.create", every: 7, seconds: [2]int{40, 200}, finish: finishBackup},
-	{typ: "restore.apply", every: 30, manual: true, restore: true, seconds: [2]int{60, 360}, finish: finishRestore},
+	// A backup is taken whole or not at all: it never ends partial.
+	{typ: "backup.create", every: 7, seconds: [2]int{40, 200}, finish: finishBackup, real: true, outcomes: []string{"succeeded", "failed", "cancelled"}},
+	{typ: "restore.apply", every: 30, manual: true, restore: true, seconds: [2]int{60, 360}, finish: finishRestore, real: true},
+}
+
+func routineOf(typ string) routine {
+	return routines[slices.IndexFunc(routines, func(rt routine) bool { return rt.typ == typ })]
 }
 
 // history plans the tenant's runs of every routine over the 90 days before
@@ -100,6 +112,9 @@ func (t *tenant) history(anchor time.Time, rnd *rand.Rand, actors []*actor) []*r
 		for day := rnd.IntN(rt.every); day < 90; day += rt.every {
 			at := start.AddDate(0, 0, day).Add(time.Duration(1+rnd.IntN(4))*time.Hour + time.Duration(rnd.IntN(60))*time.Minute)
 			r := &run{typ: rt.typ, outcome: pickOutcome(rnd), seed: rnd.Uint64(), of: t}
+			if rt.outcomes != nil && !slices.Contains(rt.outcomes, r.outcome) {
+				r.outcome = "succeeded"
+			}
 			if rt.manual || rnd.IntN(8) == 0 {
 				at = at.Add(7 * time.Hour) // office hours
 				r.initiator = pickActor(rnd, actors, rt.restore)
@@ -124,8 +139,9 @@ func pickActor(rnd *rand.Rand, actors []*actor, restore bool) *actor {
 	return can[rnd.IntN(len(can))]
 }
 
-// coverOutcomes makes sure every run type shows every outcome: for each one
-// missing, a succeeded run of the type (spread over the 90 days) takes it.
+// coverOutcomes makes sure every run type shows every outcome it can end with:
+// for each one missing, a run of the type (spread over the 90 days) that was
+// not executed takes it, a succeeded one or one whose outcome others share.
 func coverOutcomes(list []*run) {
 	byType := map[string][]*run{}
 	for _, r := range list {
@@ -133,13 +149,20 @@ func coverOutcomes(list []*run) {
 	}
 	for _, rt := range routines {
 		runs := byType[rt.typ]
+		count := map[string]int{}
+		for _, r := range runs {
+			count[r.outcome]++
+		}
 		for k, o := range outcomes {
-			if slices.ContainsFunc(runs, func(r *run) bool { return r.outcome == o }) {
+			if count[o] > 0 || (rt.outcomes != nil && !slices.Contains(rt.outcomes, o)) {
 				continue
 			}
-			for i := (k + 1) * len(runs) / 5; i < len(runs); i++ {
-				if runs[i].outcome == "succeeded" {
-					runs[i].outcome = o
+			start := (k + 1) * len(runs) / 5
+			for j := range runs {
+				if r := runs[(start+j)%len(runs)]; !r.executed && (r.outcome == "succeeded" || count[r.outcome] > 1) {
+					count[r.outcome]--
+					r.outcome = o
+					count[o]++
 					break
 				}
 			}
@@ -150,7 +173,7 @@ func coverOutcomes(list []*run) {
 // finish draws a planned run's timeline, counts and failures for its outcome.
 func (t *tenant) finish(r *run) {
 	rnd := rand.New(rand.NewPCG(r.seed, 0))
-	rt := routines[slices.IndexFunc(routines, func(rt routine) bool { return rt.typ == r.typ })]
+	rt := routineOf(r.typ)
 	r.context = obj{"trigger": "schedule"}
 	if r.initiator != nil {
 		r.context["trigger"] = "manual"
@@ -222,37 +245,32 @@ func (t *tenant) backupName(at time.Time) string {
 	return "Weekly backup " + sunday.Format("2006-01-02")
 }
 
+// finishBackup details a backup that did not succeed (succeeded ones are real).
 func finishBackup(t *tenant, r *run, rnd *rand.Rand) {
-	n := len(t.names())
-	r.context["backup_set"] = t.backupName(r.created)
-	ok := done(rnd, r, n)
-	var failed []operation.ItemError
-	switch r.outcome {
-	case "partial":
-		failed = t.errorsAbout(rnd, 1+rnd.IntN(3), "the latest version's payload is missing: sync the environment again",
-			"the backup folder's disk is full (no space left on device)")
-		ok -= len(failed)
-		r.failure = itemsFailed(failed, n)
-	case "failed":
-		r.failure = runError("The backup folder cannot be written: permission denied.")
+	r.context["name"] = t.backupName(r.created)
+	switch {
+	case r.outcome == "failed" && r.created.Before(t.syncAt[0]):
+		r.failure = runError("nothing to back up: the environment has no policy yet (sync it first)")
+	case r.outcome == "failed":
+		r.failure = runError("The data folder is full: database or disk is full.")
 	}
-	r.counts = tally(n, ok, len(failed), 0, nil)
+	r.counts = tally(0, 0, 0, 0, nil)
 }
 
+// finishRestore details a restore that did not succeed (succeeded ones are real).
 func finishRestore(t *tenant, r *run, rnd *rand.Rand) {
 	selected := 1 + rnd.IntN(6)
-	r.context["backup_set"] = t.backupName(r.created.AddDate(0, 0, -7))
-	r.context["target_folder"] = "restores/" + t.site.slug + "/" + r.created.Format("2006-01-02-1504")
+	r.context["backup"] = t.backupName(r.created.AddDate(0, 0, -7))
+	r.context["layout"] = "intunemanagement"
 	restored := done(rnd, r, selected)
 	var failed []operation.ItemError
 	switch r.outcome {
 	case "partial":
-		failed = t.errorsAbout(rnd, 1, "app packages are not exported: the app's metadata was written, upload its package again",
-			"the item references a group that no longer exists in the target")
+		failed = t.errorsAbout(rnd, 1, "open restores/"+t.site.slug+": no space left on device")
 		restored = max(0, restored-1)
 		r.failure = itemsFailed(failed, selected)
 	case "failed":
-		r.failure = runError("The restore folder exists and is not empty: choose another one.")
+		r.failure = runError("The data folder is full: database or disk is full.")
 	}
 	r.counts = tally(selected, restored, len(failed), 0, nil)
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
+	"atlas/app/backup"
 	"atlas/app/db"
 	"atlas/app/operation"
+	"atlas/app/web"
 )
 
 // The SQL the demo runs itself, in one place. Everything else (users,
@@ -77,6 +80,43 @@ func restamp(ctx context.Context, d *db.DB, runID int64, r *run, since string, s
 	})
 }
 
+// restampRun dates a run the engine executed just now (backup or restore, run
+// runID, started at or after since) to r's planned times, with what it wrote.
+func restampRun(ctx context.Context, d *db.DB, runID int64, r *run, since string) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, s := range []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE operation_runs SET created_at = ?, started_at = ?, completed_at = ?3, heartbeat_at = ?3 WHERE id = ?4`,
+				[]any{db.Format(r.created), db.Format(r.started), db.Format(r.completed), runID}},
+			{`UPDATE audit_events SET created_at = ? WHERE workspace_id = ? AND created_at >= ?`, []any{db.Format(r.created), r.workspaceID, since}},
+			{`UPDATE backup_sets SET created_at = ? WHERE operation_run_id = ?`, []any{db.Format(r.completed), runID}},
+			{`UPDATE restores SET created_at = ? WHERE operation_run_id = ?`, []any{db.Format(r.created), runID}},
+			{`UPDATE policy_payloads SET created_at = ? WHERE created_at >= ?`, []any{db.Format(r.completed), since}},
+		} {
+			if _, err := tx.ExecContext(ctx, s.query, s.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// latestWeekly is the environment's newest weekly backup set.
+func latestWeekly(ctx context.Context, q db.Querier, workspaceID, environmentID int64) (*backup.Set, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM backup_sets WHERE managed_environment_id = ? AND name LIKE 'Weekly backup %'
+		ORDER BY created_at DESC, id DESC LIMIT 1`, environmentID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, web.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return backup.SetOfWorkspace(ctx, q, workspaceID, id)
+}
+
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -101,6 +141,8 @@ var syncStamps = []string{
 	`UPDATE policy_versions SET captured_at = ?1 WHERE managed_environment_id = ?2 AND captured_at >= ?3`,
 	`UPDATE inventory_items SET observed_at = ?1 WHERE managed_environment_id = ?2 AND observed_at >= ?3`,
 	`UPDATE policy_payloads SET created_at = ?1 WHERE created_at >= ?3`,
+	`UPDATE restore_items SET verified_at = ?1 WHERE verified_at >= ?3
+		AND operation_run_id IN (SELECT operation_run_id FROM restores WHERE managed_environment_id = ?2)`,
 }
 
 var captureStamps = []string{

@@ -47,16 +47,16 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 	second := writeZip(t, zips, "acme-export-2.zip", export(3, true))
 	upload := func(zip string) browsertest.Step {
 		return browsertest.Do("upload "+filepath.Base(zip),
-			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Export source")]`),
+			browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Export source")]`),
 			browsertest.Visible(`#cx-export`),
 			chromedp.SetUploadFiles(`#cx-export`, []string{zip}, chromedp.ByQuery),
-			chromedp.Click(`//button[contains(., "Upload and check")]`),
+			browsertest.Click(`//button[contains(., "Upload and check")]`),
 			browsertest.Visible(`//main//dd[contains(., "`+filepath.Base(zip)+`")]`))
 	}
 	syncNow := browsertest.Do("sync now and watch the run",
-		chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
+		browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
 		browsertest.Visible(`//main//button[contains(., "Sync now")]`),
-		chromedp.Click(`//main//button[contains(., "Sync now")]`),
+		browsertest.Click(`//main//button[contains(., "Sync now")]`),
 		browsertest.Visible(`//main//h1[contains(., "Inventory sync")]//span[contains(@class, "badge-succeeded")]`))
 	b := browsertest.New(t)
 	var source, run, hub, list, detail string
@@ -71,7 +71,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		syncNow,
 		browsertest.Do("read the run", browsertest.Text("main", &run)),
 		browsertest.Do("open the inventory",
-			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
+			browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Inventory")]`),
 			browsertest.Visible(`//main//span[contains(@class, "kpi-label") and contains(., "items")]`),
 			browsertest.Text("main", &hub)),
 		browsertest.Do("look at the inventory", chromedp.ActionFunc(func(context.Context) error {
@@ -81,14 +81,14 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		upload(second),
 		syncNow,
 		browsertest.Do("filter the policies by name",
-			chromedp.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Policies")]`),
+			browsertest.Click(`//nav[contains(@class, "sidebar")]//a[contains(., "Policies")]`),
 			browsertest.Visible(`//main//input[@name="q"]`),
 			chromedp.SendKeys(`//main//input[@name="q"]`, "defender"),
-			chromedp.Click(`//main//form[contains(@class, "filters")]//button`),
+			browsertest.Click(`//main//form[contains(@class, "filters")]//button`),
 			browsertest.Visible(`//main//p[contains(., "1 present")]`),
 			browsertest.Text("main", &list)),
 		browsertest.Do("open the policy and its versions",
-			chromedp.Click(`//main//table//a[contains(., "Defender baseline")]`),
+			browsertest.Click(`//main//table//a[contains(., "Defender baseline")]`),
 			browsertest.Visible(`//main//h2[contains(., "Version history")]`),
 			browsertest.Text("main", &detail)),
 	)

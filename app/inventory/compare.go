@@ -57,9 +57,10 @@ func (r ChangeRow) Multiline() bool {
 	return strings.Contains(r.Old, "\n") || strings.Contains(r.New, "\n")
 }
 
-// compare diffs two canonical payloads into a Comparison, naming groups and
-// filters by names.
-func compare(left, right Side, before, after []byte, names diff.Names) (*Comparison, error) {
+// Compare diffs two canonical payloads into a Comparison, naming groups and
+// filters by names; a side "null" is an absent policy (everything added or
+// removed).
+func Compare(left, right Side, before, after []byte, names diff.Names) (*Comparison, error) {
 	old, err := DecodePayload(before)
 	if err != nil {
 		return nil, err
@@ -158,5 +159,5 @@ func comparePayloads(ctx context.Context, q db.Querier, left, right Side, before
 	if err != nil {
 		return nil, err
 	}
-	return compare(left, right, before, after, names)
+	return Compare(left, right, before, after, names)
 }

@@ -33,6 +33,15 @@ type Type struct {
 	// /admin/t/{environment}/operations); a type without one is started only from
 	// its own domain's pages.
 	Form func(form url.Values) (map[string]any, error)
+	// Panel is the type's own section of a run's page (a restore's items and
+	// their verification), for the viewer in ctx; nil for none.
+	Panel func(ctx context.Context, run *Run) (*Panel, error)
+}
+
+// Panel is a partial template (parsed with every page) and its data.
+type Panel struct {
+	Template string
+	Data     any
 }
 
 // StartRequest asks for a run.

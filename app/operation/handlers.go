@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -301,6 +302,7 @@ type detailPage struct {
 	Related      []Related
 	PollURL      string // set while the run is active
 	Finished     string // toast text when a watched run has just finished
+	Panel        template.HTML
 }
 
 func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *Run, error) {
@@ -355,6 +357,17 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 		}
 	}
 	page.Counts = countProps(run.Counts)
+	if t, ok := h.Engine.Type(run.Type); ok && t.Panel != nil && !page.Hidden {
+		panel, err := t.Panel(ctx, run)
+		if err != nil {
+			return err
+		}
+		if panel != nil {
+			if page.Panel, err = h.Views.HTML("operation/detail", panel.Template, panel.Data); err != nil {
+				return err
+			}
+		}
+	}
 	if page.Related, err = h.related(ctx, v, row); err != nil {
 		return err
 	}

@@ -177,6 +177,20 @@ func (v *Views) Partial(w http.ResponseWriter, r *http.Request, page, block stri
 	return err
 }
 
+// HTML renders one named template of a page into HTML that another page embeds
+// (a domain's section of a run's page).
+func (v *Views) HTML(page, block string, data any) (template.HTML, error) {
+	t, ok := v.pages[page]
+	if !ok {
+		return "", fmt.Errorf("no page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return "", fmt.Errorf("render %s/%s: %w", page, block, err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
 // Redirect ends a successful POST (303 See Other), with a flash when message is set.
 // htmx requests get HX-Redirect so the whole frame (switchers, sidebar) reloads.
 func Redirect(w http.ResponseWriter, r *http.Request, url, message string) error {

@@ -1,0 +1,314 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"atlas/app/access"
+	"atlas/app/db"
+	"atlas/app/inventory"
+	"atlas/app/operation"
+	"atlas/app/web"
+
+	"github.com/uptrace/bunrouter"
+)
+
+// Handlers serve the backups pages, the layout downloads and restores.
+type Handlers struct {
+	DB       *db.DB
+	Views    *web.Views
+	Resolver *access.Resolver // for a restore's target environment
+	Engine   *operation.Engine
+}
+
+func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
+	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
+}
+
+func backupsURL(env *access.Environment) string { return "/admin/t/" + env.Slug + "/backups" }
+
+func setURL(env *access.Environment, s *Set) string {
+	return fmt.Sprintf("%s/%d", backupsURL(env), s.ID)
+}
+
+// createForm is the list page's "Take a backup" form as typed.
+type createForm struct {
+	Name  string
+	Types map[string]bool
+	Names string // one policy name a line
+}
+
+func (f createForm) selection() Selection {
+	var sel Selection
+	for t, on := range f.Types {
+		if on {
+			sel.Types = append(sel.Types, t)
+		}
+	}
+	for _, line := range strings.Split(f.Names, "\n") {
+		if n := strings.TrimSpace(line); n != "" {
+			sel.Names = append(sel.Names, n)
+		}
+	}
+	return sel
+}
+
+type listPage struct {
+	web.Page
+	Environment     *access.Environment
+	Sets            []*Set
+	Types           []inventory.Facet // the environment's present types, for the create form
+	Form            createForm
+	Retention       Retention
+	KeepLast        string
+	KeepDays        string
+	Errors          web.FieldErrors
+	CreateWhy       string // why taking a backup is disabled, "" when it is not
+	ManageWhy       string // why retention and pins are disabled
+	RetentionNotice string
+}
+
+func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	p := &listPage{Page: web.Page{Title: "Backups", Section: "backups", Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups"})},
+		Environment: env, Form: createForm{Types: map[string]bool{}}, CreateWhy: env.Why(access.RunOperations), ManageWhy: env.Why(access.ManageEnvironments)}
+	if env.Archived() {
+		p.CreateWhy = env.Label() + " is archived"
+	}
+	var err error
+	if p.Sets, err = Sets(ctx, h.DB.Read, env.ID); err != nil {
+		return nil, err
+	}
+	if p.Types, _, err = inventory.Facets(ctx, h.DB.Read, env.ID); err != nil {
+		return nil, err
+	}
+	if p.Retention, err = RetentionOf(ctx, h.DB.Read, env.ID); err != nil {
+		return nil, err
+	}
+	if p.Retention.KeepLast > 0 {
+		p.KeepLast = fmt.Sprint(p.Retention.KeepLast)
+	}
+	if p.Retention.KeepDays > 0 {
+		p.KeepDays = fmt.Sprint(p.Retention.KeepDays)
+	}
+	return p, nil
+}
+
+// List is /admin/t/{environment}/backups: the sets with their item counts, run,
+// who took them and whether they are kept for good; the create and retention forms.
+func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
+	p, err := h.listPage(req.Context())
+	if err != nil {
+		return err
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "backup/list", p)
+}
+
+// Create starts a backup.create run (form fields name, type, names) and opens it.
+func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env, user := access.MustWorkspace(ctx), access.MustEnvironment(ctx), access.UserFrom(ctx)
+	if env.Archived() {
+		return web.Errorf(web.Conflict, "%s is archived: restore it before taking backups of it.", env.Label())
+	}
+	if err := req.ParseForm(); err != nil {
+		return web.Errorf(web.Invalid, "The form could not be read.")
+	}
+	form := createForm{Name: strings.TrimSpace(req.PostForm.Get("name")), Types: map[string]bool{}, Names: req.PostForm.Get("names")}
+	for _, t := range req.PostForm["type"] {
+		form.Types[t] = true
+	}
+	sel := form.selection()
+	errs := web.FieldErrors{}
+	if form.Name != "" {
+		if err := web.ValidateName(form.Name); err != nil {
+			errs["name"] = err.Error()
+		}
+	}
+	if err := sel.Check(); err != nil {
+		errs["names"] = err.Error()
+	}
+	if errs.Any() {
+		p, err := h.listPage(ctx)
+		if err != nil {
+			return err
+		}
+		p.Form, p.Errors = createForm{Name: web.Echo(form.Name), Types: form.Types, Names: web.Echo(form.Names)}, errs
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/list", p)
+	}
+	run, active, err := h.Engine.Start(ctx, StartRequest(ws.ID, env.ID, user.ID, form.Name, sel))
+	if err != nil {
+		return err
+	}
+	return opened(w, req, run, active, "Backup started.")
+}
+
+// opened redirects to a run just started, or to the one of its type already going.
+func opened(w http.ResponseWriter, req bunrouter.Request, run *operation.Run, alreadyActive bool, message string) error {
+	to := fmt.Sprintf("/admin/operations/%d", run.ID)
+	if alreadyActive {
+		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("A run of this kind is already %s here: this is that run.", run.Status))
+		return web.Redirect(w, req.Request, to, "")
+	}
+	return web.Redirect(w, req.Request, to, message)
+}
+
+// SetRetention stores the environment's retention (keep_last, keep_days) and applies it.
+func (h *Handlers) SetRetention(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env, user := access.MustWorkspace(ctx), access.MustEnvironment(ctx), access.UserFrom(ctx)
+	keepLast, keepDays := req.PostFormValue("keep_last"), req.PostFormValue("keep_days")
+	r, errs := ParseRetention(keepLast, keepDays)
+	if errs.Any() {
+		p, err := h.listPage(ctx)
+		if err != nil {
+			return err
+		}
+		p.KeepLast, p.KeepDays, p.Errors = web.Echo(keepLast), web.Echo(keepDays), errs
+		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/list", p)
+	}
+	deleted, err := SetRetention(ctx, h.DB, ws.ID, env.ID, user.ID, r)
+	if err != nil {
+		return err
+	}
+	message := "Retention saved. " + r.Describe()
+	if deleted > 0 {
+		message += fmt.Sprintf(" %d older %s deleted.", deleted, plural(deleted, "backup was", "backups were"))
+	}
+	return web.Redirect(w, req.Request, backupsURL(env), message)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// setOf is the route's :backup in the route's environment.
+func (h *Handlers) setOf(req bunrouter.Request) (*Set, error) {
+	id, err := access.ParseID(req.Param("backup"))
+	if err != nil {
+		return nil, err
+	}
+	return SetByID(req.Context(), h.DB.Read, access.MustEnvironment(req.Context()).ID, id)
+}
+
+// ItemGroup is a set's items of one type.
+type ItemGroup struct {
+	Type  string
+	Items []*Item
+}
+
+func groupItems(items []*Item) []ItemGroup {
+	var groups []ItemGroup
+	for _, it := range items {
+		if n := len(groups); n == 0 || groups[n-1].Type != it.Type.Label {
+			groups = append(groups, ItemGroup{Type: it.Type.Label})
+		}
+		g := &groups[len(groups)-1]
+		g.Items = append(g.Items, it)
+	}
+	return groups
+}
+
+// RelatedRun is a run related to a set (spec 131's related context).
+type RelatedRun struct {
+	Label string
+	URL   string
+	Value string
+}
+
+type detailPage struct {
+	web.Page
+	Environment *access.Environment
+	Set         *Set
+	Groups      []ItemGroup
+	Related     []RelatedRun
+	Layouts     []Layout
+	Layout      string // the environment's own layout: the download's default
+	ManageWhy   string
+}
+
+// Detail is /admin/t/{environment}/backups/{backup}: the items by type with
+// their coverage, the related runs, pin and "Download as zip" in a tool's layout.
+func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
+	s, err := h.setOf(req)
+	if err != nil {
+		return err
+	}
+	items, err := Items(ctx, h.DB.Read, s.ID)
+	if err != nil {
+		return err
+	}
+	p := &detailPage{Page: web.Page{Title: s.Name, Section: "backups",
+		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
+		Environment: env, Set: s, Groups: groupItems(items), Layouts: Layouts, ManageWhy: env.Why(access.ManageEnvironments)}
+	if p.Layout, err = EnvironmentLayout(ctx, h.DB.Read, env.ID); err != nil {
+		return err
+	}
+	if p.Related, err = relatedRuns(ctx, h.DB.Read, h.Engine, s); err != nil {
+		return err
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "backup/detail", p)
+}
+
+// relatedRuns are the run that took the set and the restores that used it.
+func relatedRuns(ctx context.Context, q db.Querier, engine *operation.Engine, s *Set) ([]RelatedRun, error) {
+	var list []RelatedRun
+	if s.RunID != 0 {
+		run, err := operation.Get(ctx, q, s.WorkspaceID, s.RunID)
+		if err != nil && !errors.Is(err, web.ErrNotFound) {
+			return nil, err
+		}
+		if run != nil {
+			list = append(list, RelatedRun{Label: "Taken by", URL: fmt.Sprintf("/admin/operations/%d", run.ID),
+				Value: fmt.Sprintf("%s #%d (%s)", engine.Label(run.Type), run.ID, run.Badge())})
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT r.operation_run_id, r.backup_set_id = ?, COALESCE(o.outcome, o.status)
+		FROM restores r JOIN operation_runs o ON o.id = r.operation_run_id
+		WHERE r.backup_set_id = ? OR r.pre_restore_backup_set_id = ? ORDER BY r.operation_run_id DESC`, s.ID, s.ID, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var runID int64
+		var restoredFrom bool
+		var badge string
+		if err := rows.Scan(&runID, &restoredFrom, &badge); err != nil {
+			return nil, err
+		}
+		label := "Restored by"
+		if !restoredFrom {
+			label = "Taken before"
+		}
+		list = append(list, RelatedRun{Label: label, URL: fmt.Sprintf("/admin/operations/%d", runID), Value: fmt.Sprintf("Restore #%d (%s)", runID, badge)})
+	}
+	return list, rows.Err()
+}
+
+// Pin pins (pinned=true) or unpins a set.
+func (h *Handlers) Pin(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx := req.Context()
+	env, user := access.MustEnvironment(ctx), access.UserFrom(ctx)
+	s, err := h.setOf(req)
+	if err != nil {
+		return err
+	}
+	pinned := req.PostFormValue("pinned") == "true"
+	if err := SetPinned(ctx, h.DB, s, user.ID, pinned); err != nil {
+		return err
+	}
+	message := s.Name + " unpinned: retention may delete it."
+	if pinned {
+		message = s.Name + " pinned: retention keeps it."
+	}
+	return web.Redirect(w, req.Request, setURL(env, s), message)
+}
