@@ -229,8 +229,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		t.Run(key, func(t *testing.T) {
-			// Each state-changing request that should go through gets its own copy of
+			// Routes run side by side: each request has its own cookie jar (On), and
+			// each state-changing request that should go through gets its own copy of
 			// the data; reads, and requests that should be refused, share one.
+			t.Parallel()
 			shared := reads
 			if rt.Method != http.MethodGet {
 				shared = f.env.Clone(t)
