@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -136,10 +135,6 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	static, err := fs.Sub(assets.FS, "static")
-	if err != nil {
-		return nil, err
-	}
 	folders := &environment.ExportFolders{DB: data.DB, DataDir: data.Dir}
 	for _, root := range opts.ExportRoots {
 		abs, err := filepath.Abs(root)
@@ -167,7 +162,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		backups:      &backup.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
-		static:       web.Static(static),
+		static:       views.Assets.Serve,
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: throttle}
 	return s, nil
@@ -187,7 +182,7 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		r.Handle(rt.Method, rt.Path, s.resolver.Guard(rt.Scope, rt.Need)(rt.Handler))
 	}
-	return r
+	return web.Compress(r)
 }
 
 func redirectTo(url string) bunrouter.HandlerFunc {

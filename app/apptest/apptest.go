@@ -88,10 +88,19 @@ type Client struct {
 	http *http.Client
 }
 
+// uncompressed asks for answers as they are (no Accept-Encoding) unless a test sets
+// the header itself: gzip under the race detector would slow every test, and
+// compression has tests of its own.
+var uncompressed = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	return t
+}()
+
 // Anonymous returns a client that is not signed in.
 func (e *Env) Anonymous() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: e.t, env: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &Client{t: e.t, env: e, http: &http.Client{Jar: jar, Transport: uncompressed, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
@@ -122,7 +131,7 @@ func (c *Client) On(e *Env) *Client {
 	from, _ := url.Parse(c.env.HTTP.URL)
 	to, _ := url.Parse(e.HTTP.URL)
 	jar.SetCookies(to, c.http.Jar.Cookies(from))
-	return &Client{t: c.t, env: e, http: &http.Client{Jar: jar, CheckRedirect: c.http.CheckRedirect}}
+	return &Client{t: c.t, env: e, http: &http.Client{Jar: jar, Transport: uncompressed, CheckRedirect: c.http.CheckRedirect}}
 }
 
 // Response is what a request returned.

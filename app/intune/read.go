@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -76,8 +78,8 @@ var skippedFiles = map[string]string{
 
 const nativeImportCopy = "NativeImport copy: the IntuneManagement export beside it holds the same policies, and is the one read"
 
-// Read walks an export and calls visit once per file, in lexical order,
-// holding one file in memory at a time. JSON files give an Object, a skip or a
+// Read walks an export and calls visit once per file, in lexical order, on the
+// caller's goroutine. JSON files give an Object, a skip or a
 // per-file error; other files are skipped ("not a JSON file"). Hidden files and
 // folders (".git", "._x.json") and "__MACOSX" are not visited. A NativeImport
 // folder beside an IntuneManagement folder (OpenIntuneBaseline) is skipped file
@@ -90,22 +92,126 @@ const nativeImportCopy = "NativeImport copy: the IntuneManagement export beside 
 // "<name>_Settings.json" (IntuneManagement) and "Assignments/<file name>"
 // (IntuneBackupAndRestore). They are then skipped on their own; a settings
 // file without its intent is an object of its own, with a warning.
+//
+// One worker per core decodes and normalises files ahead of visit, at most
+// readAhead files each: what visit sees does not depend on how many there are.
 func Read(fsys fs.FS, visit func(Entry) error) error {
-	r := &reader{fsys: fsys, readWith: map[string]string{}, assignments: map[string]string{}}
-	return walkExport(fsys, func(p string, d fs.DirEntry, inNativeImport bool, err error) error {
-		if err != nil {
-			return visit(Entry{Path: p, Err: fmt.Errorf("cannot list the folder: %w", err)})
-		}
-		return visit(r.entry(p, d, inNativeImport))
-	})
-}
-
-// reader reads the files of one export.
-type reader struct {
-	fsys fs.FS
+	r := &reader{fsys: fsys, assignments: map[string]string{}}
+	workers := runtime.GOMAXPROCS(0)
+	toRead := make(chan *file, workers*readAhead)
+	inOrder := make(chan *file, workers*readAhead)
+	stop := make(chan struct{})
+	var reading sync.WaitGroup
+	for range workers {
+		reading.Go(func() {
+			for f := range toRead {
+				select {
+				case <-stop: // nobody waits for it
+					continue
+				default:
+				}
+				f.read <- r.read(f)
+			}
+		})
+	}
+	walked := make(chan fileRead, 1) // how the walk ended: its error, or its panic
+	go func() {
+		var end fileRead
+		defer func() {
+			if v := recover(); v != nil {
+				end.panicked = v
+			}
+			walked <- end
+		}()
+		defer close(toRead)
+		defer close(inOrder)
+		end.entry.Err = walkExport(fsys, func(p string, d fs.DirEntry, inNativeImport bool, err error) error {
+			select {
+			case <-stop:
+				return errStopped
+			default:
+			}
+			f := &file{path: p, d: d, inNativeImport: inNativeImport, read: make(chan fileRead, 1)}
+			if err != nil {
+				f.read <- fileRead{entry: Entry{Path: p, Err: fmt.Errorf("cannot list the folder: %w", err)}}
+			} else {
+				select {
+				case toRead <- f:
+				case <-stop:
+					return errStopped
+				}
+			}
+			select {
+			case inOrder <- f:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	defer func() {
+		close(stop)
+		reading.Wait()
+	}()
 	// readWith maps a settings file to the intent it was read with; an
 	// intent's file is visited first ("X.json" sorts before "X_Settings.json").
-	readWith    map[string]string
+	readWith := map[string]string{}
+	for f := range inOrder {
+		got := <-f.read
+		if got.panicked != nil {
+			panic(got.panicked) // on the caller's goroutine, as without the workers: its recover sees it
+		}
+		if intent := readWith[f.path]; intent != "" {
+			got.entry = Entry{Path: f.path, Skipped: fmt.Sprintf("the settings of the endpoint security intent in %s, read with it", intent)}
+		} else if got.settingsFile != "" {
+			readWith[got.settingsFile] = f.path
+		}
+		if err := visit(got.entry); err != nil {
+			return err
+		}
+	}
+	end := <-walked // the walk has ended: it closed inOrder
+	if end.panicked != nil {
+		panic(end.panicked)
+	}
+	return end.entry.Err
+}
+
+// readAhead is how many files each worker may have read that visit has not seen:
+// enough to keep both cores busy, few enough that memory stays flat.
+const readAhead = 4
+
+var errStopped = errors.New("read stopped")
+
+// file is one file of the walk, and its entry once a worker has read it.
+type file struct {
+	path           string
+	d              fs.DirEntry
+	inNativeImport bool
+	read           chan fileRead
+}
+
+// fileRead is a file's entry, and the settings file read with it (an intent's).
+type fileRead struct {
+	entry        Entry
+	settingsFile string
+	panicked     any
+}
+
+func (r *reader) read(f *file) (got fileRead) {
+	defer func() {
+		if v := recover(); v != nil {
+			got.panicked = v
+		}
+	}()
+	got.entry, got.settingsFile = r.entry(f.path, f.d, f.inNativeImport)
+	return got
+}
+
+// reader reads the files of one export; its workers share it.
+type reader struct {
+	fsys        fs.FS
+	mu          sync.Mutex
 	assignments map[string]string // folder → its Assignments folder, "" when it has none
 }
 
@@ -152,51 +258,52 @@ func hidden(name string) bool {
 	return strings.HasPrefix(name, ".") || name == "__MACOSX"
 }
 
-func (r *reader) entry(p string, d fs.DirEntry, inNativeImport bool) Entry {
+// entry reads one file, and says which settings file it read with it; Read
+// decides whether an intent read the file already.
+func (r *reader) entry(p string, d fs.DirEntry, inNativeImport bool) (Entry, string) {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	switch {
 	case !strings.EqualFold(path.Ext(base), ".json"):
-		return Entry{Path: p, Skipped: "not a JSON file"}
+		return Entry{Path: p, Skipped: "not a JSON file"}, ""
 	case inNativeImport:
-		return Entry{Path: p, Skipped: nativeImportCopy}
+		return Entry{Path: p, Skipped: nativeImportCopy}, ""
 	case skippedFiles[strings.ToLower(base)] != "":
-		return Entry{Path: p, Skipped: skippedFiles[strings.ToLower(base)]}
-	case r.readWith[p] != "":
-		return Entry{Path: p, Skipped: fmt.Sprintf("the settings of the endpoint security intent in %s, read with it", r.readWith[p])}
+		return Entry{Path: p, Skipped: skippedFiles[strings.ToLower(base)]}, ""
 	case dir != "" && strings.EqualFold(path.Base(dir), assignmentsFolder):
-		return Entry{Path: p, Skipped: r.assignmentsSkip(p)}
+		return Entry{Path: p, Skipped: r.assignmentsSkip(p)}, ""
 	}
 	if reason, ok := skippedFolders[foldName(path.Base(dir))]; ok && dir != "" {
-		return Entry{Path: p, Skipped: reason}
+		return Entry{Path: p, Skipped: reason}, ""
 	}
 	if !d.Type().IsRegular() {
-		return Entry{Path: p, Skipped: "not a regular file (a link or a device)"}
+		return Entry{Path: p, Skipped: "not a regular file (a link or a device)"}, ""
 	}
 	info, err := d.Info()
 	if err != nil {
-		return Entry{Path: p, Err: err}
+		return Entry{Path: p, Err: err}, ""
 	}
 	v, size, err := r.decode(p, info.Size())
 	if err != nil {
-		return Entry{Path: p, Err: err}
+		return Entry{Path: p, Err: err}, ""
 	}
 	o, value, skip, err := objectOf(p, v)
 	switch {
 	case err != nil:
-		return Entry{Path: p, Err: err}
+		return Entry{Path: p, Err: err}, ""
 	case skip != "":
-		return Entry{Path: p, Skipped: skip}
+		return Entry{Path: p, Skipped: skip}, ""
 	}
 	o.Size = size
 	if o.Modified.IsZero() {
 		o.Modified = info.ModTime().UTC()
 	}
-	if err := r.readBeside(o, value); err != nil {
-		return Entry{Path: p, Err: err}
+	settingsFile, err := r.readBeside(o, value)
+	if err != nil {
+		return Entry{Path: p, Err: err}, settingsFile
 	}
 	o.setPayload(value)
-	return Entry{Path: p, Object: o}
+	return Entry{Path: p, Object: o}, settingsFile
 }
 
 // decode reads and decodes one file whose size the folder listing gave.
@@ -215,47 +322,47 @@ func (r *reader) decode(p string, size int64) (any, int64, error) {
 // readBeside adds to an object what files beside it hold of it: an intent's
 // settings file, a policy's assignments file. A file the object has itself
 // (settings inline, assignments expanded) wins, with a warning when they
-// differ. A settings file read here is not an object of its own.
-func (r *reader) readBeside(o *Object, value any) error {
+// differ. A settings file read here (returned) is not an object of its own.
+func (r *reader) readBeside(o *Object, value any) (settingsFile string, err error) {
 	m, ok := value.(map[string]any)
 	if !ok {
-		return nil
+		return "", nil
 	}
 	if o.Type.Key == endpointSecurityIntent {
 		companion := strings.TrimSuffix(o.SourcePath, path.Ext(o.SourcePath)) + settingsSuffix
 		v, size, err := r.decodeIfThere(companion)
 		if err != nil {
-			return fmt.Errorf("its settings file %s: %w", companion, err)
+			return "", fmt.Errorf("its settings file %s: %w", companion, err)
 		}
 		if settings, ok := intentSettings(v); ok {
 			attach(o, m, "settings", settings, companion)
-			r.readWith[companion] = o.SourcePath
+			settingsFile = companion
 			o.Size += size
 		}
 	}
 	dir, base := path.Split(o.SourcePath)
 	folder := r.assignmentsIn(dir)
 	if folder == "" {
-		return nil
+		return settingsFile, nil
 	}
-	file := path.Join(folder, base)
-	v, size, err := r.decodeIfThere(file)
+	assignments := path.Join(folder, base)
+	v, size, err := r.decodeIfThere(assignments)
 	if err != nil {
-		return fmt.Errorf("its assignments file %s: %w", file, err)
+		return settingsFile, fmt.Errorf("its assignments file %s: %w", assignments, err)
 	}
 	switch x := v.(type) {
 	case nil:
-		return nil
+		return settingsFile, nil
 	case map[string]any: // PowerShell writes a list of one as the one
 		v = []any{x}
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return fmt.Errorf("its assignments file %s: expected a list of assignments, found %s", file, jsonKind(v))
+		return settingsFile, fmt.Errorf("its assignments file %s: expected a list of assignments, found %s", assignments, jsonKind(v))
 	}
-	attach(o, m, "assignments", list, file)
+	attach(o, m, "assignments", list, assignments)
 	o.Size += size
-	return nil
+	return settingsFile, nil
 }
 
 // decodeIfThere decodes the file at p, or returns nil when there is none.
@@ -275,6 +382,8 @@ func (r *reader) decodeIfThere(p string) (any, int64, error) {
 // assignmentsIn is the Assignments folder in the folder dir (a slash path, ""
 // or ending in "/"), whatever its case, or ""; looked up once per folder.
 func (r *reader) assignmentsIn(dir string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	folder, ok := r.assignments[dir]
 	if ok {
 		return folder

@@ -22,33 +22,50 @@ type KPIs struct {
 func LoadKPIs(ctx context.Context, q db.Querier, workspaceID, environmentID int64, now time.Time) (KPIs, error) {
 	query, args := kpiQuery(workspaceID, environmentID, now)
 	var k KPIs
-	var totalMS float64
+	var totalMS int64
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&k.Runs30d, &k.Active, &k.FailedPartial7d, &k.Timed7d, &totalMS); err != nil {
 		return k, err
 	}
 	if k.Timed7d > 0 {
-		k.AvgDuration7d = time.Duration(totalMS / float64(k.Timed7d) * float64(time.Millisecond)).Round(time.Millisecond)
+		k.AvgDuration7d = time.Duration(float64(totalMS) / float64(k.Timed7d) * float64(time.Millisecond)).Round(time.Millisecond)
 	}
 	return k, nil
 }
 
+// kpiQuery reads whole days from operation_run_days (schema 0010) and only the
+// window's first, partial day from the runs themselves: O(days), not O(runs).
+// A run belongs to the day its created_at starts with, so comparing days is
+// comparing created_at: a later day is inside the window, an earlier one outside.
 func kpiQuery(workspaceID, environmentID int64, now time.Time) (string, []any) {
-	scope, scopeArgs := "workspace_id = ?", []any{workspaceID}
+	scope := "workspace_id = ?1"
 	if environmentID != 0 {
-		scope, scopeArgs = "managed_environment_id = ? AND workspace_id = ?", []any{environmentID, workspaceID}
+		scope = "managed_environment_id = ?2 AND workspace_id = ?1"
 	}
-	d30, d7 := db.Format(now.Add(-30*24*time.Hour)), db.Format(now.Add(-7*24*time.Hour))
-	// The 30-day count and the 7-day figures each take one range of a covering index;
-	// the active count reads the partial index of active runs. Arguments follow
-	// the placeholders: 30-day scope and start, active scope, 7-day scope and start.
-	args := append(append(append(append(append([]any{}, scopeArgs...), d30), scopeArgs...), scopeArgs...), d7)
-	// julianday is SQLite's; PostgreSQL would say EXTRACT(EPOCH FROM completed_at - started_at).
-	return `SELECT
-		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND created_at >= ?),
-		(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND status IN ('queued', 'running')),
-		COALESCE(sum(outcome IN ('failed', 'partial')), 0),
-		COALESCE(sum(outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL), 0),
-		COALESCE(sum(CASE WHEN outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL
-			THEN julianday(completed_at) - julianday(started_at) END), 0) * 86400000.0
-		FROM operation_runs WHERE ` + scope + ` AND created_at >= ?`, args
+	from30, from7 := now.Add(-30*24*time.Hour), now.Add(-7*24*time.Hour)
+	args := []any{workspaceID, environmentID,
+		db.Format(from30), nextDay(from30), db.Format(from7), nextDay(from7)}
+	// The edge days take one range of a covering index each; the active count reads
+	// the partial index of active runs. A duration is whole milliseconds, as the counters have it.
+	return `WITH days AS (
+			SELECT COALESCE(sum(runs), 0) AS runs30,
+				COALESCE(sum(failed_partial) FILTER (WHERE day >= ?6), 0) AS failed_partial7,
+				COALESCE(sum(timed) FILTER (WHERE day >= ?6), 0) AS timed7,
+				COALESCE(sum(duration_ms) FILTER (WHERE day >= ?6), 0) AS duration7
+			FROM operation_run_days WHERE workspace_id = ?1 AND environment_id = ?2 AND day >= ?4),
+		edge30 AS (SELECT count(*) AS runs FROM operation_runs WHERE ` + scope + ` AND created_at >= ?3 AND created_at < ?4),
+		edge7 AS (
+			SELECT COALESCE(sum(outcome IN ('failed', 'partial')), 0) AS failed_partial,
+				COALESCE(sum(outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL), 0) AS timed,
+				COALESCE(sum(CASE WHEN outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL
+					THEN round((julianday(completed_at) - julianday(started_at)) * 86400000) END), 0) AS duration
+			FROM operation_runs WHERE ` + scope + ` AND created_at >= ?5 AND created_at < ?6)
+		SELECT days.runs30 + edge30.runs,
+			(SELECT count(*) FROM operation_runs WHERE ` + scope + ` AND status IN ('queued', 'running')),
+			days.failed_partial7 + edge7.failed_partial, days.timed7 + edge7.timed, CAST(days.duration7 + edge7.duration AS INTEGER)
+		FROM days, edge30, edge7`, args
+}
+
+// nextDay is the day after t's UTC day, as operation_run_days.day spells it.
+func nextDay(t time.Time) string {
+	return t.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 }

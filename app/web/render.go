@@ -59,7 +59,8 @@ type Pager interface{ Base() *Page }
 
 // Views holds every template, parsed once at start-up.
 type Views struct {
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	Assets *Assets // the static files, whose URLs the templates take from {{asset "name"}}
 }
 
 // NewViews parses templates/layout.html, every partial (a file whose name starts
@@ -80,11 +81,15 @@ func NewViews(assets fs.FS) (*Views, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := template.New("layout.html").Funcs(funcs)
+	static, err := NewAssets(assets)
+	if err != nil {
+		return nil, err
+	}
+	base := template.New("layout.html").Funcs(funcs).Funcs(template.FuncMap{"asset": static.URL})
 	if _, err := base.ParseFS(assets, append([]string{"templates/layout.html"}, partials...)...); err != nil {
 		return nil, fmt.Errorf("parse layout and partials: %w", err)
 	}
-	v := &Views{pages: map[string]*template.Template{}}
+	v := &Views{pages: map[string]*template.Template{}, Assets: static}
 	for _, p := range pages {
 		t, err := template.Must(base.Clone()).ParseFS(assets, p)
 		if err != nil {

@@ -75,6 +75,7 @@ func TestWantsFragment(t *testing.T) {
 var testTemplates = fstest.MapFS{
 	"templates/layout.html": {Data: []byte(`{{define "layout"}}<html>{{template "main" .}}</html>{{end}}{{define "main"}}<main>{{template "content" .}}</main>{{end}}`)},
 	"templates/error.html":  {Data: []byte(`{{define "content"}}<h1>{{.Title}}</h1><p>{{.Message}}</p>{{end}}`)},
+	"static/app.css":        {Data: []byte(`body { margin: 0 }`)},
 }
 
 func TestInternalErrorsAreNotShown(t *testing.T) {
@@ -115,6 +116,7 @@ func TestMissingTemplateFailsAtStartUp(t *testing.T) {
 	broken := fstest.MapFS{
 		"templates/layout.html": testTemplates["templates/layout.html"],
 		"templates/page.html":   {Data: []byte(`{{define "content"}}{{template "_nowhere" .}}{{end}}`)},
+		"static/app.css":        testTemplates["static/app.css"],
 	}
 	if _, err := NewViews(broken); err == nil || !strings.Contains(err.Error(), "_nowhere") {
 		t.Errorf("NewViews = %v, want an error naming _nowhere", err)
@@ -201,5 +203,31 @@ func TestTruncate(t *testing.T) {
 		if got := Truncate(tt.in, tt.n); got != tt.want {
 			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
+	}
+}
+
+// A fingerprint is the content's: the same bytes keep their URL, changed bytes get another.
+func TestFingerprintFollowsContent(t *testing.T) {
+	url := func(css string) string {
+		a, err := NewAssets(fstest.MapFS{"static/app.css": {Data: []byte(css)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := a.URL("app.css")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	first, again, changed := url("body { margin: 0 }"), url("body { margin: 0 }"), url("body { margin: 1px }")
+	if first != again || first == changed || !strings.HasPrefix(first, "/static/app.") || !strings.HasSuffix(first, ".css") {
+		t.Errorf("URLs %s, %s (same content), %s (changed)", first, again, changed)
+	}
+	a, err := NewAssets(testTemplates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.URL("missing.js"); err == nil {
+		t.Error("a missing static file has a URL")
 	}
 }

@@ -1,0 +1,6 @@
+DROP TRIGGER operation_run_days_delete;
+DROP TRIGGER operation_run_days_update_after;
+DROP TRIGGER operation_run_days_update_before;
+DROP TRIGGER operation_run_days_insert;
+DROP VIEW operation_run_day_shares;
+DROP TABLE operation_run_days;
