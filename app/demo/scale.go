@@ -132,7 +132,7 @@ type scaleEnv struct {
 	runs            int
 	// runs of the environment by type, oldest first (ids), succeeded or partial only
 	syncs, captures, compares, backups []scaleRunRef
-	present                           []scalePolicy // policies not removed, in insertion order
+	present                            []scalePolicy // policies not removed, in insertion order
 }
 
 type scaleRunRef struct {

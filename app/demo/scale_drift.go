@@ -208,7 +208,7 @@ func (g *scaleGen) findingsOf(ctx context.Context, tx *sql.Tx, st statements, w 
 			}
 			evidence = finding.Evidence{Baseline: &finding.Side{DisplayName: name, ContentHash: c.revs[p.versions].hash},
 				Current: &finding.Side{DisplayName: name, ContentHash: p.hash, PolicyID: p.id, SyncRunID: e.syncs[len(e.syncs)-1].id},
-				Match: &finding.Match{By: "name"}, Changes: changes}
+				Match:   &finding.Match{By: "name"}, Changes: changes}
 		}
 		severity, rule := profile.Judge(policyType, changes, typ == finding.MissingPolicy)
 		// Seen first by a compare in the last half of the history, last by the latest one.
