@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/db/dbtest"
 	"atlas/app/demo"
 )
 
@@ -120,7 +121,54 @@ func TestLoadScale(t *testing.T) {
 			}
 		}
 	})
+	t.Run("query plans", func(t *testing.T) { checkPlans(t, e) })
 	if _, err := demo.LoadScale(ctx, e.Data.DB, e.Data.Owner.ID, tiny, anchor); err != demo.ErrNotEmpty {
 		t.Errorf("a second load: %v, want ErrNotEmpty", err)
+	}
+}
+
+// largeTables are those the large dataset holds by the hundred thousand or more.
+var largeTables = []string{"operation_runs", "policies", "policy_versions", "policy_payloads", "inventory_items", "findings",
+	"finding_events", "backup_sets", "backup_items", "baseline_snapshot_items", "audit_events"}
+
+// checkPlans runs EXPLAIN QUERY PLAN for every query of issue 13's pages and
+// fails on a scan of a large table that no index serves (issue 13: every list
+// and KPI query is served by an index).
+func checkPlans(t *testing.T, e *apptest.Env) {
+	ctx := context.Background()
+	pages, err := demo.ScalePages(ctx, e.Data.DB.Read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := dbtest.RecordReads(e.Data.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.Owner()
+	for _, p := range pages {
+		owner.Post("/admin/workspaces/"+p.Workspace+"/select", nil)
+		queries := rec.Record(func() { owner.Get(p.Path) })
+		if len(queries) == 0 {
+			t.Errorf("%s: no query recorded", p.Name)
+		}
+		for _, s := range queries {
+			rows, err := e.Data.DB.Read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.Query, s.Args...)
+			if err != nil {
+				t.Fatalf("%s: %v", s.Query, err)
+			}
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				for _, table := range largeTables {
+					if scan := "SCAN " + table; (detail == scan || strings.HasPrefix(detail, scan+" ")) && !strings.Contains(detail, " USING ") {
+						t.Errorf("%s: %s\n%s", p.Name, detail, s.Query)
+					}
+				}
+			}
+			rows.Close()
+		}
 	}
 }
