@@ -31,7 +31,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
 	"atlas/app"
+	"atlas/app/browsertest"
 	"atlas/app/db/dbtest"
 	"atlas/app/demo"
 )
@@ -48,6 +52,7 @@ type benchFigures struct {
 	binary   int64
 	idleRSS  int64
 	loadRSS  int64
+	browser  map[string]time.Duration
 	goBench  []string
 	loadAvg  []string
 	took     time.Duration
@@ -163,9 +168,10 @@ func serveFigures(t *testing.T, bin, dir, workspace string, f *benchFigures) {
 		}
 		time.Sleep(3 * time.Second)
 		f.idleRSS = procStatus(cmd.Process.Pid, "VmRSS")
-		c := signIn(t, launch)
 		base := launch[:strings.Index(launch, "/auth/")]
+		c := launchClient(t, launch)
 		c.Post(base+"/admin/workspaces/"+workspace+"/select", "application/x-www-form-urlencoded", nil)
+		f.browser = browserFigures(t, c, base)
 		f.hubHTTP = concurrently(4, 10*time.Second, func() error {
 			r, err := c.Get(base + "/admin")
 			if err != nil {
@@ -184,7 +190,7 @@ func serveFigures(t *testing.T, bin, dir, workspace string, f *benchFigures) {
 	}
 }
 
-func signIn(t *testing.T, launch string) *http.Client {
+func launchClient(t *testing.T, launch string) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r, err := c.Get(launch)
@@ -193,6 +199,40 @@ func signIn(t *testing.T, launch string) *http.Client {
 	}
 	r.Body.Close()
 	return c
+}
+
+// browserFigures loads pages in Chromium with the client's session: navigation
+// start to the load event, the median of 10 loads, beside a static file of
+// Atlas (the browser's own floor).
+func browserFigures(t *testing.T, c *http.Client, base string) map[string]time.Duration {
+	ctx := browsertest.New(t)
+	u, _ := url.Parse(base)
+	for _, k := range c.Jar.Cookies(u) {
+		if err := chromedp.Run(ctx, network.SetCookie(k.Name, k.Value).WithURL(base)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	figures := map[string]time.Duration{}
+	for _, p := range browserPages {
+		var loads []time.Duration
+		for range 10 {
+			var ms float64
+			if err := chromedp.Run(ctx, chromedp.Navigate(base+p.path),
+				chromedp.Evaluate(`performance.getEntriesByType("navigation")[0].loadEventEnd`, &ms)); err != nil {
+				t.Fatalf("%s: %v", p.path, err)
+			}
+			loads = append(loads, time.Duration(ms*float64(time.Millisecond)))
+		}
+		slices.Sort(loads)
+		figures[p.name] = loads[len(loads)/2]
+	}
+	return figures
+}
+
+var browserPages = []struct{ name, path string }{
+	{"workspace hub", "/admin"},
+	{"policies list, first page", "/admin/t/prod/policies"},
+	{"a static file (app.css)", "/static/app.css"},
 }
 
 func scalePages(dir string) ([]demo.ScalePage, error) {
@@ -264,7 +304,7 @@ func pageFigures(t *testing.T, dir string, f *benchFigures) {
 	h := srv.Handler()
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	c := signIn(t, ts.URL+"/auth/launch?token="+srv.Launcher.Issue())
+	c := launchClient(t, ts.URL+"/auth/launch?token="+srv.Launcher.Issue())
 	pages, err := demo.ScalePages(ctx, data.DB.Read)
 	if err != nil {
 		t.Fatal(err)
@@ -420,6 +460,9 @@ func writeBenchmarks(path string, f *benchFigures) error {
 	w("| binary (`-trimpath -s -w`, no cgo) | %.1f MB | ≤ 25 MB: %s |", float64(f.binary)/1e6, metIf(f.binary <= 25e6))
 	w("| idle memory (VmRSS 3 s after start) | %.1f MB | ≤ 40 MB: %s |", float64(f.idleRSS)/1e6, metIf(f.idleRSS <= 40e6))
 	w("| memory under the load run (VmHWM after 10 s of the hub, 4 clients) | %.1f MB | |", float64(f.loadRSS)/1e6)
+	for _, p := range browserPages {
+		w("| Chromium, navigation start → load event, %s `%s` (median of 10) | %.0f ms | |", p.name, p.path, ms(f.browser[p.name]))
+	}
 	w("")
 	if len(f.goBench) > 0 {
 		w("### Go benchmarks (`go test -run '^$' -bench . -benchmem ./...`)")

@@ -12,8 +12,8 @@ import (
 )
 
 // tiny has the large dataset's shape at a size a test can afford.
-var tiny = demo.Scale{Name: "tiny", Workspaces: 3, EnvironmentsPerWorkspace: 2, Policies: 700, HeavyPolicies: 260, ThousandPolicies: 100,
-	Versions: 2800, Runs: 6000, Findings: 500, BackupSets: 30, SnapshotsPerProfile: 2}
+var tiny = demo.Scale{Name: "tiny", Workspaces: 3, EnvironmentsPerWorkspace: 2, Policies: 400, HeavyPolicies: 150, ThousandPolicies: 60,
+	Versions: 1600, Runs: 3000, Findings: 300, BackupSets: 20, SnapshotsPerProfile: 2}
 
 func TestLoadScale(t *testing.T) {
 	e := apptest.New(t)
@@ -30,21 +30,21 @@ func TestLoadScale(t *testing.T) {
 		}{
 			{`SELECT count(*) FROM workspaces`, 3},
 			{`SELECT count(*) FROM managed_environments`, 6},
-			{`SELECT count(*) FROM policies`, 700},
-			{`SELECT count(*) FROM policy_versions`, 2800},
-			{`SELECT count(*) FROM operation_runs`, 6000},
-			{`SELECT count(*) FROM findings`, 500},
-			{`SELECT count(*) FROM backup_sets`, 30},
+			{`SELECT count(*) FROM policies`, 400},
+			{`SELECT count(*) FROM policy_versions`, 1600},
+			{`SELECT count(*) FROM operation_runs`, 3000},
+			{`SELECT count(*) FROM findings`, 300},
+			{`SELECT count(*) FROM backup_sets`, 20},
 			{`SELECT count(*) FROM baseline_profiles`, 3},
 			{`SELECT count(*) FROM baseline_snapshots`, 6},
-			{`SELECT count(*) FROM policies WHERE managed_environment_id = (SELECT min(id) FROM managed_environments)`, 260},
-			{`SELECT count(*) FROM operation_runs WHERE workspace_id = (SELECT min(id) FROM workspaces)`, 3000},
+			{`SELECT count(*) FROM policies WHERE managed_environment_id = (SELECT min(id) FROM managed_environments)`, 150},
+			{`SELECT count(*) FROM operation_runs WHERE workspace_id = (SELECT min(id) FROM workspaces)`, 1500},
 		} {
 			if n := count(t, q, c.query); n != c.want {
 				t.Errorf("%s: %d, want %d", c.query, n, c.want)
 			}
 		}
-		if s.Runs != 6000 || s.Policies != 700 || s.Versions != 2800 || s.Findings != 500 || s.BackupSets != 30 {
+		if s.Runs != 3000 || s.Policies != 400 || s.Versions != 1600 || s.Findings != 300 || s.BackupSets != 20 {
 			t.Errorf("summary %+v", s)
 		}
 	})
