@@ -90,9 +90,6 @@ func LoadScale(ctx context.Context, d *db.DB, ownerID int64, sc Scale, anchor ti
 			return nil, err
 		}
 	}
-	if _, err := d.Write.ExecContext(ctx, `ANALYZE`); err != nil {
-		return nil, err
-	}
 	g.sum.Scale, g.sum.Took = sc, time.Since(began)
 	return &g.sum, nil
 }
