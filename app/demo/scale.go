@@ -49,21 +49,21 @@ var Scales = map[string]Scale{
 
 // ScaleSummary is what LoadScale wrote.
 type ScaleSummary struct {
-	Scale                                                 Scale
-	Workspaces, Environments, Policies, Versions, Payload int
-	Runs, Findings, BackupSets, BackupItems, Snapshots    int
-	Took                                                  time.Duration
+	Scale                                                  Scale
+	Workspaces, Environments, Policies, Versions, Payloads int
+	Runs, Findings, BackupSets, BackupItems, Snapshots     int
+	Took                                                   time.Duration
 }
 
 // Print writes the summary in one line.
 func (s *ScaleSummary) Print(w io.Writer) {
 	fmt.Fprintf(w, "Demo data (%s) loaded in %.1f s: %d workspaces, %d environments, %d policies (%d versions, %d distinct payloads), "+
 		"%d operation runs over 2 years, %d findings, %d baseline snapshots, %d backup sets (%d items).\n",
-		s.Scale.Name, s.Took.Seconds(), s.Workspaces, s.Environments, s.Policies, s.Versions, s.Payload,
+		s.Scale.Name, s.Took.Seconds(), s.Workspaces, s.Environments, s.Policies, s.Versions, s.Payloads,
 		s.Runs, s.Findings, s.Snapshots, s.BackupSets, s.BackupItems)
 }
 
-// scaleYears is how far back the history goes.
+// scaleDays is how far back the history goes: two years.
 const scaleDays = 730
 
 // LoadScale fills an empty database with a dataset of size sc whose history

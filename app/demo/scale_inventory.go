@@ -122,7 +122,7 @@ func (g *scaleGen) revisions(ctx context.Context, stmt *sql.Stmt, k chainKey, n 
 			return nil, err
 		}
 		if added, _ := res.RowsAffected(); added > 0 {
-			g.sum.Payload++
+			g.sum.Payloads++
 		}
 		if c.object == nil {
 			o.Canonical, o.Payload = nil, nil
