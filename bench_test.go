@@ -454,8 +454,8 @@ func writeBenchmarks(path string, f *benchFigures) error {
 	w("")
 	w("| figure | value | target |")
 	w("|---|---|---|")
-	w("| hub, 4 concurrent clients in process | %.0f requests/s | ≥ 1,000: %s |", f.hubRPS, metIf(f.hubRPS >= 1000))
-	w("| hub, 4 concurrent clients over HTTP to `atlas serve` (the clients share the 2 cores) | %.0f requests/s | |", f.hubHTTP)
+	w("| hub, 4 concurrent clients in process | %.1f requests/s | ≥ 1,000: %s |", f.hubRPS, metIf(f.hubRPS >= 1000))
+	w("| hub, 4 concurrent clients over HTTP to `atlas serve` (the clients share the 2 cores) | %.1f requests/s | |", f.hubHTTP)
 	slices.Sort(f.startup)
 	if len(f.startup) > 0 {
 		mid := f.startup[len(f.startup)/2]
