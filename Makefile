@@ -22,8 +22,10 @@ test: ## the whole test suite (browser tests skip without chromium unless ATLAS_
 crash: ## the crash test in full: 50 SIGKILL cycles of atlas serve and atlas sync while they write (make test runs 10)
 	ATLAS_CRASH_CYCLES=$${ATLAS_CRASH_CYCLES:-50} go test -count=1 -timeout 30m -run '^TestCrashCycles$$' -v .
 
-bench: ## benchmarks; copy the figures into BENCHMARKS.md
-	go test -run '^$$' -bench . -benchmem ./...
+bench: ## Go benchmarks, then the load run on the large dataset (.bench/, generated once); writes BENCHMARKS.md
+	mkdir -p .bench
+	go test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee .bench/go-bench.txt
+	go test -tags bench -count=1 -run '^TestScaleBench$$' -timeout 90m -v .
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

@@ -109,9 +109,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return data.AddMember(ctx, *ws, *email, *role, *env)
 			}
 		}},
-		"demo": {usage: "atlas demo [--force]", setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
+		"demo": {usage: "atlas demo [--force] | atlas demo --scale large|medium", plain: true, setup: func(fs *flag.FlagSet) func(context.Context, *app.Data, []string) error {
 			force := fs.Bool("force", false, "replace the demo's own workspaces and users; other data is kept")
-			return func(ctx context.Context, data *app.Data, _ []string) error {
+			scale := fs.String("scale", "", "fill an empty data folder with a large or medium dataset (issue 13)")
+			return func(ctx context.Context, _ *app.Data, _ []string) error {
+				dir := fs.Lookup("data").Value.String()
+				if *scale != "" {
+					return app.LoadScaleDemo(ctx, dir, osUser(), *scale, stdout)
+				}
+				data, err := app.OpenData(ctx, dir, osUser())
+				if err != nil {
+					return err
+				}
+				defer data.Close()
 				summary, err := demo.Load(ctx, data.DB, data.Engine, data.Dir, data.Owner.ID, demo.Options{Force: *force})
 				if err != nil {
 					return err
@@ -359,11 +369,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var data *app.Data
 	if !cmd.plain {
-		osUser := "owner"
-		if u, err := user.Current(); err == nil && u.Username != "" {
-			osUser = u.Username
-		}
-		if data, err = app.OpenData(ctx, *dataDir, osUser); err != nil {
+		if data, err = app.OpenData(ctx, *dataDir, osUser()); err != nil {
 			fmt.Fprintf(stderr, "atlas: %v\n", err)
 			return 1
 		}
@@ -387,6 +393,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "atlas %s: %v\n", name, err)
 	return 1
+}
+
+// osUser names the local owner after the OS user.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "owner"
 }
 
 // parseInterleaved parses flags wherever they stand among the positional

@@ -187,6 +187,9 @@ func TestDemoCommand(t *testing.T) {
 		{"demo", 0, "password: ", ""},
 		{"demo", 1, "", "already has workspaces"},
 		{"demo --force", 0, "3 workspaces", ""},
+		// issue 13: the large dataset is for an empty data folder only
+		{"demo --scale large", 2, "", "is not empty: --scale fills an empty one"},
+		{"demo --scale huge", 2, "", "--scale is large or medium"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -213,7 +213,7 @@ func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, p
 			continue
 		}
 		drifted++
-		sev, rule := m.profile.judge(pr.item.PolicyType, drift, false)
+		sev, rule := m.profile.Judge(pr.item.PolicyType, drift, false)
 		match := pr.match
 		m.observations = append(m.observations, finding.Observation{Type: finding.SettingDrift, SubjectKey: pr.item.SubjectKey,
 			SubjectName: pr.item.DisplayName, PolicyType: pr.item.PolicyType, PolicyID: pr.policy.id, Severity: sev, SeverityRule: rule,
@@ -232,7 +232,7 @@ func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, p
 		if err != nil {
 			return err
 		}
-		sev, rule := m.profile.judge(it.PolicyType, changes, true)
+		sev, rule := m.profile.Judge(it.PolicyType, changes, true)
 		m.observations = append(m.observations, finding.Observation{Type: finding.MissingPolicy, SubjectKey: it.SubjectKey,
 			SubjectName: it.DisplayName, PolicyType: it.PolicyType, Severity: sev, SeverityRule: rule,
 			Evidence: finding.Evidence{Baseline: baselineSide(it), Candidate: candidate, Changes: changes}})
@@ -253,7 +253,7 @@ func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, p
 				return fmt.Errorf("reading %s: %w", pol.displayName, err)
 			}
 			unexpected++
-			sev, rule := m.profile.judge(pol.policyType, changes, false)
+			sev, rule := m.profile.Judge(pol.policyType, changes, false)
 			m.observations = append(m.observations, finding.Observation{Type: finding.UnexpectedPolicy, SubjectKey: fmt.Sprintf("policy/%d", pol.id),
 				SubjectName: pol.displayName, PolicyType: pol.policyType, PolicyID: pol.id, Severity: sev, SeverityRule: rule,
 				Evidence: finding.Evidence{Current: currentSide(pol), Changes: changes}})
@@ -297,12 +297,12 @@ func currentSide(pol *current) *finding.Side {
 	return &finding.Side{DisplayName: pol.displayName, ContentHash: pol.hash, PolicyID: pol.id, SyncRunID: pol.syncRunID}
 }
 
-// judge decides a finding's severity: the highest of its change rows, each
+// Judge decides a finding's severity: the highest of its change rows, each
 // ranked by the profile's path override when one matches it, else by the diff
 // engine's rule table; a policy-type override of the profile then replaces
 // the result. A missing policy's rows are what it configures, ranked as if
 // each were set differently. It returns the rule that decided, for the finding.
-func (p *Profile) judge(policyType string, rows []diff.Change, missing bool) (diff.Severity, string) {
+func (p *Profile) Judge(policyType string, rows []diff.Change, missing bool) (diff.Severity, string) {
 	for _, o := range p.Overrides {
 		if o.PolicyType != "" && o.PolicyType == policyType {
 			return o.Severity, "profile override for the type " + typeInfo(policyType).Label

@@ -80,7 +80,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := &Profile{Overrides: tt.overrides}
-		sev, rule := p.judge("settingsCatalog", tt.rows, tt.missing)
+		sev, rule := p.Judge("settingsCatalog", tt.rows, tt.missing)
 		if sev != tt.want || rule != tt.rule {
 			t.Errorf("%s: %s by %q, want %s by %q", tt.name, sev, rule, tt.want, tt.rule)
 		}

@@ -440,6 +440,10 @@ func settle(ctx context.Context, known bool, typ string, err error, p *Progress)
 	return Succeeded, nil
 }
 
+// The queries below that look for running runs repeat operation_runs_active's
+// condition (status IN ('queued', 'running')): SQLite uses a partial index only
+// then, and without it every tick read the whole history (issue 13: 1,000,000 runs).
+
 // watch keeps this process's runs honest: cancel requests made elsewhere reach
 // them, their heartbeat stays fresh, and (for a serving engine) runs of dead
 // processes are recovered.
@@ -457,7 +461,7 @@ func (e *Engine) watch(ctx context.Context, recoverToo bool) {
 			}
 			if now.Sub(lastBeat) >= heartbeatEvery {
 				lastBeat = now
-				if _, err := e.DB.Write.ExecContext(ctx, `UPDATE operation_runs SET heartbeat_at = ? WHERE status = 'running' AND owner_token = ?`,
+				if _, err := e.DB.Write.ExecContext(ctx, `UPDATE operation_runs SET heartbeat_at = ? WHERE status IN ('queued', 'running') AND status = 'running' AND owner_token = ?`,
 					db.Format(e.Now()), e.owner.token); err != nil && ctx.Err() == nil {
 					slog.Error("operations: heartbeat", "err", err)
 				}
@@ -474,7 +478,7 @@ func (e *Engine) watch(ctx context.Context, recoverToo bool) {
 
 func (e *Engine) honourCancels(ctx context.Context) error {
 	rows, err := e.DB.Read.QueryContext(ctx, `SELECT id FROM operation_runs
-		WHERE status = 'running' AND owner_token = ? AND cancel_requested_at IS NOT NULL`, e.owner.token)
+		WHERE status IN ('queued', 'running') AND status = 'running' AND owner_token = ? AND cancel_requested_at IS NOT NULL`, e.owner.token)
 	if err != nil {
 		return err
 	}
@@ -504,7 +508,7 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 		lastSeen string
 	}
 	rows, err := e.DB.Read.QueryContext(ctx, `SELECT id, COALESCE(owner_pid, 0), COALESCE(owner_token, ''), COALESCE(heartbeat_at, started_at, created_at)
-		FROM operation_runs WHERE status = 'running'`)
+		FROM operation_runs WHERE status IN ('queued', 'running') AND status = 'running'`)
 	if err != nil {
 		return 0, err
 	}
@@ -556,7 +560,7 @@ func (e *Engine) interruptOwn(ctx context.Context) (int64, error) {
 	now := db.Format(e.Now())
 	f := FailureSummary{Reason: ReasonInterrupted, LastSeenAt: now, Message: shutdownMessage}
 	res, err := e.DB.Write.ExecContext(ctx, `UPDATE operation_runs SET status = 'completed', outcome = 'failed', completed_at = ?, failure_summary = ?
-		WHERE status = 'running' AND owner_token = ?`, now, marshal(f), e.owner.token)
+		WHERE status IN ('queued', 'running') AND status = 'running' AND owner_token = ?`, now, marshal(f), e.owner.token)
 	if err != nil {
 		return 0, err
 	}
