@@ -127,8 +127,6 @@ type feedPage struct {
 	Chips        []Link // active filters, each with the URL that removes it
 	Next, Prev   string
 	PollURL      string // set while a listed run is active
-	StartURL     string // the filtered environment's start form, when one is filtered
-	StartWhy     string
 	Filtered     bool
 }
 
@@ -185,18 +183,24 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 			f.EnvironmentID = e.ID
 			page.Environments[0].Selected = false
 			page.Chips = append(page.Chips, Link{Label: "Environment: " + e.Label(), URL: q.with("environment", "all")})
-			if !e.Archived() {
-				page.StartURL, page.StartWhy = "/admin/t/"+e.Slug+"/operations", e.Why(access.RunOperations)
-			}
 		}
 	}
+	runTypes, err := RunTypes(ctx, h.DB.Read, v.ws.ID)
+	if err != nil {
+		return err
+	}
+	f.Type = raw.Get("type")
+	typeChip := Link{Label: "Unknown type: " + web.Truncate(f.Type, 100), URL: q.with("type")}
 	page.Types = []Option{{Value: "", Label: "All types"}}
-	for _, t := range h.Engine.Types() {
-		page.Types = append(page.Types, Option{Value: t.Name, Label: t.Label, Selected: t.Name == raw.Get("type")})
-		if t.Name == raw.Get("type") {
-			f.Type = t.Name
-			page.Chips = append(page.Chips, Link{Label: "Type: " + t.Label, URL: q.with("type")})
+	for _, t := range h.Engine.KnownTypes(runTypes) {
+		page.Types = append(page.Types, Option{Value: t.Name, Label: t.Label, Selected: t.Name == f.Type})
+		if t.Name == f.Type {
+			typeChip.Label = "Type: " + t.Label
 		}
+	}
+	// An unknown type still filters (to nothing), and says so: never silently everything.
+	if f.Type != "" {
+		page.Chips = append(page.Chips, typeChip)
 	}
 	page.Statuses, f.Statuses = choose(q, "status", "Any status", []Status{Queued, Running, Completed}, &page.Chips)
 	page.Outcomes, f.Outcomes = choose(q, "outcome", "Any outcome", []Outcome{Succeeded, Partial, Failed, Cancelled}, &page.Chips)
@@ -533,12 +537,10 @@ func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
 // RecentRuns is the "Operations" panel of the hub and an environment dashboard
 // (spec 058): active runs and the latest ten, polling while any is active.
 type RecentRuns struct {
-	Active   Table
-	Latest   Table
-	FeedURL  string
-	PollURL  string
-	StartURL string // an environment's demo start form
-	StartWhy string
+	Active  Table
+	Latest  Table
+	FeedURL string
+	PollURL string
 }
 
 // Recent builds the panel for the current workspace, or for one environment
@@ -555,9 +557,6 @@ func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL stri
 	r := &RecentRuns{Active: Table{Rows: h.rows(v, active)}, Latest: Table{Rows: h.rows(v, latest)}, FeedURL: "/admin/operations?environment=all"}
 	if env, ok := v.entitled[environmentID]; ok {
 		r.FeedURL = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
-		if !env.Archived() {
-			r.StartURL, r.StartWhy = "/admin/t/"+env.Slug+"/operations", env.Why(access.RunOperations)
-		}
 	}
 	if len(r.Active.Rows) > 0 {
 		r.PollURL = pageURL

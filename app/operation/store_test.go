@@ -320,6 +320,30 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	}
 }
 
+// RunTypes lists each type of the workspace's runs once, hopping through the type
+// index rather than reading every run.
+func TestRunTypesHopThroughTheTypeIndex(t *testing.T) {
+	d := world(t)
+	var want []string
+	for _, r := range generate(t, d, 2000) {
+		if r.workspace == 1 && !slices.Contains(want, r.typ) {
+			want = append(want, r.typ)
+		}
+	}
+	slices.Sort(want)
+	got, err := RunTypes(context.Background(), d.Read, 1)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("RunTypes = %v, %v; want the %d types %v", got, err, len(want), want)
+	}
+	if none, err := RunTypes(context.Background(), d.Read, 99); err != nil || len(none) != 0 {
+		t.Errorf("a workspace without runs: %v, %v", none, err)
+	}
+	plan := explain(t, d, runTypesQuery, 1, 1)
+	if strings.Count(plan, "COVERING INDEX operation_runs_workspace_type_created") != 2 || strings.Contains(plan, "SCAN operation_runs") {
+		t.Errorf("RunTypes does not search the type index:\n%s", plan)
+	}
+}
+
 func explain(t *testing.T, d *db.DB, query string, args ...any) string {
 	t.Helper()
 	rows, err := d.Read.Query("EXPLAIN QUERY PLAN "+query, args...)
