@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"atlas/app/apptest"
@@ -276,5 +277,29 @@ func TestFeedFiltersByEveryKnownType(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A sync's page says what it read in words; the JSON comes second, folded away.
+func TestRunContextReadsAsWords(t *testing.T) {
+	e := apptest.NewAcme(t)
+	run := e.SyncExport("acme", "prod", fstest.MapFS{"CompliancePolicies/Baseline.json": {
+		Data: []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p1","displayName":"Baseline compliance"}`)}})
+	body := e.Owner().Get("/admin/operations/" + strconv.FormatInt(run.ID, 10)).Body
+	details, folded, ok := strings.Cut(body, "<details><summary class=\"muted\">Context as JSON</summary>")
+	if !ok {
+		t.Fatalf("no folded JSON:\n%s", body)
+	}
+	details = details[strings.Index(details, "<h2>Details</h2>"):]
+	for _, want := range []string{"<dt>Selection › Source kind</dt><dd>folder</dd>", "<dt>Selection › Layout</dt>", "<dt>Expected files</dt><dd>1</dd>", "<dt>Selection hash</dt>"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("details miss %q:\n%s", want, details)
+		}
+	}
+	if strings.Contains(details, "{") || strings.Contains(details, "&#34;") {
+		t.Errorf("details show raw JSON:\n%s", details)
+	}
+	if !strings.Contains(folded, "&#34;selection&#34;: {") {
+		t.Errorf("the folded JSON is not the context:\n%s", folded)
 	}
 }

@@ -409,34 +409,62 @@ func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, 
 }
 
 // readable turns a run's context into sorted, labelled lines (UI.md: never raw JSON
-// first) and an indented copy of the JSON for the curious.
+// first) and an indented copy of the JSON for the curious. A nested object (a
+// sync's selection) becomes lines of its own, named after it: "Selection › Source".
 func readable(raw json.RawMessage) ([]Prop, string) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || len(m) == 0 {
 		return nil, ""
 	}
-	var props []Prop
-	for k, val := range m {
-		var s string
-		switch x := val.(type) {
-		case string:
-			s = x
-		case float64:
-			s = web.Number(int(x))
-			if x != float64(int(x)) {
-				s = strconv.FormatFloat(x, 'f', -1, 64)
-			}
-		case bool:
-			s = map[bool]string{true: "yes", false: "no"}[x]
-		default:
-			b, _ := json.Marshal(x)
-			s = string(b)
-		}
-		props = append(props, Prop{Name: humanise(k), Value: s})
-	}
-	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+	props := describe("", m)
+	sort.SliceStable(props, func(i, j int) bool { return props[i].Name < props[j].Name })
 	pretty, _ := json.MarshalIndent(m, "", "  ")
 	return props, string(pretty)
+}
+
+// describe lists an object's values in words, prefixing each name with the path to it.
+func describe(prefix string, m map[string]any) []Prop {
+	var props []Prop
+	for k, val := range m {
+		name := prefix + humanise(k)
+		if nested, ok := val.(map[string]any); ok {
+			props = append(props, describe(name+" › ", nested)...)
+			continue
+		}
+		props = append(props, Prop{Name: name, Value: words(val)})
+	}
+	return props
+}
+
+// words is one context value as a person reads it: numbers grouped, yes or no,
+// lists joined; an object inside a list is counted, not dumped.
+func words(val any) string {
+	switch x := val.(type) {
+	case string:
+		return x
+	case float64:
+		if x != float64(int(x)) {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return web.Number(int(x))
+	case bool:
+		return map[bool]string{true: "yes", false: "no"}[x]
+	case nil:
+		return "—"
+	case []any:
+		if len(x) == 0 {
+			return "none"
+		}
+		parts := make([]string, len(x))
+		for i, v := range x {
+			if _, ok := v.(map[string]any); ok {
+				return fmt.Sprintf("%d entries", len(x))
+			}
+			parts[i] = words(v)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(val)
 }
 
 func humanise(key string) string {
