@@ -294,6 +294,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		{"active runs of an environment (dashboard)", "", nil, "operation_runs_environment_active"},
 		{"KPIs", "", nil, "COVERING INDEX operation_runs_workspace_kpi"},
 		{"KPIs of an environment", "", nil, "COVERING INDEX operation_runs_environment_kpi"},
+		{"active counts of an environment (inventory hub)", activeCountsQuery, []any{"inventory.sync", 1, 1}, "operation_runs_environment_active"},
 	}
 	tests[0].query, tests[0].args = listQuery(1, Filter{}, Window{Limit: 50})
 	tests[1].query, tests[1].args = listQuery(1, Filter{}, Window{Limit: 50, After: after})
