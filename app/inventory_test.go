@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
 	"atlas/app/apptest"
+	"atlas/app/db"
 	"atlas/app/intune"
 )
 
@@ -44,4 +46,33 @@ func seedFindings(t *testing.T, e *apptest.Env, workspaceSlug, environmentSlug s
 		t.Fatalf("seeded compare: %d open findings, want 2 (%v)", cmp.OpenFindings, cmp.Run.Counts)
 	}
 	return c.Snapshot.ID, int64(count(t, e, `SELECT id FROM findings WHERE finding_type = 'setting_drift'`))
+}
+
+// The inventory hub counts an environment's active runs and active syncs (a count,
+// not the length of a capped list) and links to its syncs in the feed.
+func TestInventoryHubCountsActiveRuns(t *testing.T) {
+	e := apptest.NewAcme(t)
+	seedPolicy(t, e, "acme", "prod")
+	// 24 running runs of other types and one sync: more than the panel's list of 20.
+	if _, err := e.Data.DB.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
+		INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, created_at, started_at)
+		SELECT e.workspace_id, e.id, CASE i WHEN 25 THEN 'inventory.sync' ELSE 'test.slow.' || i END, 'running', ?, ?
+		FROM n, managed_environments e WHERE e.slug = 'prod'`, db.Now(), db.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := e.Owner()
+	body := c.Get("/admin/t/prod/inventory").Body
+	for _, want := range []string{
+		`<a class="kpi" href="/admin/operations?environment=prod&amp;status=queued&amp;status=running"><span class="kpi-value">25</span><span class="kpi-label">active operations</span></a>`,
+		`<a class="kpi" href="/admin/operations?environment=prod&amp;status=queued&amp;status=running&amp;type=inventory.sync"><span class="kpi-value">1</span><span class="kpi-label">active syncs</span></a>`,
+		`<a href="/admin/operations?environment=prod&amp;type=inventory.sync">Every sync of Production</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("hub misses %s", want)
+		}
+	}
+	feed := c.Get("/admin/operations?environment=prod&type=inventory.sync").Body
+	if !strings.Contains(feed, "Type: Inventory sync") || !strings.Contains(feed, "Environment: Production") || strings.Count(feed, "<td>Inventory sync</td>") != 2 || strings.Contains(feed, "<td>Test slow") {
+		t.Errorf("the syncs link does not list prod's two syncs only:\n%s", feed)
+	}
 }

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"atlas/app/apptest"
+	"atlas/app/db"
 )
 
 // runIn returns the run id a start, cancel or retry redirected to.
@@ -66,7 +68,8 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 		{"outsider gets not found", outsider, run, 404, []string{"does not exist"}, []string{"Demo count"}},
 		{"a run id that does not exist", owner, "/admin/operations/999999", 404, nil, nil},
 		{"hub lists recent operations", owner, "/admin", 200, []string{`id="recent-operations"`, "Demo count", "All operations"}, []string{"hx-trigger"}},
-		{"dashboard lists them and offers a start", operator, "/admin/t/prod", 200, []string{"Demo count", "Run demo count"}, nil},
+		{"dashboard lists them and offers no demo-only start", operator, "/admin/t/prod", 200, []string{"Demo count"}, []string{"Run demo count", `value="demo.count"`}},
+		{"feed offers no demo-only start", operator, "/admin/operations?environment=prod", 200, []string{"Demo count"}, []string{"Run demo count", `name="delay_ms"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,5 +227,79 @@ func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
 	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&after)
 	if after != before {
 		t.Errorf("a refused retry created a run: %d runs, before %d", after, before)
+	}
+}
+
+// The feed filters by every type Atlas knows — registered or found in the
+// workspace's runs — and names an unknown one in a chip instead of ignoring it.
+func TestFeedFiltersByEveryKnownType(t *testing.T) {
+	f := newFixture(t)
+	d := f.env.Data
+	if _, err := d.DB.Write.Exec(`INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome, created_at)
+		SELECT w.id, e.id, 'legacy.import', 'completed', 'succeeded', ? FROM workspaces w JOIN managed_environments e ON e.workspace_id = w.id
+		WHERE w.slug = 'acme' AND e.slug = 'prod'`, db.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		actor         int
+		path          string
+		want, notWant []string
+	}{
+		{"a registered type", owner, "/admin/operations?environment=all&type=drift.compare",
+			[]string{"Type: Drift compare", `<option value="drift.compare" selected>`, "<td>Drift compare</td>"},
+			[]string{"<td>Demo count</td>", "<td>Legacy import</td>", "Unknown type"}},
+		{"a type only the workspace's runs know", owner, "/admin/operations?environment=all&type=legacy.import",
+			[]string{"Type: Legacy import", `<option value="legacy.import" selected>`, "<td>Legacy import</td>"},
+			[]string{"<td>Drift compare</td>", "<td>Demo count</td>"}},
+		{"an unknown type: a chip that removes it, and no runs", owner, "/admin/operations?environment=all&type=nope",
+			[]string{`<a class="clear-filter" href="/admin/operations?environment=all" title="Remove this filter">Unknown type: nope</a>`, "No runs match these filters"},
+			[]string{"<td>Drift compare</td>", "<td>Demo count</td>", "selected>Nope"}},
+		{"a demo-only type is listed where it ran", owner, "/admin/operations?environment=all",
+			[]string{`<option value="demo.count">Demo count</option>`, `<option value="inventory.sync">Inventory sync</option>`}, nil},
+		{"and not where it never ran", outsider, "/admin/operations",
+			[]string{`<option value="inventory.sync">Inventory sync</option>`}, []string{"demo.count", "legacy.import"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.clients[tt.actor].Get(tt.path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d", r.Status)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(r.Body, s) {
+					t.Errorf("missing %q", s)
+				}
+			}
+			for _, s := range tt.notWant {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("shows %q", s)
+				}
+			}
+		})
+	}
+}
+
+// A sync's page says what it read in words; the JSON comes second, folded away.
+func TestRunContextReadsAsWords(t *testing.T) {
+	e := apptest.NewAcme(t)
+	run := e.SyncExport("acme", "prod", fstest.MapFS{"CompliancePolicies/Baseline.json": {
+		Data: []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p1","displayName":"Baseline compliance"}`)}})
+	body := e.Owner().Get("/admin/operations/" + strconv.FormatInt(run.ID, 10)).Body
+	details, folded, ok := strings.Cut(body, "<details><summary class=\"muted\">Context as JSON</summary>")
+	if !ok {
+		t.Fatalf("no folded JSON:\n%s", body)
+	}
+	details = details[strings.Index(details, "<h2>Details</h2>"):]
+	for _, want := range []string{"<dt>Selection › Source kind</dt><dd>folder</dd>", "<dt>Selection › Layout</dt>", "<dt>Expected files</dt><dd>1</dd>", "<dt>Selection hash</dt>"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("details miss %q:\n%s", want, details)
+		}
+	}
+	if strings.Contains(details, "{") || strings.Contains(details, "&#34;") {
+		t.Errorf("details show raw JSON:\n%s", details)
+	}
+	if !strings.Contains(folded, "&#34;selection&#34;: {") {
+		t.Errorf("the folded JSON is not the context:\n%s", folded)
 	}
 }

@@ -82,6 +82,7 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 			sess.SetWorkspace(current.ID)
 			ctx = withWorkspace(ctx, current)
 			frame.Workspace = &web.Choice{Name: current.Name, Slug: current.Slug, URL: "/admin"}
+			frame.WorkspaceWhy = whyFunc(current.Role)
 			if err := r.frameEnvironments(ctx, frame, current, user.ID, sess); err != nil {
 				return err
 			}
@@ -114,7 +115,13 @@ func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *
 	}
 	sess.SetEnvironment(current.ID, current.Slug)
 	frame.Environment = &web.Choice{Name: current.Label(), Slug: current.Slug, URL: "/admin/t/" + current.Slug}
+	frame.EnvironmentWhy = whyFunc(current.Role)
 	return nil
+}
+
+// whyFunc is role.Why for templates, which name capabilities as strings.
+func whyFunc(role Role) func(string) string {
+	return func(c string) string { return role.Why(Capability(c)) }
 }
 
 // Guard establishes the route's scope and checks the capability it needs.
@@ -187,6 +194,7 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 		web.SessionFrom(ctx).SetEnvironment(env.ID, env.Slug)
 		if f := web.FrameFrom(ctx); f != nil {
 			f.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
+			f.EnvironmentWhy = whyFunc(env.Role)
 			for i := range f.Environments {
 				f.Environments[i].Current = f.Environments[i].Slug == env.Slug
 			}

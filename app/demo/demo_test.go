@@ -51,6 +51,7 @@ func TestLoad(t *testing.T) {
 	t.Run("printed sign-ins sign in", func(t *testing.T) { checkSignIns(t, e, s) })
 	t.Run("pages render", func(t *testing.T) { checkPages(t, e) })
 	t.Run("export sources sync again unchanged", func(t *testing.T) { checkResync(t, e) })
+	t.Run("link checker", func(t *testing.T) { checkLinks(t, e, s) })
 }
 
 // checkResync syncs every environment's connected export folder again, as

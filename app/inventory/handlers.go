@@ -42,6 +42,10 @@ type hubPage struct {
 	Connection  *environment.Connection // nil before a source is connected
 	Operations  *operation.RecentRuns
 	SyncWhy     string // why Sync now is disabled, "" when it is not
+	ActiveRuns  int    // the environment's queued or running runs, of every type
+	ActiveSyncs int    // … of them inventory syncs
+	// The feed filtered to this environment: its active runs, its active syncs, its syncs.
+	ActiveRunsURL, ActiveSyncsURL, SyncRunsURL string
 }
 
 // Hub is the inventory hub (spec 058): total items, coverage, chips per class,
@@ -69,6 +73,17 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	if p.Operations, err = h.Operations.Recent(ctx, env.ID, req.URL.RequestURI()); err != nil {
 		return err
 	}
+	if p.ActiveRuns, p.ActiveSyncs, err = operation.ActiveCounts(ctx, h.DB.Read, ws.ID, env.ID, OperationType); err != nil {
+		return err
+	}
+	feed := func(filter url.Values) string {
+		filter.Set("environment", env.Slug)
+		return "/admin/operations?" + filter.Encode()
+	}
+	active := []string{string(operation.Queued), string(operation.Running)}
+	p.ActiveRunsURL = feed(url.Values{"status": active})
+	p.ActiveSyncsURL = feed(url.Values{"status": active, "type": {OperationType}})
+	p.SyncRunsURL = feed(url.Values{"type": {OperationType}})
 	switch {
 	case env.Archived():
 		p.SyncWhy = env.Label() + " is archived"

@@ -40,6 +40,7 @@ func BenchmarkMillionRuns(b *testing.B) {
 			_, err := List(ctx, d.Read, 1, Filter{Outcomes: []Outcome{Failed, Partial}, Since: now.Add(-7 * 24 * time.Hour)}, Window{Limit: 50})
 			return err
 		}},
+		{"RunTypes", func() error { _, err := RunTypes(ctx, d.Read, 1); return err }},
 		{"List/oldest first", func() error {
 			_, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, OldestFirst: true})
 			return err

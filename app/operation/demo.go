@@ -10,8 +10,8 @@ import (
 
 // DemoCount counts to context.count with context.delay_ms per item: a harmless
 // operation for demos, the browser test and the crash-recovery test. Every
-// context.fail_every-th item fails, to show partial runs.
-var DemoCount = Type{Name: "demo.count", Label: "Demo count", Handler: demoCount, Form: demoCountForm}
+// context.fail_every-th item fails, to show partial runs. No page offers it.
+var DemoCount = Type{Name: "demo.count", Label: "Demo count", Handler: demoCount, Form: demoCountForm, Hidden: true}
 
 type demoCountContext struct {
 	Count     int `json:"count"`

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,9 @@ type Type struct {
 	// Panel is the type's own section of a run's page (a restore's items and
 	// their verification), for the viewer in ctx; nil for none.
 	Panel func(ctx context.Context, run *Run) (*Panel, error)
+	// Hidden types are for tests and demos (demo.count): pages never offer them,
+	// and the feed's type filter lists them only once a run of theirs exists.
+	Hidden bool
 }
 
 // Panel is a partial template (parsed with every page) and its data.
@@ -109,11 +113,19 @@ func (e *Engine) Register(t Type) {
 	e.types[t.Name] = t
 }
 
-// Types lists the registered types by label.
-func (e *Engine) Types() []Type {
-	list := make([]Type, 0, len(e.types))
+// KnownTypes is every type the feed may filter by, for a workspace whose runs are
+// of runTypes: the registered types that pages offer, and every type of a run.
+func (e *Engine) KnownTypes(runTypes []string) []Type {
+	var list []Type
 	for _, t := range e.types {
-		list = append(list, t)
+		if !t.Hidden || slices.Contains(runTypes, t.Name) {
+			list = append(list, t)
+		}
+	}
+	for _, name := range runTypes {
+		if _, ok := e.types[name]; !ok {
+			list = append(list, Type{Name: name, Label: e.Label(name)})
+		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Label < list[j].Label })
 	return list

@@ -156,6 +156,32 @@ func (f Filter) where(workspaceID int64) ([]string, []any) {
 	return where, args
 }
 
+// RunTypes lists the distinct types of the workspace's runs, types this Atlas no
+// longer (or not yet) registers included. It hops through the (workspace_id, type, …)
+// index one type at a time, so it costs a few lookups however many runs there are.
+func RunTypes(ctx context.Context, q db.Querier, workspaceID int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, runTypesQuery, workspaceID, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var types []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		types = append(types, t)
+	}
+	return types, rows.Err()
+}
+
+const runTypesQuery = `WITH RECURSIVE t(type) AS (
+	SELECT min(type) FROM operation_runs WHERE workspace_id = ?
+	UNION ALL
+	SELECT (SELECT min(type) FROM operation_runs WHERE workspace_id = ? AND type > t.type) FROM t WHERE t.type IS NOT NULL)
+	SELECT type FROM t WHERE type IS NOT NULL`
+
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // Recent is what the hub and an environment dashboard show: the active runs and the latest ten.

@@ -127,8 +127,6 @@ type feedPage struct {
 	Chips        []Link // active filters, each with the URL that removes it
 	Next, Prev   string
 	PollURL      string // set while a listed run is active
-	StartURL     string // the filtered environment's start form, when one is filtered
-	StartWhy     string
 	Filtered     bool
 }
 
@@ -185,18 +183,24 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 			f.EnvironmentID = e.ID
 			page.Environments[0].Selected = false
 			page.Chips = append(page.Chips, Link{Label: "Environment: " + e.Label(), URL: q.with("environment", "all")})
-			if !e.Archived() {
-				page.StartURL, page.StartWhy = "/admin/t/"+e.Slug+"/operations", e.Why(access.RunOperations)
-			}
 		}
 	}
+	runTypes, err := RunTypes(ctx, h.DB.Read, v.ws.ID)
+	if err != nil {
+		return err
+	}
+	f.Type = raw.Get("type")
+	typeChip := Link{Label: "Unknown type: " + web.Truncate(f.Type, 100), URL: q.with("type")}
 	page.Types = []Option{{Value: "", Label: "All types"}}
-	for _, t := range h.Engine.Types() {
-		page.Types = append(page.Types, Option{Value: t.Name, Label: t.Label, Selected: t.Name == raw.Get("type")})
-		if t.Name == raw.Get("type") {
-			f.Type = t.Name
-			page.Chips = append(page.Chips, Link{Label: "Type: " + t.Label, URL: q.with("type")})
+	for _, t := range h.Engine.KnownTypes(runTypes) {
+		page.Types = append(page.Types, Option{Value: t.Name, Label: t.Label, Selected: t.Name == f.Type})
+		if t.Name == f.Type {
+			typeChip.Label = "Type: " + t.Label
 		}
+	}
+	// An unknown type still filters (to nothing), and says so: never silently everything.
+	if f.Type != "" {
+		page.Chips = append(page.Chips, typeChip)
 	}
 	page.Statuses, f.Statuses = choose(q, "status", "Any status", []Status{Queued, Running, Completed}, &page.Chips)
 	page.Outcomes, f.Outcomes = choose(q, "outcome", "Any outcome", []Outcome{Succeeded, Partial, Failed, Cancelled}, &page.Chips)
@@ -405,34 +409,62 @@ func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, 
 }
 
 // readable turns a run's context into sorted, labelled lines (UI.md: never raw JSON
-// first) and an indented copy of the JSON for the curious.
+// first) and an indented copy of the JSON for the curious. A nested object (a
+// sync's selection) becomes lines of its own, named after it: "Selection › Source".
 func readable(raw json.RawMessage) ([]Prop, string) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || len(m) == 0 {
 		return nil, ""
 	}
-	var props []Prop
-	for k, val := range m {
-		var s string
-		switch x := val.(type) {
-		case string:
-			s = x
-		case float64:
-			s = web.Number(int(x))
-			if x != float64(int(x)) {
-				s = strconv.FormatFloat(x, 'f', -1, 64)
-			}
-		case bool:
-			s = map[bool]string{true: "yes", false: "no"}[x]
-		default:
-			b, _ := json.Marshal(x)
-			s = string(b)
-		}
-		props = append(props, Prop{Name: humanise(k), Value: s})
-	}
-	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+	props := describe("", m)
+	sort.SliceStable(props, func(i, j int) bool { return props[i].Name < props[j].Name })
 	pretty, _ := json.MarshalIndent(m, "", "  ")
 	return props, string(pretty)
+}
+
+// describe lists an object's values in words, prefixing each name with the path to it.
+func describe(prefix string, m map[string]any) []Prop {
+	var props []Prop
+	for k, val := range m {
+		name := prefix + humanise(k)
+		if nested, ok := val.(map[string]any); ok {
+			props = append(props, describe(name+" › ", nested)...)
+			continue
+		}
+		props = append(props, Prop{Name: name, Value: words(val)})
+	}
+	return props
+}
+
+// words is one context value as a person reads it: numbers grouped, yes or no,
+// lists joined; an object inside a list is counted, not dumped.
+func words(val any) string {
+	switch x := val.(type) {
+	case string:
+		return x
+	case float64:
+		if x != float64(int(x)) {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return web.Number(int(x))
+	case bool:
+		return map[bool]string{true: "yes", false: "no"}[x]
+	case nil:
+		return "—"
+	case []any:
+		if len(x) == 0 {
+			return "none"
+		}
+		parts := make([]string, len(x))
+		for i, v := range x {
+			if _, ok := v.(map[string]any); ok {
+				return fmt.Sprintf("%d entries", len(x))
+			}
+			parts[i] = words(v)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(val)
 }
 
 func humanise(key string) string {
@@ -533,12 +565,10 @@ func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
 // RecentRuns is the "Operations" panel of the hub and an environment dashboard
 // (spec 058): active runs and the latest ten, polling while any is active.
 type RecentRuns struct {
-	Active   Table
-	Latest   Table
-	FeedURL  string
-	PollURL  string
-	StartURL string // an environment's demo start form
-	StartWhy string
+	Active  Table
+	Latest  Table
+	FeedURL string
+	PollURL string
 }
 
 // Recent builds the panel for the current workspace, or for one environment
@@ -555,9 +585,6 @@ func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL stri
 	r := &RecentRuns{Active: Table{Rows: h.rows(v, active)}, Latest: Table{Rows: h.rows(v, latest)}, FeedURL: "/admin/operations?environment=all"}
 	if env, ok := v.entitled[environmentID]; ok {
 		r.FeedURL = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
-		if !env.Archived() {
-			r.StartURL, r.StartWhy = "/admin/t/"+env.Slug+"/operations", env.Why(access.RunOperations)
-		}
 	}
 	if len(r.Active.Rows) > 0 {
 		r.PollURL = pageURL

@@ -69,3 +69,14 @@ func kpiQuery(workspaceID, environmentID int64, now time.Time) (string, []any) {
 func nextDay(t time.Time) string {
 	return t.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 }
+
+// ActiveCounts counts an environment's active (queued or running) runs, all of them
+// and those of type typ, from the partial index of active runs: a count, never a
+// capped list.
+func ActiveCounts(ctx context.Context, q db.Querier, workspaceID, environmentID int64, typ string) (all, ofType int, err error) {
+	err = q.QueryRowContext(ctx, activeCountsQuery, typ, environmentID, workspaceID).Scan(&all, &ofType)
+	return all, ofType, err
+}
+
+const activeCountsQuery = `SELECT count(*), COALESCE(sum(type = ?), 0) FROM operation_runs
+	WHERE managed_environment_id = ? AND workspace_id = ? AND status IN ('queued', 'running')`

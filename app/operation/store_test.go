@@ -294,6 +294,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		{"active runs of an environment (dashboard)", "", nil, "operation_runs_environment_active"},
 		{"KPIs", "", nil, "COVERING INDEX operation_runs_workspace_kpi"},
 		{"KPIs of an environment", "", nil, "COVERING INDEX operation_runs_environment_kpi"},
+		{"active counts of an environment (inventory hub)", activeCountsQuery, []any{"inventory.sync", 1, 1}, "operation_runs_environment_active"},
 	}
 	tests[0].query, tests[0].args = listQuery(1, Filter{}, Window{Limit: 50})
 	tests[1].query, tests[1].args = listQuery(1, Filter{}, Window{Limit: 50, After: after})
@@ -317,6 +318,30 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 				t.Errorf("plan does not use %s without a sort:\n%s", tt.index, plan)
 			}
 		})
+	}
+}
+
+// RunTypes lists each type of the workspace's runs once, hopping through the type
+// index rather than reading every run.
+func TestRunTypesHopThroughTheTypeIndex(t *testing.T) {
+	d := world(t)
+	var want []string
+	for _, r := range generate(t, d, 2000) {
+		if r.workspace == 1 && !slices.Contains(want, r.typ) {
+			want = append(want, r.typ)
+		}
+	}
+	slices.Sort(want)
+	got, err := RunTypes(context.Background(), d.Read, 1)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("RunTypes = %v, %v; want the %d types %v", got, err, len(want), want)
+	}
+	if none, err := RunTypes(context.Background(), d.Read, 99); err != nil || len(none) != 0 {
+		t.Errorf("a workspace without runs: %v, %v", none, err)
+	}
+	plan := explain(t, d, runTypesQuery, 1, 1)
+	if strings.Count(plan, "COVERING INDEX operation_runs_workspace_type_created") != 2 || strings.Contains(plan, "SCAN operation_runs") {
+		t.Errorf("RunTypes does not search the type index:\n%s", plan)
 	}
 }
 

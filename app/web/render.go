@@ -37,6 +37,10 @@ type Frame struct {
 	Workspaces   []Choice
 	Environment  *Choice
 	Environments []Choice
+	// Why the person may not take an action needing a capability ("workspace.manage")
+	// in the current workspace or environment, "" when they may: the access
+	// package's answer, so the sidebar shows a refusal disabled, never as a link.
+	WorkspaceWhy, EnvironmentWhy func(capability string) string
 }
 
 // Choice is one entry of a switcher.
