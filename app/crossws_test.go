@@ -79,6 +79,15 @@ func currentWorkspace(t *testing.T, c *apptest.Client) string {
 // spec 077: a run is opened by membership of its own workspace, whatever is current.
 func TestOpeningARunOfAnotherWorkspaceSwitchesToIt(t *testing.T) {
 	f := newTwoWorkspaces(t)
+	// A run page left open polls itself: that reads the run without switching.
+	poll := f.two.Request(http.MethodGet, runPath(f.fabrikamRun)+"?live=1", nil)
+	poll.Header.Set("HX-Request", "true")
+	if r := f.two.Do(poll); r.Status != http.StatusOK || strings.Contains(r.Body, "Switched to") {
+		t.Errorf("poll: status %d, or it switched", r.Status)
+	}
+	if got := currentWorkspace(t, f.two); got != "Acme Corp" {
+		t.Errorf("a poll switched the current workspace to %q", got)
+	}
 	r := f.two.Get(runPath(f.fabrikamRun))
 	if r.Status != http.StatusOK {
 		t.Fatalf("status %d, want 200", r.Status)

@@ -150,9 +150,10 @@ func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *
 }
 
 // setEnvironment makes env the current environment, in the session and the frame.
+// The frame's URL is the base the sidebar appends its sections to.
 func setEnvironment(sess *web.Session, frame *web.Frame, env *Environment) {
 	sess.SetEnvironment(env.ID, env.Slug)
-	frame.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: env.URL("")}
+	frame.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
 	for i := range frame.Environments {
 		frame.Environments[i].Current = frame.Environments[i].Slug == env.Slug
 	}
@@ -209,7 +210,7 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 		}
 		return withWorkspace(ctx, ws), Allow(ws.Role, need)
 	case PathRun:
-		return r.decideRun(ctx, req.Param("run"), user.ID, need)
+		return r.decideRun(ctx, req, user.ID, need)
 	}
 	ws, ok := WorkspaceFrom(ctx)
 	if !ok {
@@ -234,9 +235,10 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 
 // decideRun (spec 077): a run is the business of its own workspace's members, and
 // of those entitled to its environment; whatever workspace is current. Opening one
-// of another of the user's workspaces makes that workspace current, with a notice.
-func (r *Resolver) decideRun(ctx context.Context, param string, userID int64, need Capability) (context.Context, error) {
-	id, err := ParseID(param)
+// of another of the user's workspaces makes that workspace current, with a notice;
+// a run page's own polling (a fragment) reads it there without switching.
+func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID int64, need Capability) (context.Context, error) {
+	id, err := ParseID(req.Param("run"))
 	if err != nil {
 		return ctx, err
 	}
@@ -259,7 +261,12 @@ func (r *Resolver) decideRun(ctx context.Context, param string, userID int64, ne
 			return ctx, err
 		}
 	}
-	if current, ok := WorkspaceFrom(ctx); !ok || current.ID != ws.ID {
+	current, ok := WorkspaceFrom(ctx)
+	switch {
+	case ok && current.ID == ws.ID: // nothing to switch
+	case web.WantsFragment(req.Request):
+		ctx = withWorkspace(ctx, ws)
+	default:
 		if ctx, err = r.enter(ctx, ws, userID); err != nil {
 			return ctx, err
 		}
