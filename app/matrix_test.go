@@ -31,6 +31,7 @@ var matrix = map[string][actorCount]string{
 	"POST /login":            {ok, ok, ok, ok, ok, ok, ok, ok, ok, ok},
 	"POST /logout":           {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"GET /admin/workspaces":  {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/search":      {ok, ok, ok, ok, ok, ok, ok, ok, ok, login}, // finds only what each may open
 	"GET /account":           {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"POST /account/password": {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"POST /account/sign-out": {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
