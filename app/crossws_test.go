@@ -76,9 +76,21 @@ func currentWorkspace(t *testing.T, c *apptest.Client) string {
 	return name
 }
 
+// TestAcrossWorkspaces shares one fixture (sign-ins and syncs are slow) between
+// run access, links naming their workspace, and search; each part leaves acme
+// current for the next, and the index's own test, which deletes fabrikam, is last.
+func TestAcrossWorkspaces(t *testing.T) {
+	f := searchable(t)
+	t.Run("opening a run of another workspace switches to it", func(t *testing.T) { runSwitches(t, f) })
+	t.Run("runs the user may not open are not found", func(t *testing.T) { runsNotFound(t, f) })
+	t.Run("a link's workspace is switched to before its environment binds", func(t *testing.T) { linksNameTheirWorkspace(t, f) })
+	t.Run("search finds every kind across workspaces", func(t *testing.T) { findsEveryKind(t, f) })
+	t.Run("search never shows what the user may not open", func(t *testing.T) { showsNothingHidden(t, f) })
+	t.Run("the search index follows renames and deletions", func(t *testing.T) { indexFollowsChanges(t, f) })
+}
+
 // spec 077: a run is opened by membership of its own workspace, whatever is current.
-func TestOpeningARunOfAnotherWorkspaceSwitchesToIt(t *testing.T) {
-	f := newTwoWorkspaces(t)
+func runSwitches(t *testing.T, f *twoWorkspaces) {
 	// A run page left open polls itself: that reads the run without switching.
 	poll := f.two.Request(http.MethodGet, runPath(f.fabrikamRun)+"?live=1", nil)
 	poll.Header.Set("HX-Request", "true")
@@ -111,8 +123,7 @@ func TestOpeningARunOfAnotherWorkspaceSwitchesToIt(t *testing.T) {
 	}
 }
 
-func TestRunsTheUserMayNotOpenAreNotFound(t *testing.T) {
-	f := newTwoWorkspaces(t)
+func runsNotFound(t *testing.T, f *twoWorkspaces) {
 	tests := []struct {
 		name   string
 		client *apptest.Client
@@ -140,8 +151,7 @@ func TestRunsTheUserMayNotOpenAreNotFound(t *testing.T) {
 
 // A link names its workspace: /admin/t/prod?workspace=fabrikam is fabrikam's prod
 // whatever is current, and never acme's.
-func TestWorkspaceInALinkSwitchesBeforeTheEnvironmentBinds(t *testing.T) {
-	f := newTwoWorkspaces(t)
+func linksNameTheirWorkspace(t *testing.T, f *twoWorkspaces) {
 	r := f.two.Get("/admin/t/prod?workspace=fabrikam")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Switched to Fabrikam.") || !strings.Contains(r.Body, "<h1>Fabrikam Production") {
 		t.Fatalf("status %d, want fabrikam's prod with a notice:\n%s", r.Status, r.Body)

@@ -44,8 +44,7 @@ func search(c *apptest.Client, q string) string {
 	return c.Get("/admin/search?q=" + url.QueryEscape(q)).Body
 }
 
-func TestSearchFindsEveryKindAcrossWorkspaces(t *testing.T) {
-	f := searchable(t)
+func findsEveryKind(t *testing.T, f *twoWorkspaces) {
 	var policyID, findingID, backupID int64
 	f.env.Data.DB.Read.QueryRow(`SELECT id FROM policies WHERE display_name = 'Zephyr firewall'`).Scan(&policyID)
 	f.env.Data.DB.Read.QueryRow(`SELECT id FROM findings WHERE managed_environment_id = ?`, f.fabrikamEnv).Scan(&findingID)
@@ -81,8 +80,7 @@ func TestSearchFindsEveryKindAcrossWorkspaces(t *testing.T) {
 	}
 }
 
-func TestSearchNeverShowsWhatTheUserMayNotOpen(t *testing.T) {
-	f := searchable(t)
+func showsNothingHidden(t *testing.T, f *twoWorkspaces) {
 	tests := []struct {
 		name    string
 		client  *apptest.Client
@@ -116,8 +114,7 @@ func TestSearchNeverShowsWhatTheUserMayNotOpen(t *testing.T) {
 }
 
 // The index follows renames and deletions through its triggers.
-func TestSearchIndexFollowsChanges(t *testing.T) {
-	f := newTwoWorkspaces(t)
+func indexFollowsChanges(t *testing.T, f *twoWorkspaces) {
 	w := f.env.Data.DB.Write
 	for _, stmt := range []string{`UPDATE workspaces SET name = 'Fabrikam Worldwide' WHERE slug = 'fabrikam'`,
 		`UPDATE managed_environments SET display_name = 'Blue production' WHERE id = ` + strconv.FormatInt(f.fabrikamEnv, 10)} {
