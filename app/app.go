@@ -22,6 +22,7 @@ import (
 	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/operation"
+	"atlas/app/search"
 	"atlas/app/site"
 	"atlas/app/web"
 	"atlas/app/workspace"
@@ -116,6 +117,7 @@ type Server struct {
 	audit        *audit.Handlers
 	operations   *operation.Handlers
 	site         *site.Handlers
+	search       *search.Handlers
 	static       bunrouter.HandlerFunc
 }
 
@@ -162,6 +164,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
 		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
 		backups:      &backup.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
+		search:       &search.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
 		static:       views.Assets.Serve,
 	}
 	s.auth = &auth.Handlers{DB: data.DB, Views: views, Launcher: s.Launcher, Throttle: throttle}

@@ -221,7 +221,7 @@ func TestCreateWorkspaceAndEnvironmentThroughPages(t *testing.T) {
 		}
 	}
 	hub := c.Get("/admin")
-	for _, want := range []string{"Contoso Ltd", `href="/admin/t/prod"`, "Production"} {
+	for _, want := range []string{"Contoso Ltd", `href="/admin/t/prod?workspace=contoso"`, "Production"} {
 		if !strings.Contains(hub.Body, want) {
 			t.Errorf("hub lacks %q", want)
 		}
@@ -272,7 +272,7 @@ func TestCurrentContext(t *testing.T) {
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, "archived") {
 		t.Errorf("archived pilot page: %d", page.Status)
 	}
-	if strings.Contains(page.Body, "<summary>Pilot</summary>") || strings.Contains(page.Body, `href="/admin/t/pilot" data-palette`) {
+	if strings.Contains(page.Body, "<summary>Pilot</summary>") || strings.Contains(page.Body, `href="/admin/t/pilot?workspace=acme" data-palette`) {
 		t.Error("archived pilot is selectable in the switcher")
 	}
 	if r := c.Post("/admin/t/pilot/restore", nil); r.Status != http.StatusSeeOther {

@@ -31,6 +31,7 @@ var matrix = map[string][actorCount]string{
 	"POST /login":            {ok, ok, ok, ok, ok, ok, ok, ok, ok, ok},
 	"POST /logout":           {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"GET /admin/workspaces":  {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/search":      {ok, ok, ok, ok, ok, ok, ok, ok, ok, login}, // finds only what each may open
 	"GET /account":           {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"POST /account/password": {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
 	"POST /account/sign-out": {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
@@ -89,9 +90,10 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/t/:environment/backups/:backup/restore":                    {ok, ok, no, no, hide, hide, no, no, no, login},
 	"GET /admin/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
-	// spec 077: any member sees the workspace's runs; acting needs the environment (404) and the role (403).
+	// spec 077: a run is its workspace's members', and those entitled to its environment (404);
+	// acting on it needs the role (403).
 	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
-	"GET /admin/operations/:run":            {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"GET /admin/operations/:run":            {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"POST /admin/operations/:run/cancel":    {ok, ok, ok, no, hide, hide, no, no, no, login},
 	"POST /admin/operations/:run/retry":     {ok, ok, ok, no, hide, hide, no, no, no, login},
 	"POST /admin/t/:environment/operations": {ok, ok, ok, no, hide, hide, no, no, no, login},

@@ -53,16 +53,16 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 		notWant []string
 	}{
 		{"owner's feed shows the run with its environment", owner, "/admin/operations?environment=all", 200,
-			[]string{"runs in 30 days", "Demo count", `href="/admin/t/prod"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
-		{"unentitled member sees the run, not the environment", unentitled, "/admin/operations", 200,
-			[]string{"Demo count", "Unavailable", "You have no access to this environment"}, []string{"Production", "/admin/t/prod"}},
-		{"owner's feed defaults to no filter without a current environment", owner, "/admin/operations", 200, []string{`<td><a href="/admin/t/prod">`}, []string{"clear-filter"}},
+			[]string{"runs in 30 days", "Demo count", `href="/admin/t/prod?workspace=acme"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
+		{"unentitled member sees the run, not the environment, and no link to it", unentitled, "/admin/operations", 200,
+			[]string{"Demo count", "Unavailable", "You have no access to this environment", "<td class=\"nowrap\">#" + strconv.FormatInt(f.runID, 10) + "</td>"},
+			[]string{"Production", "/admin/t/prod", `href="` + run + `"`}},
+		{"owner's feed defaults to no filter without a current environment", owner, "/admin/operations", 200, []string{`<td><a href="/admin/t/prod?workspace=acme">`}, []string{"clear-filter"}},
 		{"owner's detail", owner, run, 200,
-			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/t/prod"`, ">Retry</button>"},
+			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/t/prod?workspace=acme"`, ">Retry</button>"},
 			[]string{"hx-trigger", "Unavailable"}},
-		{"unentitled detail hides context and items", unentitled, run, 200,
-			[]string{"Unavailable", "Hidden", "Per-item errors hidden", `disabled title="You have no access to this run&#39;s environment"`},
-			[]string{"Production", "item 2", "Fail every"}},
+		{"spec 077: a run of an environment the member is not entitled to is not found", unentitled, run, 404,
+			[]string{"does not exist"}, []string{"Production", "item 2", "Fail every", "Demo count"}},
 		{"readonly sees retry disabled with the reason", readonly, run, 200,
 			[]string{`disabled title="Needs the operator role (you are readonly)"`}, nil},
 		{"outsider gets not found", outsider, run, 404, []string{"does not exist"}, []string{"Demo count"}},
@@ -101,15 +101,15 @@ func TestFeedDefaultsToTheCurrentEnvironment(t *testing.T) {
 	if !strings.Contains(r.Body, `class="clear-filter" href="/admin/operations?environment=all"`) || !strings.Contains(r.Body, "Environment: Pilot") {
 		t.Fatalf("no visible pilot filter with a way to clear it:\n%s", r.Body)
 	}
-	if strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) {
+	if strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) {
 		t.Error("the pilot-filtered feed lists prod's run")
 	}
 	r = c.Get("/admin/operations?environment=all")
-	if !strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) || !strings.Contains(r.Body, `<td><a href="/admin/t/pilot">`) {
+	if !strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) || !strings.Contains(r.Body, `<td><a href="/admin/t/pilot?workspace=acme">`) {
 		t.Error("the cleared filter does not list both environments' runs")
 	}
 	r = c.Get("/admin/operations?environment=all&outcome=failed&outcome=partial&period=7d")
-	if !strings.Contains(r.Body, "Outcome: partial or failed") || !strings.Contains(r.Body, `<td><a href="/admin/t/prod">`) {
+	if !strings.Contains(r.Body, "Outcome: partial or failed") || !strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) {
 		t.Errorf("the failed/partial KPI link does not list prod's partial run")
 	}
 }
@@ -199,8 +199,8 @@ func TestFeedPagerWalksEveryRun(t *testing.T) {
 }
 
 // TestActingOnARunIsDecidedByTheResolver: retry of a finished pilot run is refused
-// with 409 once pilot is archived, 404 for a member not entitled to pilot, and 404
-// for a run id of another workspace.
+// with 409 once pilot is archived; a member not entitled to pilot and an outsider
+// get 404 for the run and its retry (spec 077).
 func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
 	f := newFixture(t)
 	owner := f.clients[owner]
@@ -210,7 +210,7 @@ func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
 	if r := f.clients[operator].Post(path+"/retry", nil); r.Status != http.StatusNotFound {
 		t.Errorf("operator without a pilot membership retries: %d", r.Status)
 	}
-	if r := f.clients[operator].Get(path); r.Status != http.StatusOK || !strings.Contains(r.Body, "Unavailable") {
+	if r := f.clients[operator].Get(path); r.Status != http.StatusNotFound {
 		t.Errorf("operator without a pilot membership views the run: %d", r.Status)
 	}
 	if r := f.clients[outsider].Get(path); r.Status != http.StatusNotFound {

@@ -19,7 +19,7 @@ type Route struct {
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
 func (s *Server) routes() []Route {
 	a, st, ws, env, au, cx, inv, op := s.auth, s.site, s.workspaces, s.environments, s.audit, s.connections, s.inventory, s.operations
-	bl, fnd, bk := s.baselines, s.findings, s.backups
+	bl, fnd, bk, srch := s.baselines, s.findings, s.backups, s.search
 	return []Route{
 		{"GET", "/", access.Public, "", redirectTo("/admin")},
 		{"GET", "/static/*path", access.Public, "", s.static},
@@ -40,6 +40,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/export-roots/:root/remove", access.Site, access.ManageSite, st.RemoveRoot},
 
 		{"GET", "/admin/workspaces", access.SignedIn, "", ws.Chooser},
+		{"GET", "/admin/search", access.SignedIn, "", srch.Search}, // across every workspace the user is in
 		{"POST", "/admin/workspaces", access.Site, access.ManageSite, ws.Create},
 		{"POST", "/admin/workspaces/:workspace/select", access.PathWorkspace, access.View, ws.Select},
 		{"POST", "/admin/workspaces/:workspace/restore", access.PathWorkspace, access.ManageWorkspace, ws.Restore},

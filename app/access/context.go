@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"atlas/app/auth"
+	"atlas/app/web"
 )
 
 // Workspace is the current workspace as the signed-in user holds it.
@@ -25,6 +26,7 @@ func (w *Workspace) Why(c Capability) string { return w.Role.Why(c) }
 type Environment struct {
 	ID              int64
 	WorkspaceID     int64
+	WorkspaceSlug   string
 	Slug            string
 	Name            string
 	DisplayName     string
@@ -39,6 +41,13 @@ func (e *Environment) Label() string {
 		return e.DisplayName
 	}
 	return e.Name
+}
+
+// URL is the address of one of the environment's pages (rest: "", "/policies/7",
+// "/findings?severity=high"); it names the workspace, so it never lands on another
+// customer's environment of the same slug.
+func (e *Environment) URL(rest string) string {
+	return web.EnvironmentURL(e.WorkspaceSlug, e.Slug, rest)
 }
 
 // Archived environments are not selectable as current context (spec 279).

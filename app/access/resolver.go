@@ -23,7 +23,7 @@ const (
 	CurrentWorkspace              // the session's current workspace
 	PathWorkspace                 // the workspace named by the {workspace} slug
 	PathEnvironment               // the environment named by the {environment} slug, inside the current workspace
-	PathRun                       // the operation run {run} of the current workspace (spec 077: visible to every member)
+	PathRun                       // the operation run {run}, in whichever of the user's workspaces owns it (spec 077)
 	Site                          // Atlas itself, above workspaces: site administrators (DESIGN §4)
 )
 
@@ -32,7 +32,9 @@ const (
 type Resolver struct{ DB *db.DB }
 
 // Middleware loads the signed-in user and the current context (spec 279 §5) for
-// every request, and builds the header's frame.
+// every request, and builds the header's frame. A link naming its workspace
+// (?workspace=slug) makes that workspace current first, so an environment slug
+// binds inside the customer the link was made for.
 func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
 	return func(w http.ResponseWriter, req bunrouter.Request) error {
 		ctx := req.Context()
@@ -56,7 +58,7 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 		if err != nil {
 			return err
 		}
-		var current *Workspace
+		var current, only *Workspace
 		for _, ws := range workspaces {
 			if ws.Archived {
 				continue
@@ -64,31 +66,61 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 			if ws.ID == sess.WorkspaceID {
 				current = ws
 			}
+			only = ws
 			frame.Workspaces = append(frame.Workspaces, web.Choice{Name: ws.Name, Slug: ws.Slug,
-				URL: "/admin/workspaces/" + ws.Slug + "/select", Current: ws.ID == sess.WorkspaceID})
+				URL: "/admin/workspaces/" + ws.Slug + "/select"})
 		}
 		if current == nil && len(frame.Workspaces) == 1 {
-			// One workspace: nothing to choose.
-			for _, ws := range workspaces {
-				if !ws.Archived {
-					current = ws
-				}
-			}
-			frame.Workspaces[0].Current = true
+			current = only // one workspace: nothing to choose
 		}
+		if slug := req.URL.Query().Get(web.WorkspaceParam); slug != "" {
+			named := selectable(workspaces, slug)
+			switch {
+			case named == nil:
+				ctx = context.WithValue(ctx, unknownWorkspaceKey{}, true)
+			case current == nil || named.ID != current.ID:
+				sess.AddFlash("info", "Switched to "+named.Name+".")
+				current = named
+			}
+		}
+		ctx = web.WithFrame(ctx, frame)
 		if current == nil {
 			sess.SetWorkspace(0)
-		} else {
-			sess.SetWorkspace(current.ID)
-			ctx = withWorkspace(ctx, current)
-			frame.Workspace = &web.Choice{Name: current.Name, Slug: current.Slug, URL: "/admin"}
-			frame.WorkspaceWhy = whyFunc(current.Role)
-			if err := r.frameEnvironments(ctx, frame, current, user.ID, sess); err != nil {
-				return err
-			}
+			return next(w, req.WithContext(ctx))
 		}
-		return next(w, req.WithContext(web.WithFrame(ctx, frame)))
+		if ctx, err = r.enter(ctx, current, user.ID); err != nil {
+			return err
+		}
+		return next(w, req.WithContext(ctx))
 	}
+}
+
+// unknownWorkspaceKey marks a request whose ?workspace= names no workspace the user
+// may open: the guard answers it as not found.
+type unknownWorkspaceKey struct{}
+
+// selectable is the user's workspace with this slug, unless archived.
+func selectable(workspaces []*Workspace, slug string) *Workspace {
+	for _, ws := range workspaces {
+		if ws.Slug == slug && !ws.Archived {
+			return ws
+		}
+	}
+	return nil
+}
+
+// enter makes ws the current workspace: in the session, the context and the
+// header's frame (a change of workspace clears the environment, spec 279).
+func (r *Resolver) enter(ctx context.Context, ws *Workspace, userID int64) (context.Context, error) {
+	sess := web.SessionFrom(ctx)
+	sess.SetWorkspace(ws.ID)
+	frame := web.FrameFrom(ctx)
+	frame.Workspace = &web.Choice{Name: ws.Name, Slug: ws.Slug, URL: "/admin"}
+	frame.WorkspaceWhy = whyFunc(ws.Role)
+	for i := range frame.Workspaces {
+		frame.Workspaces[i].Current = frame.Workspaces[i].Slug == ws.Slug
+	}
+	return withWorkspace(ctx, ws), r.frameEnvironments(ctx, frame, ws, userID, sess)
 }
 
 // frameEnvironments lists the selectable environments and validates the session's
@@ -98,13 +130,14 @@ func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *
 	if err != nil {
 		return err
 	}
+	frame.Environment, frame.Environments = nil, nil
 	var current *Environment
 	for _, e := range envs {
 		if e.Archived() {
 			continue
 		}
 		frame.Environments = append(frame.Environments, web.Choice{Name: e.Label(), Slug: e.Slug,
-			URL: "/admin/t/" + e.Slug, Current: e.ID == sess.EnvironmentID})
+			URL: e.URL(""), Current: e.ID == sess.EnvironmentID})
 		if e.ID == sess.EnvironmentID {
 			current = e
 		}
@@ -113,10 +146,19 @@ func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *
 		sess.SetEnvironment(0, "")
 		return nil
 	}
-	sess.SetEnvironment(current.ID, current.Slug)
-	frame.Environment = &web.Choice{Name: current.Label(), Slug: current.Slug, URL: "/admin/t/" + current.Slug}
-	frame.EnvironmentWhy = whyFunc(current.Role)
+	setEnvironment(sess, frame, current)
 	return nil
+}
+
+// setEnvironment makes env the current environment, in the session and the frame.
+// The frame's URL is the base the sidebar appends its sections to.
+func setEnvironment(sess *web.Session, frame *web.Frame, env *Environment) {
+	sess.SetEnvironment(env.ID, env.Slug)
+	frame.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
+	frame.EnvironmentWhy = whyFunc(env.Role)
+	for i := range frame.Environments {
+		frame.Environments[i].Current = frame.Environments[i].Slug == env.Slug
+	}
 }
 
 // whyFunc is role.Why for templates, which name capabilities as strings.
@@ -157,6 +199,9 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	if user == nil {
 		return ctx, errSignInNeeded
 	}
+	if ctx.Value(unknownWorkspaceKey{}) != nil {
+		return ctx, web.ErrNotFound
+	}
 	switch scope {
 	case SignedIn:
 		return ctx, nil
@@ -171,16 +216,15 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 			return ctx, err
 		}
 		return withWorkspace(ctx, ws), Allow(ws.Role, need)
+	case PathRun:
+		return r.decideRun(ctx, req, user.ID, need)
 	}
 	ws, ok := WorkspaceFrom(ctx)
 	if !ok {
 		return ctx, errNoWorkspace
 	}
-	switch scope {
-	case CurrentWorkspace:
+	if scope == CurrentWorkspace {
 		return ctx, Allow(ws.Role, need)
-	case PathRun:
-		return ctx, r.decideRun(ctx, req.Param("run"), ws, user.ID, need)
 	}
 	envs, err := r.environments(ctx, ws, user.ID, req.Param("environment"))
 	if err != nil {
@@ -191,44 +235,60 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	}
 	env := envs[0]
 	if !env.Archived() {
-		web.SessionFrom(ctx).SetEnvironment(env.ID, env.Slug)
-		if f := web.FrameFrom(ctx); f != nil {
-			f.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
-			f.EnvironmentWhy = whyFunc(env.Role)
-			for i := range f.Environments {
-				f.Environments[i].Current = f.Environments[i].Slug == env.Slug
-			}
-		}
+		setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
 	}
 	return withEnvironment(ctx, env), Allow(env.Role, need)
 }
 
-// decideRun: any member may look at a run of the workspace; acting on it needs
-// the capability in the run's environment, and an environment the user is not
-// entitled to is not found.
-func (r *Resolver) decideRun(ctx context.Context, param string, ws *Workspace, userID int64, need Capability) error {
-	id, err := ParseID(param)
+// decideRun (spec 077): a run is the business of its own workspace's members, and
+// of those entitled to its environment; whatever workspace is current. Opening one
+// of another of the user's workspaces makes that workspace current, with a notice;
+// a run page's own polling (a fragment) reads it there without switching.
+func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID int64, need Capability) (context.Context, error) {
+	id, err := ParseID(req.Param("run"))
 	if err != nil {
-		return err
+		return ctx, err
 	}
+	var workspaceID int64
 	var environmentID sql.NullInt64
-	err = r.DB.Read.QueryRowContext(ctx, `SELECT managed_environment_id FROM operation_runs WHERE id = ? AND workspace_id = ?`, id, ws.ID).Scan(&environmentID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return web.ErrNotFound
-	case err != nil:
-		return err
-	case need == View || !environmentID.Valid:
-		return Allow(ws.Role, need)
+	err = r.DB.Read.QueryRowContext(ctx, `SELECT workspace_id, managed_environment_id FROM operation_runs WHERE id = ?`, id).Scan(&workspaceID, &environmentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ctx, web.ErrNotFound
 	}
-	env, err := r.Environment(ctx, ws, userID, environmentID.Int64)
 	if err != nil {
-		return err
+		return ctx, err
 	}
-	if env.Archived() {
-		return web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+	ws, err := r.workspaceByID(ctx, userID, workspaceID)
+	if err != nil {
+		return ctx, err
 	}
-	return Allow(env.Role, need)
+	var env *Environment
+	if environmentID.Valid {
+		if env, err = r.Environment(ctx, ws, userID, environmentID.Int64); err != nil {
+			return ctx, err
+		}
+	}
+	current, ok := WorkspaceFrom(ctx)
+	switch {
+	case ok && current.ID == ws.ID: // nothing to switch
+	case web.WantsFragment(req.Request):
+		ctx = withWorkspace(ctx, ws)
+	default:
+		if ctx, err = r.enter(ctx, ws, userID); err != nil {
+			return ctx, err
+		}
+		if env != nil && !env.Archived() {
+			setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
+		}
+		web.SessionFrom(ctx).AddFlash("info", "Switched to "+ws.Name+" to show this run.")
+	}
+	switch {
+	case env == nil:
+		return ctx, Allow(ws.Role, need)
+	case need != View && env.Archived():
+		return ctx, web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
+	}
+	return ctx, Allow(env.Role, need)
 }
 
 // SiteWhy is why the user may not do a site-level action, or "" when they may.
@@ -291,6 +351,16 @@ func (r *Resolver) Environments(ctx context.Context, ws *Workspace, userID int64
 	return r.environments(ctx, ws, userID, "")
 }
 
+// workspaceByID resolves a workspace the user may open (a member, not archived); otherwise not found.
+func (r *Resolver) workspaceByID(ctx context.Context, userID, id int64) (*Workspace, error) {
+	row := r.DB.Read.QueryRowContext(ctx, workspaceQuery+` AND w.id = ? AND w.archived_at IS NULL`, userID, id)
+	ws, err := scanWorkspace(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, web.ErrNotFound
+	}
+	return ws, err
+}
+
 // WorkspaceBySlug resolves a workspace the user is a member of; otherwise not found.
 func (r *Resolver) WorkspaceBySlug(ctx context.Context, userID int64, slug string) (*Workspace, error) {
 	row := r.DB.Read.QueryRowContext(ctx, workspaceQuery+` AND w.slug = ?`, userID, slug)
@@ -329,6 +399,29 @@ func (r *Resolver) Workspaces(ctx context.Context, userID int64) ([]*Workspace, 
 	return list, rows.Err()
 }
 
+// Reach is everything the user may open, across workspaces: each workspace they
+// are a member of (archived ones excepted) and the environments they are
+// entitled to in it.
+func (r *Resolver) Reach(ctx context.Context, userID int64) ([]*Workspace, []*Environment, error) {
+	all, err := r.Workspaces(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var workspaces []*Workspace
+	var environments []*Environment
+	for _, ws := range all {
+		if ws.Archived {
+			continue
+		}
+		envs, err := r.environments(ctx, ws, userID, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		workspaces, environments = append(workspaces, ws), append(environments, envs...)
+	}
+	return workspaces, environments, nil
+}
+
 // environments applies entitlement: owners and managers see every environment of the
 // workspace; others only those with a membership, at the lower of the two roles.
 func (r *Resolver) environments(ctx context.Context, ws *Workspace, userID int64, slug string) ([]*Environment, error) {
@@ -348,7 +441,7 @@ func (r *Resolver) environments(ctx context.Context, ws *Workspace, userID int64
 	defer rows.Close()
 	var list []*Environment
 	for rows.Next() {
-		var e Environment
+		e := Environment{WorkspaceSlug: ws.Slug}
 		var memberRole string
 		if err := rows.Scan(&e.ID, &e.WorkspaceID, &e.Slug, &e.Name, &e.DisplayName, &e.Kind, &e.LifecycleStatus, &memberRole); err != nil {
 			return nil, err

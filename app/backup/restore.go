@@ -101,12 +101,17 @@ type restoreView struct {
 	Folder   string // where the export was written
 	Items    []*RestoreItem
 	Verified map[string]int // items by verification state ("" not checked yet)
-	// DiffBase prefixes an item's id to its diff page.
-	DiffBase string
 	// UndoURL previews the restore of the "Before restore" set for the
 	// policies this restore updated; "" when there is nothing to undo by import.
 	UndoURL  string
 	UndoneBy []int64 // restores that undid this one
+
+	workspaceSlug, environmentSlug string // of the restore's target, for its links
+}
+
+// DiffURL is the page of an item's diff against what the next sync found.
+func (v *restoreView) DiffURL(itemID int64) string {
+	return web.EnvironmentURL(v.workspaceSlug, v.environmentSlug, fmt.Sprintf("/restores/%d/items/%d", v.Restore.RunID, itemID))
 }
 
 // RestorePanel is the restore.apply type's section of a run's page: the sets,
@@ -146,13 +151,12 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 				v.Verified[it.Verification]++
 			}
 		}
-		var slug string
-		if err := d.Read.QueryRowContext(ctx, `SELECT slug FROM managed_environments WHERE id = ?`, r.EnvironmentID).Scan(&slug); err != nil {
+		v.workspaceSlug = ws.Slug
+		if err := d.Read.QueryRowContext(ctx, `SELECT slug FROM managed_environments WHERE id = ?`, r.EnvironmentID).Scan(&v.environmentSlug); err != nil {
 			return nil, err
 		}
-		v.DiffBase = fmt.Sprintf("/admin/t/%s/restores/%d/items/", slug, r.RunID)
 		if !run.Active() && r.BeforeSetID != 0 {
-			if v.UndoURL, err = undoURL(ctx, d.Read, r, slug); err != nil {
+			if v.UndoURL, err = undoURL(ctx, d.Read, r, ws.Slug, v.environmentSlug); err != nil {
 				return nil, err
 			}
 		}
@@ -175,13 +179,13 @@ func setLink(ctx context.Context, q db.Querier, resolver *access.Resolver, ws *a
 	if err != nil {
 		return SetLink{}, err
 	}
-	return SetLink{Name: s.Name, URL: fmt.Sprintf("%s/%d", backupsURL(env), s.ID)}, nil
+	return SetLink{Name: s.Name, URL: env.URL(fmt.Sprintf("/backups/%d", s.ID))}, nil
 }
 
 // undoURL is the preview of restoring, from the restore's "Before restore" set,
 // the policies it updated, as they were before (with their assignments where
 // the restore wrote assignments); "" when it updated none.
-func undoURL(ctx context.Context, q db.Querier, r *Restore, slug string) (string, error) {
+func undoURL(ctx context.Context, q db.Querier, r *Restore, workspaceSlug, slug string) (string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT b.id, ri.with_assignments FROM restore_items ri
 		JOIN backup_items b ON b.backup_set_id = ? AND b.policy_id = ri.target_policy_id
 		WHERE ri.operation_run_id = ? AND ri.action = 'update' AND ri.result = 'written' ORDER BY b.id`, r.BeforeSetID, r.RunID)
@@ -204,7 +208,7 @@ func undoURL(ctx context.Context, q db.Querier, r *Restore, slug string) (string
 	if err := rows.Err(); err != nil || v.Get("item") == "" {
 		return "", err
 	}
-	return fmt.Sprintf("/admin/t/%s/backups/%d/restore?%s", slug, r.BeforeSetID, v.Encode()), nil
+	return web.EnvironmentURL(workspaceSlug, slug, fmt.Sprintf("/backups/%d/restore?%s", r.BeforeSetID, v.Encode())), nil
 }
 
 func undoneBy(ctx context.Context, q db.Querier, runID int64) ([]int64, error) {

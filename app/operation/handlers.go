@@ -75,7 +75,7 @@ func (h *Handlers) row(v *viewer, r *Run) Row {
 		return row
 	}
 	if env, ok := v.entitled[r.EnvironmentID]; ok {
-		row.Environment = EnvironmentRef{Name: env.Label(), URL: "/admin/t/" + env.Slug}
+		row.Environment = EnvironmentRef{Name: env.Label(), URL: env.URL("")}
 	} else {
 		row.Environment = EnvironmentRef{Unavailable: true}
 	}
@@ -299,7 +299,6 @@ type detailPage struct {
 	Props        []Prop // context, readable
 	ContextJSON  string
 	Counts       []Prop
-	Hidden       bool // the viewer is not entitled to the run's environment
 	FailureItems []ItemError
 	CancelWhy    string
 	RetryWhy     string
@@ -348,20 +347,18 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	row := h.row(v, run)
 	page := &detailPage{Page: web.Page{Title: fmt.Sprintf("%s #%d", row.Label, run.ID), Section: "operations",
 		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations", URL: "/admin/operations?environment=all"}, {Name: fmt.Sprintf("#%d", run.ID)}}},
-		Run: row, Hidden: row.Environment.Unavailable, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
+		Run: row, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
 	if run.Active() {
 		page.PollURL = row.URL() + "?live=1"
 	} else if req.URL.Query().Get("live") == "1" {
 		page.Finished = fmt.Sprintf("%s #%d %s.", row.Label, run.ID, run.Outcome)
 	}
-	if !page.Hidden {
-		page.Props, page.ContextJSON = readable(run.Context)
-		if run.Failure != nil {
-			page.FailureItems = run.Failure.Items
-		}
+	page.Props, page.ContextJSON = readable(run.Context)
+	if run.Failure != nil {
+		page.FailureItems = run.Failure.Items
 	}
 	page.Counts = countProps(run.Counts)
-	if t, ok := h.Engine.Type(run.Type); ok && t.Panel != nil && !page.Hidden {
+	if t, ok := h.Engine.Type(run.Type); ok && t.Panel != nil {
 		panel, err := t.Panel(ctx, run)
 		if err != nil {
 			return err
@@ -381,10 +378,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 // related lists the records the run touched (spec 131's related context).
 func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, error) {
 	var list []Related
-	switch {
-	case row.Environment.Unavailable:
-		list = append(list, Related{Label: "Environment", Unavailable: "You have no access to this environment."})
-	case row.Environment.Name != "":
+	if row.Environment.Name != "" {
 		list = append(list, Related{Label: "Environment", Value: row.Environment.Name, URL: row.Environment.URL})
 	}
 	if row.RetryOf != 0 {

@@ -14,6 +14,7 @@ var funcs = template.FuncMap{
 	"num":      Number,
 	"add":      func(a, b int) int { return a + b },
 	"title":    Title,
+	"envURL":   EnvironmentURL,
 }
 
 // When renders a timestamp as a <time> element: app.js shows it relative, the title keeps the exact UTC time.

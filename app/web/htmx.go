@@ -9,8 +9,8 @@ const (
 	HeaderHXRedirect = "HX-Redirect"
 )
 
-// wantsFragment is the one place that decides fragment or full page: an htmx request
+// WantsFragment is the one place that decides fragment or full page: an htmx request
 // that is not a boosted navigation gets only the page's content.
-func wantsFragment(r *http.Request) bool {
+func WantsFragment(r *http.Request) bool {
 	return r.Header.Get(HeaderHXRequest) == "true" && r.Header.Get(HeaderHXBoosted) != "true"
 }

@@ -155,7 +155,7 @@ func (v *Views) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	sess := SessionFrom(r.Context())
 	p.Flashes = sess.popFlashes()
 	block := "layout"
-	if wantsFragment(r) {
+	if WantsFragment(r) {
 		block = "main"
 	}
 	var buf bytes.Buffer

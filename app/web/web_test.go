@@ -66,7 +66,7 @@ func TestWantsFragment(t *testing.T) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set(HeaderHXRequest, tt.request)
 		r.Header.Set(HeaderHXBoosted, tt.boosted)
-		if got := wantsFragment(r); got != tt.want {
+		if got := WantsFragment(r); got != tt.want {
 			t.Errorf("HX-Request %q HX-Boosted %q: %v", tt.request, tt.boosted, got)
 		}
 	}

@@ -218,8 +218,11 @@
   });
 
   // ---------- Command palette (⌘K / Ctrl+K) ----------
+  // The page's own entries (links marked data-palette) filter as you type; records
+  // of every workspace come from the one search endpoint, /admin/search.
 
-  var palette = { dialog: null, input: null, list: null, items: [], shown: [], selected: 0 };
+  var palette = { dialog: null, input: null, list: null, items: [], found: [], shown: [], selected: 0, timer: 0, asked: 0 };
+  var SEARCH_DELAY_MS = 150;
 
   function paletteDialog() {
     var dialog = document.querySelector('dialog.palette');
@@ -253,22 +256,41 @@
       var key = label + '\u0000' + (el.getAttribute('href') || '');
       if (!label || seen[key]) return;
       seen[key] = true;
-      entries.push({ label: label, el: el, haystack: label.toLowerCase() });
+      entries.push({ label: label, el: el, href: el.tagName === 'A' ? el.href : '', haystack: label.toLowerCase() });
     });
     return entries;
+  }
+
+  // Records matching the query, from the server's results fragment; a slower
+  // answer to an older query is dropped.
+  function searchRecords() {
+    var q = palette.input.value.trim();
+    var asked = ++palette.asked;
+    if (!q) { palette.found = []; renderPalette(); return; }
+    fetch('/admin/search?q=' + encodeURIComponent(q), { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (html) {
+        if (asked !== palette.asked) return;
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        palette.found = Array.prototype.map.call(doc.querySelectorAll('a[data-result]'), function (a) {
+          return { label: a.getAttribute('data-label'), hint: a.getAttribute('data-hint'), href: a.href };
+        });
+        renderPalette();
+      })
+      .catch(function () {});
   }
 
   function renderPalette() {
     var terms = palette.input.value.toLowerCase().split(/\s+/).filter(Boolean);
     palette.shown = palette.items.filter(function (it) {
       return terms.every(function (t) { return it.haystack.indexOf(t) !== -1; });
-    });
+    }).concat(palette.found);
     if (palette.selected >= palette.shown.length) palette.selected = 0;
     palette.list.textContent = '';
     if (!palette.shown.length) {
       var none = document.createElement('li');
       none.className = 'palette-empty';
-      none.textContent = 'No page matches “' + palette.input.value + '”';
+      none.textContent = 'Nothing matches “' + palette.input.value + '”';
       palette.list.appendChild(none);
       palette.input.removeAttribute('aria-activedescendant');
       return;
@@ -279,15 +301,21 @@
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', i === palette.selected ? 'true' : 'false');
       var a;
-      if (it.el.tagName === 'A') {
+      if (it.href) {
         a = document.createElement('a');
-        a.href = it.el.href;
+        a.href = it.href;
       } else {
         a = document.createElement('button');
         a.type = 'button';
       }
       a.tabIndex = -1;
       a.textContent = it.label;
+      if (it.hint) {
+        var hint = document.createElement('span');
+        hint.className = 'palette-hint';
+        hint.textContent = it.hint;
+        a.appendChild(hint);
+      }
       a.addEventListener('click', function (e) { e.preventDefault(); activate(i); });
       a.addEventListener('mousemove', function () { select(i); });
       li.appendChild(a);
@@ -311,7 +339,7 @@
     var it = palette.shown[i];
     if (!it) return;
     palette.dialog.close();
-    if (it.el.tagName === 'A') window.location.href = it.el.href; else it.el.click();
+    if (it.href) window.location.href = it.href; else it.el.click();
   }
 
   function openPalette() {
@@ -319,7 +347,12 @@
     if (dialog.open) { palette.input.select(); return; }
     if (!dialog.dataset.wired) {
       dialog.dataset.wired = '1';
-      palette.input.addEventListener('input', function () { palette.selected = 0; renderPalette(); });
+      palette.input.addEventListener('input', function () {
+        palette.selected = 0;
+        renderPalette();
+        clearTimeout(palette.timer);
+        palette.timer = setTimeout(searchRecords, SEARCH_DELAY_MS);
+      });
       palette.input.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown') { e.preventDefault(); select(palette.selected + 1); }
         else if (e.key === 'ArrowUp') { e.preventDefault(); select(palette.selected - 1); }
@@ -329,6 +362,7 @@
       dialog.addEventListener('click', function (e) { if (e.target === dialog) dialog.close(); });
     }
     palette.items = collectEntries();
+    palette.found = [];
     palette.input.value = '';
     palette.selected = 0;
     renderPalette();
