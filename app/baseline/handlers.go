@@ -14,6 +14,7 @@ import (
 	"atlas/app/db"
 	"atlas/app/diff"
 	"atlas/app/intune"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -124,6 +125,7 @@ type detailPage struct {
 	Environments []Choice
 	Errors       web.FieldErrors
 	EditWhy      string
+	Related      navigation.RelatedContextSection
 }
 
 func (h *Handlers) profileOf(req bunrouter.Request) (*Profile, error) {
@@ -150,7 +152,21 @@ func (h *Handlers) detailPage(ctx context.Context, prof *Profile, form Settings)
 			p.Environments = append(p.Environments, Choice{Slug: e.Slug, Name: e.Label()})
 		}
 	}
+	hideSources(p.Snapshots, envs)
+	if p.Related, err = h.profileRelated(ctx, ws, envs, prof, p.Snapshots, "/admin/baselines/"+prof.Slug); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// hideSources blanks the source name of snapshots captured from an environment
+// the viewer may not see: its name is not theirs to read (spec 131).
+func hideSources(snapshots []*Snapshot, envs []*access.Environment) {
+	for _, s := range snapshots {
+		if s.SourceEnvironmentID != 0 && entitled(envs, s.SourceEnvironmentID) == nil {
+			s.SourceName = ""
+		}
+	}
 }
 
 func settingsOf(p *Profile) Settings {
@@ -329,6 +345,7 @@ type snapshotPage struct {
 	Snapshot *Snapshot
 	Types    []SnapshotItems
 	Compares []CompareRun
+	Related  navigation.RelatedContextSection
 }
 
 // Snapshot shows what a snapshot holds by type, where it came from, and the
@@ -363,6 +380,14 @@ func (h *Handlers) Snapshot(w http.ResponseWriter, req bunrouter.Request) error 
 		p.Types[len(p.Types)-1].Items = append(p.Types[len(p.Types)-1].Items, it)
 	}
 	if p.Compares, err = h.comparesAgainst(ctx, ws, snap); err != nil {
+		return err
+	}
+	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
+	if err != nil {
+		return err
+	}
+	hideSources([]*Snapshot{snap}, envs)
+	if p.Related, err = h.snapshotRelated(ctx, ws, envs, prof, snap, req.URL.RequestURI()); err != nil {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "baseline/snapshot", p)

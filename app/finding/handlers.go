@@ -15,6 +15,7 @@ import (
 	"atlas/app/diff"
 	"atlas/app/environment"
 	"atlas/app/inventory"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -114,6 +115,7 @@ type dashboardPage struct {
 	Compare     CompareForm
 	Operations  *operation.RecentRuns
 	Severities  []diff.Severity
+	Related     navigation.RelatedContextSection
 }
 
 // Dashboard is the environment's home (spec 058): open findings by severity
@@ -125,7 +127,7 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
 	p := &dashboardPage{Page: web.Page{Title: env.Label(), Section: "dashboard", Crumbs: envCrumbs(ws, env)},
-		Workspace: ws, Environment: env, Severities: Severities}
+		Workspace: ws, Environment: env, Severities: Severities, Related: dashboardRelated(ws, env)}
 	var err error
 	if p.Connection, err = environment.ConnectionOf(ctx, h.DB.Read, env.ID); errors.Is(err, environment.ErrNoConnection) {
 		err = nil
@@ -256,6 +258,7 @@ type detailPage struct {
 	Selected    int64          // the one offered first: the proposed or current match
 	PinWhy      string
 	Triage      TriageForm
+	Related     navigation.RelatedContextSection
 	Now         time.Time
 }
 
@@ -283,6 +286,9 @@ func (h *Handlers) detailPage(req bunrouter.Request, f *Finding) (*detailPage, e
 		Triage: triageForm(env, fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, f.ID), now), Now: now}
 	var err error
 	if p.Comparison, err = h.evidence(ctx, env, f); err != nil {
+		return nil, err
+	}
+	if p.Related, err = h.related(ctx, ws, env, f, fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, f.ID)); err != nil {
 		return nil, err
 	}
 	if p.Events, err = Events(ctx, h.DB.Read, f.ID); err != nil {

@@ -12,6 +12,7 @@ import (
 	"atlas/app/db"
 	"atlas/app/diff"
 	"atlas/app/navigation"
+	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -153,4 +154,33 @@ func (h *Handlers) versionRelated(ctx context.Context, ws *access.Workspace, env
 		l.Link("backup_evidence", b.Name, fmt.Sprintf("backup set #%d", b.ID), fmt.Sprintf("/admin/t/%s/backups/%d", env.Slug, b.ID))
 	}
 	return l.Section(), nil
+}
+
+// changedLimit caps the changed policies a sync's page names; its counts say how many.
+const changedLimit = 10
+
+// RelatedToSync names on a sync's page the policies it changed: each new version it wrote.
+func RelatedToSync(d *db.DB) func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
+	return func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
+		if env == nil {
+			return nil
+		}
+		rows, err := d.Read.QueryContext(ctx, `SELECT p.id, p.display_name, v.version_number FROM policy_versions v
+			JOIN policies p ON p.id = v.policy_id WHERE v.operation_run_id = ? AND v.managed_environment_id = ?
+			ORDER BY p.display_name COLLATE NOCASE, p.id LIMIT ?`, run.ID, env.ID, changedLimit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			var number int
+			if err := rows.Scan(&id, &name, &number); err != nil {
+				return err
+			}
+			l.Link("changed_policies", name, fmt.Sprintf("version %d", number), VersionURL(env, id, number))
+		}
+		return rows.Err()
+	}
 }

@@ -142,7 +142,13 @@ func (l *Entries) Link(key, value, secondary, url string) {
 
 // Unavailable adds a relation that cannot be opened, unless its rule hides it.
 func (l *Entries) Unavailable(key string, reason Reason, reference string) {
-	if e, ok := unavailableEntry(l.source, Unavailable(key, reason, reference)); ok {
+	l.UnavailableState(Unavailable(key, reason, reference))
+}
+
+// UnavailableState adds a relation that cannot be opened with a message of the
+// page's own, unless its rule hides it.
+func (l *Entries) UnavailableState(s UnavailableRelationState) {
+	if e, ok := unavailableEntry(l.source, s); ok {
 		l.list = append(l.list, e)
 	}
 }

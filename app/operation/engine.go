@@ -14,8 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 )
 
@@ -36,6 +38,10 @@ type Type struct {
 	// Panel is the type's own section of a run's page (a restore's items and
 	// their verification), for the viewer in ctx; nil for none.
 	Panel func(ctx context.Context, run *Run) (*Panel, error)
+	// Related adds the records the run's context names to its page's related
+	// context (spec 131), for a viewer entitled to its environment (env is nil
+	// for a workspace-level run); nil for none.
+	Related func(ctx context.Context, run *Run, env *access.Environment, l *navigation.Entries) error
 }
 
 // Panel is a partial template (parsed with every page) and its data.

@@ -3,6 +3,7 @@ package operation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -280,15 +282,6 @@ type Prop struct {
 	Value string
 }
 
-// Related is a related-context entry (spec 131): a link when the viewer may open
-// it, otherwise an unavailable entry with its reason and never the record's name.
-type Related struct {
-	Label       string
-	Value       string
-	URL         string
-	Unavailable string // the reason, when unavailable
-}
-
 type detailPage struct {
 	web.Page
 	Run          Row
@@ -299,7 +292,8 @@ type detailPage struct {
 	FailureItems []ItemError
 	CancelWhy    string
 	RetryWhy     string
-	Related      []Related
+	Related      navigation.RelatedContextSection
+	Back         *navigation.BackLink // the page the run was opened from, with its filters
 	PollURL      string // set while the run is active
 	Finished     string // toast text when a watched run has just finished
 	Panel        template.HTML
@@ -368,40 +362,50 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 			}
 		}
 	}
-	if page.Related, err = h.related(ctx, v, row); err != nil {
+	if page.Related, err = h.related(ctx, v, run, row); err != nil {
 		return err
 	}
+	page.Back = navigation.BackFrom(req.URL.Query())
 	return h.Views.Render(w, req.Request, http.StatusOK, "operation/detail", page)
 }
 
-// related lists the records the run touched (spec 131's related context).
-func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, error) {
-	var list []Related
+// related is the run's related context (spec 131): its environment, the
+// records its context names (through its type), and the runs it retried or
+// was retried as. Entitlement to the environment decides what may be named.
+func (h *Handlers) related(ctx context.Context, v *viewer, run *Run, row Row) (navigation.RelatedContextSection, error) {
+	l := navigation.NewEntries(navigation.OperationRun)
 	switch {
 	case row.Environment.Unavailable:
-		list = append(list, Related{Label: "Environment", Unavailable: "You have no access to this environment."})
+		l.Unavailable("environment", navigation.ReasonUnauthorized, "")
 	case row.Environment.Name != "":
-		list = append(list, Related{Label: "Environment", Value: row.Environment.Name, URL: row.Environment.URL})
+		l.Link("environment", row.Environment.Name, "", row.Environment.URL)
 	}
-	if row.RetryOf != 0 {
-		old, err := Get(ctx, h.DB.Read, v.ws.ID, row.RetryOf)
-		switch {
-		case err == web.ErrNotFound:
-			list = append(list, Related{Label: "Retry of", Unavailable: "The earlier run no longer exists."})
-		case err != nil:
-			return nil, err
-		default:
-			list = append(list, Related{Label: "Retry of", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(old.Type), old.ID, old.Badge()), URL: h.row(v, old).URL()})
+	if t, ok := h.Engine.Type(run.Type); ok && t.Related != nil && !row.Environment.Unavailable {
+		if err := t.Related(ctx, run, v.entitled[run.EnvironmentID], l); err != nil {
+			return navigation.RelatedContextSection{}, err
 		}
 	}
-	retries, err := RetriedBy(ctx, h.DB.Read, v.ws.ID, row.ID)
+	if run.RetryOf != 0 {
+		old, err := Get(ctx, h.DB.Read, v.ws.ID, run.RetryOf)
+		switch {
+		case errors.Is(err, web.ErrNotFound):
+			l.Unavailable("retry_of", navigation.ReasonMissing, "")
+		case err != nil:
+			return navigation.RelatedContextSection{}, err
+		default:
+			l.Link("retry_of", h.Engine.RunLabel(old), old.Badge(), h.row(v, old).URL())
+		}
+	}
+	retries, err := RetriedBy(ctx, h.DB.Read, v.ws.ID, run.ID)
 	if err != nil {
-		return nil, err
+		return navigation.RelatedContextSection{}, err
 	}
 	for _, r := range retries {
-		list = append(list, Related{Label: "Retried as", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(r.Type), r.ID, r.Badge()), URL: h.row(v, r).URL()})
+		l.Link("retried_as", h.Engine.RunLabel(r), r.Badge(), h.row(v, r).URL())
 	}
-	return list, nil
+	section := l.Section()
+	section.EmptyMessage = "This run touched no other records."
+	return section, nil
 }
 
 // readable turns a run's context into sorted, labelled lines (UI.md: never raw JSON
