@@ -35,6 +35,15 @@ func setURL(env *access.Environment, s *Set) string {
 	return fmt.Sprintf("%s/%d", backupsURL(env), s.ID)
 }
 
+// Actions are a set's drill-downs on the list (spec 131): restore it first.
+func (p *listPage) Actions(s *Set) navigation.RowActions {
+	a := navigation.NewActions(navigation.BackupSet).Add("restore", setURL(p.Environment, s)+"/restore").Add("artifact", setURL(p.Environment, s)+"/download")
+	if s.RunID != 0 {
+		a.Add("source_run", navigation.RunLink(s.WorkspaceID, s.RunID, navigation.BackupSet, "", "").URL())
+	}
+	return a.Row()
+}
+
 // createForm is the list page's "Take a backup" form as typed.
 type createForm struct {
 	Name  string

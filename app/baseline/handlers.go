@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -49,6 +50,17 @@ type listPage struct {
 	Errors    web.FieldErrors
 }
 
+// Actions are a profile's drill-downs on the list (spec 131): its latest
+// snapshot, its compares in the canonical feed.
+func (p *listPage) Actions(row ProfileRow) navigation.RowActions {
+	a := navigation.NewActions(navigation.BaselineProfile)
+	if row.Latest != nil {
+		a.Add("latest_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", row.Slug, row.Latest.ID))
+	}
+	feed := navigation.FeedLink(p.Workspace.ID, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}}, "Back to baselines", "/admin/baselines")
+	return a.Add("compare_runs", feed.URL()).Row()
+}
+
 func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	ws := access.MustWorkspace(ctx)
 	p := &listPage{Page: web.Page{Title: "Baselines", Section: "baselines", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Baselines"}}}, Workspace: ws}
@@ -56,10 +68,17 @@ func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
+	if err != nil {
+		return nil, err
+	}
 	for _, prof := range profiles {
 		row := ProfileRow{Profile: prof}
 		if row.Latest, err = LatestSnapshot(ctx, h.DB.Read, prof.ID); err != nil && !errors.Is(err, ErrNoSnapshot) {
 			return nil, err
+		}
+		if row.Latest != nil {
+			hideSources([]*Snapshot{row.Latest}, envs)
 		}
 		if err := h.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM baseline_snapshots WHERE baseline_profile_id = ?`, prof.ID).Scan(&row.Snapshots); err != nil {
 			return nil, err

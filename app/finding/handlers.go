@@ -103,6 +103,22 @@ type Rows struct {
 	Select   bool
 }
 
+// Actions are a finding row's drill-downs (spec 131): the policy, the
+// baseline's snapshot, the compare that last saw it.
+func (r Rows) Actions(f *Finding) navigation.RowActions {
+	a := navigation.NewActions(navigation.Finding)
+	if f.PolicyID != 0 {
+		a.Add("policy", fmt.Sprintf("/admin/t/%s/policies/%d", r.Slug, f.PolicyID))
+	}
+	if f.SnapshotID != 0 {
+		a.Add("baseline_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", f.ProfileSlug, f.SnapshotID))
+	}
+	if f.CurrentRunID != 0 {
+		a.Add("current_run", navigation.RunLink(f.WorkspaceID, f.CurrentRunID, navigation.Finding, "", "").URL())
+	}
+	return a.Row()
+}
+
 type dashboardPage struct {
 	web.Page
 	Workspace   *access.Workspace

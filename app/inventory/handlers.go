@@ -120,6 +120,19 @@ type listPage struct {
 	Problem     string // why the list cannot be shown (a search too long); the page is a 422 then
 }
 
+// Actions are a policy row's drill-downs (spec 131): its latest version first.
+func (p *listPage) Actions(pol *Policy) navigation.RowActions {
+	base := policyURL(p.Environment, pol)
+	a := navigation.NewActions(navigation.Policy)
+	if pol.VersionCount > 0 {
+		a.Add("latest_version", VersionURL(p.Environment, pol.ID, pol.VersionCount))
+	}
+	if pol.VersionCount > 1 {
+		a.Add("diff", base+"/diff")
+	}
+	return a.Add("compare", base+"/compare").Row()
+}
+
 // FilterFrom reads the list's query string. A page that is not a number is
 // page 1; one past the end is the last page (ListPolicies).
 func FilterFrom(q url.Values) Filter {

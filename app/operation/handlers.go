@@ -132,6 +132,7 @@ type feedPage struct {
 	StartURL     string // the filtered environment's start form, when one is filtered
 	StartWhy     string
 	Filtered     bool
+	Back         *navigation.BackLink // the page that opened the feed, with its filters (spec 131)
 }
 
 var periods = []struct {
@@ -172,7 +173,7 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	q := feedQuery(raw)
 	now := h.Engine.Now()
 	page := &feedPage{Page: web.Page{Title: "Operations", Section: "operations",
-		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws}
+		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws, Back: navigation.BackFrom(raw)}
 
 	var f Filter
 	envSlug := raw.Get("environment")
