@@ -84,14 +84,14 @@ func newNavigationSite(t *testing.T) *navigationSite {
 func (s *navigationSite) detailPages() map[string][]string {
 	policy := fmt.Sprintf("/admin/t/prod/policies/%d", s.policyID)
 	return map[string][]string{
-		"/admin/t/prod":                     {"operations", "sync_runs", "backup_sets"},
-		policy:                              {"latest_version", "source_run", "findings"},
-		policy + "/versions/1":              {"parent_policy", "source_run", "snapshot_evidence", "backup_evidence"},
-		policy + "/versions/2":              {"parent_policy", "source_run"},
-		"/admin/baselines/golden":           {"latest_snapshot", "findings", "compare_runs"},
-		s.snapshot("golden", s.goldenID):    {"baseline_profile", "source_run", "source_environment", "findings"},
-		s.finding():                         {"policy", "policy_version", "baseline_snapshot", "baseline_profile", "inventory_item", "baseline_run", "current_run"},
-		s.backup():                          {"source_run", "artifact"},
+		"/admin/t/prod":                  {"operations", "sync_runs", "backup_sets"},
+		policy:                           {"latest_version", "source_run", "findings"},
+		policy + "/versions/1":           {"parent_policy", "source_run", "snapshot_evidence", "backup_evidence"},
+		policy + "/versions/2":           {"parent_policy", "source_run"},
+		"/admin/baselines/golden":        {"latest_snapshot", "findings", "compare_runs"},
+		s.snapshot("golden", s.goldenID): {"baseline_profile", "source_run", "source_environment", "findings"},
+		s.finding():                      {"policy", "policy_version", "baseline_snapshot", "baseline_profile", "inventory_item", "baseline_run", "current_run"},
+		s.backup():                       {"source_run", "artifact"},
 		fmt.Sprint("/admin/operations/", s.firstSync): {"environment", "changed_policies"},
 		fmt.Sprint("/admin/operations/", s.capture):   {"environment", "baseline_profile", "baseline_snapshot"},
 		fmt.Sprint("/admin/operations/", s.cmpID):     {"environment", "baseline_profile", "baseline_snapshot", "findings"},
@@ -101,8 +101,10 @@ func (s *navigationSite) detailPages() map[string][]string {
 func (s *navigationSite) snapshot(profile string, id int64) string {
 	return fmt.Sprintf("/admin/baselines/%s/snapshots/%d", profile, id)
 }
-func (s *navigationSite) finding() string { return fmt.Sprintf("/admin/t/prod/findings/%d", s.findingID) }
-func (s *navigationSite) backup() string  { return fmt.Sprintf("/admin/t/prod/backups/%d", s.backupID) }
+func (s *navigationSite) finding() string {
+	return fmt.Sprintf("/admin/t/prod/findings/%d", s.findingID)
+}
+func (s *navigationSite) backup() string { return fmt.Sprintf("/admin/t/prod/backups/%d", s.backupID) }
 
 // relatedEntry is one rendered entry of a page's related context.
 type relatedEntry struct {

@@ -353,4 +353,3 @@ func (h *Handlers) policyRelated(ctx context.Context, ws *access.Workspace, env 
 	}
 	return l.Section(), nil
 }
-

@@ -295,8 +295,8 @@ type detailPage struct {
 	RetryWhy     string
 	Related      navigation.RelatedContextSection
 	Back         *navigation.BackLink // the page the run was opened from, with its filters
-	PollURL      string // set while the run is active
-	Finished     string // toast text when a watched run has just finished
+	PollURL      string               // set while the run is active
+	Finished     string               // toast text when a watched run has just finished
 	Panel        template.HTML
 }
 
