@@ -25,10 +25,6 @@ type Handlers struct {
 	Engine   *operation.Engine
 }
 
-func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
-	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
-}
-
 func backupsURL(env *access.Environment) string { return "/admin/t/" + env.Slug + "/backups" }
 
 func setURL(env *access.Environment, s *Set) string {
@@ -83,7 +79,7 @@ type listPage struct {
 
 func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	p := &listPage{Page: web.Page{Title: "Backups", Section: "backups", Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups"})},
+	p := &listPage{Page: web.Page{Title: "Backups", Section: "backups", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Backups"})},
 		Environment: env, Form: createForm{Types: map[string]bool{}}, CreateWhy: env.Why(access.RunOperations), ManageWhy: env.Why(access.ManageEnvironments)}
 	if env.Archived() {
 		p.CreateWhy = env.Label() + " is archived"
@@ -250,7 +246,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	p := &detailPage{Page: web.Page{Title: s.Name, Section: "backups",
-		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
 		Environment: env, Set: s, Groups: groupItems(items), Layouts: Layouts, ManageWhy: env.Why(access.ManageEnvironments)}
 	if p.Layout, err = EnvironmentLayout(ctx, h.DB.Read, env.ID); err != nil {
 		return err

@@ -31,10 +31,6 @@ type Handlers struct {
 	Operations *operation.Handlers
 }
 
-func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
-	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
-}
-
 type hubPage struct {
 	web.Page
 	Environment *access.Environment
@@ -52,7 +48,7 @@ type hubPage struct {
 func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	p := &hubPage{Page: web.Page{Title: "Inventory", Section: "inventory", Crumbs: crumbs(ws, env, web.Crumb{Name: "Inventory"})}, Environment: env}
+	p := &hubPage{Page: web.Page{Title: "Inventory", Section: "inventory", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Inventory"})}, Environment: env}
 	var err error
 	if p.Coverage, err = CoverageOf(ctx, h.DB.Read, env.ID); err != nil {
 		return err
@@ -212,7 +208,7 @@ func (h *Handlers) Policies(w http.ResponseWriter, req bunrouter.Request) error 
 	if err != nil {
 		return err
 	}
-	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies"})},
+	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies"})},
 		Environment: env, Filter: f, Types: types, Platforms: platforms, Coverages: CoverageClasses,
 		Filtered: f.Type != "" || f.Platform != "" || f.Coverage != "" || f.State != "" || f.Search != ""}
 	if err := web.ValidateSearch(f.Search); err != nil {
@@ -285,7 +281,7 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	settings, assignments := sections(payload, names)
 	p := &detailPage{Page: web.Page{Title: pol.DisplayName, Section: "policies",
-		Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
 		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
 		Versions: versions, JSON: IndentJSON(canonical)}
 	if p.Related, err = h.policyRelated(ctx, ws, env, pol, versions, req.URL.RequestURI()); err != nil {

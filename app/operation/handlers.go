@@ -338,7 +338,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	row := h.row(v, run)
 	page := &detailPage{Page: web.Page{Title: fmt.Sprintf("%s #%d", row.Label, run.ID), Section: "operations",
-		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations", URL: "/admin/operations?environment=all"}, {Name: fmt.Sprintf("#%d", run.ID)}}},
+		Crumbs: runCrumbs(v, run, h.Engine.RunLabel(run))},
 		Run: row, Hidden: row.Environment.Unavailable, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
 	if run.Active() {
 		page.PollURL = row.URL() + "?live=1"
@@ -368,6 +368,16 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	page.Back = navigation.BackFrom(req.URL.Query())
 	return h.Views.Render(w, req.Request, http.StatusOK, "operation/detail", page)
+}
+
+// runCrumbs lead from the workspace through the run's environment, when the
+// viewer may see it, to the operations of that environment and the run.
+func runCrumbs(v *viewer, run *Run, label string) []web.Crumb {
+	env, feed := v.entitled[run.EnvironmentID], "/admin/operations?environment=all"
+	if env != nil {
+		feed = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
+	}
+	return navigation.Crumbs(v.ws, env, web.Crumb{Name: "Operations", URL: feed}, web.Crumb{Name: label})
 }
 
 // related is the run's related context (spec 131): its environment, the
