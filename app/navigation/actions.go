@@ -56,14 +56,6 @@ func (a *Actions) Add(key, url string) *Actions {
 	return a
 }
 
-// Disabled offers key's action as disabled, with the reason, for an action the
-// viewer may see but not take.
-func (a *Actions) Disabled(key, reason string) *Actions {
-	r := Rule(a.source, ListRow, key)
-	a.list = append(a.list, DrillDownAction{Key: key, Label: r.Label, Priority: r.Priority, TargetKind: r.TargetType, Visible: true, DisabledReason: reason})
-	return a
-}
-
 // Row places the actions: at most InlineLimit inline, by priority.
 func (a *Actions) Row() RowActions {
 	list := slices.Clone(a.list)
