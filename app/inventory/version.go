@@ -47,13 +47,14 @@ type Holder struct {
 // holdersLimit caps each list of holders on a version's page.
 const holdersLimit = 20
 
-// Through each holder's (id, policy_type) index: the workspace has few snapshots
-// and the environment few backup sets, each holding one item per policy.
+// Through each holder's (id, policy_type) index, never a scan of all items: the
+// workspace has few snapshots and the environment few backup sets (CROSS JOIN
+// keeps SQLite's join order: profiles, their snapshots, then their items).
 const (
-	snapshotsHolding = `SELECT s.id, p.name, p.slug, s.captured_at FROM baseline_snapshots s
-		JOIN baseline_profiles p ON p.id = s.baseline_profile_id
-		JOIN baseline_snapshot_items i ON i.baseline_snapshot_id = s.id AND i.policy_type = ?
-		WHERE s.workspace_id = ? AND i.policy_version_id = ? ORDER BY s.captured_at DESC, s.id DESC LIMIT ?`
+	snapshotsHolding = `SELECT s.id, p.name, p.slug, s.captured_at FROM baseline_profiles p
+		CROSS JOIN baseline_snapshots s ON s.baseline_profile_id = p.id
+		CROSS JOIN baseline_snapshot_items i ON i.baseline_snapshot_id = s.id AND i.policy_type = ?
+		WHERE p.workspace_id = ? AND i.policy_version_id = ? ORDER BY s.captured_at DESC, s.id DESC LIMIT ?`
 	backupsHolding = `SELECT DISTINCT s.id, s.name, '', s.created_at FROM backup_sets s
 		JOIN backup_items i ON i.backup_set_id = s.id AND i.policy_type = ?
 		WHERE s.managed_environment_id = ? AND i.policy_version_id = ? ORDER BY s.created_at DESC, s.id DESC LIMIT ?`
