@@ -79,6 +79,7 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/policies/:policy":                            {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/policies/:policy/diff":                       {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/policies/:policy/compare":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/t/:environment/policies/:policy/versions/:version":          {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/policies/:policy/versions/:version/download": {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"GET /admin/t/:environment/backups":                                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 	"POST /admin/t/:environment/backups":                                    {ok, ok, ok, no, hide, hide, no, no, no, login},

@@ -154,10 +154,10 @@ func TestStartDedupeCancelAndRetryThroughThePages(t *testing.T) {
 		t.Fatal("retry reopened the old run")
 	}
 	body = c.Get("/admin/operations/" + strconv.FormatInt(retry, 10)).Body
-	if !strings.Contains(body, "Retry of:") || !strings.Contains(body, `href="`+path+`"`) || !strings.Contains(body, "Retry of") {
+	if !strings.Contains(body, `<dd data-relation="retry_of"><a href="`+path+`">Demo count #`) {
 		t.Errorf("the retry does not link the old run:\n%s", body)
 	}
-	if body := c.Get(path).Body; !strings.Contains(body, "Retried as:") {
+	if body := c.Get(path).Body; !strings.Contains(body, `<dd data-relation="retried_as"><a href="/admin/operations/`+strconv.FormatInt(retry, 10)+`">Demo count #`) {
 		t.Error("the old run does not link its retry")
 	}
 	runIn(t, c.Post("/admin/operations/"+strconv.FormatInt(retry, 10)+"/cancel", nil))

@@ -82,6 +82,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
 		{"GET", "/admin/t/:environment/policies/:policy/diff", access.PathEnvironment, access.View, inv.Diff},
 		{"GET", "/admin/t/:environment/policies/:policy/compare", access.PathEnvironment, access.View, inv.ComparePolicy},
+		{"GET", "/admin/t/:environment/policies/:policy/versions/:version", access.PathEnvironment, access.View, inv.Version},
 		{"GET", "/admin/t/:environment/policies/:policy/versions/:version/download", access.PathEnvironment, access.View, inv.DownloadVersion},
 
 		// spec 131: baselines are workspace-authorized; findings environment-authorized.

@@ -10,6 +10,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/db"
 	"atlas/app/inventory"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -24,14 +25,19 @@ type Handlers struct {
 	Engine   *operation.Engine
 }
 
-func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
-	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
-}
-
 func backupsURL(env *access.Environment) string { return "/admin/t/" + env.Slug + "/backups" }
 
 func setURL(env *access.Environment, s *Set) string {
 	return fmt.Sprintf("%s/%d", backupsURL(env), s.ID)
+}
+
+// Actions are a set's drill-downs on the list (spec 131): restore it first.
+func (p *listPage) Actions(s *Set) navigation.RowActions {
+	a := navigation.NewActions(navigation.BackupSet).Add("restore", setURL(p.Environment, s)+"/restore").Add("artifact", setURL(p.Environment, s)+"/download")
+	if s.RunID != 0 {
+		a.Add("source_run", navigation.RunLink(s.WorkspaceID, s.RunID, navigation.BackupSet, "", "").URL())
+	}
+	return a.Row()
 }
 
 // createForm is the list page's "Take a backup" form as typed.
@@ -73,7 +79,7 @@ type listPage struct {
 
 func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	p := &listPage{Page: web.Page{Title: "Backups", Section: "backups", Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups"})},
+	p := &listPage{Page: web.Page{Title: "Backups", Section: "backups", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Backups"})},
 		Environment: env, Form: createForm{Types: map[string]bool{}}, CreateWhy: env.Why(access.RunOperations), ManageWhy: env.Why(access.ManageEnvironments)}
 	if env.Archived() {
 		p.CreateWhy = env.Label() + " is archived"
@@ -215,19 +221,12 @@ func groupItems(items []*Item) []ItemGroup {
 	return groups
 }
 
-// RelatedRun is a run related to a set (spec 131's related context).
-type RelatedRun struct {
-	Label string
-	URL   string
-	Value string
-}
-
 type detailPage struct {
 	web.Page
 	Environment *access.Environment
 	Set         *Set
 	Groups      []ItemGroup
-	Related     []RelatedRun
+	Related     navigation.RelatedContextSection
 	Layouts     []Layout
 	Layout      string // the environment's own layout: the download's default
 	ManageWhy   string
@@ -247,51 +246,57 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	p := &detailPage{Page: web.Page{Title: s.Name, Section: "backups",
-		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name})},
 		Environment: env, Set: s, Groups: groupItems(items), Layouts: Layouts, ManageWhy: env.Why(access.ManageEnvironments)}
 	if p.Layout, err = EnvironmentLayout(ctx, h.DB.Read, env.ID); err != nil {
 		return err
 	}
-	if p.Related, err = relatedRuns(ctx, h.DB.Read, h.Engine, s); err != nil {
+	if p.Related, err = h.related(ctx, env, s, req.URL.RequestURI()); err != nil {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "backup/detail", p)
 }
 
-// relatedRuns are the run that took the set and the restores that used it.
-func relatedRuns(ctx context.Context, q db.Querier, engine *operation.Engine, s *Set) ([]RelatedRun, error) {
-	var list []RelatedRun
-	if s.RunID != 0 {
-		run, err := operation.Get(ctx, q, s.WorkspaceID, s.RunID)
-		if err != nil && !errors.Is(err, web.ErrNotFound) {
-			return nil, err
-		}
-		if run != nil {
-			list = append(list, RelatedRun{Label: "Taken by", URL: fmt.Sprintf("/admin/operations/%d", run.ID),
-				Value: fmt.Sprintf("%s #%d (%s)", engine.Label(run.Type), run.ID, run.Badge())})
-		}
+// related is a set's related context (spec 131): the run that took it, its
+// download, and the restores that used it or took it before restoring.
+func (h *Handlers) related(ctx context.Context, env *access.Environment, s *Set, here string) (navigation.RelatedContextSection, error) {
+	l := navigation.NewEntries(navigation.BackupSet)
+	back := navigation.BackLink{Label: "Back to " + s.Name, URL: here}
+	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", s.WorkspaceID, s.RunID, back); err != nil {
+		return navigation.RelatedContextSection{}, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT r.operation_run_id, r.backup_set_id = ?, COALESCE(o.outcome, o.status)
-		FROM restores r JOIN operation_runs o ON o.id = r.operation_run_id
-		WHERE r.backup_set_id = ? OR r.pre_restore_backup_set_id = ? ORDER BY r.operation_run_id DESC`, s.ID, s.ID, s.ID)
+	l.Link("artifact", "Zip of the whole set", "as "+env.Label()+"'s export tool lays it out", setURL(env, s)+"/download")
+	rows, err := h.DB.Read.QueryContext(ctx, `SELECT operation_run_id, backup_set_id = ? FROM restores
+		WHERE backup_set_id = ? OR pre_restore_backup_set_id = ? ORDER BY operation_run_id DESC`, s.ID, s.ID, s.ID)
 	if err != nil {
-		return nil, err
+		return navigation.RelatedContextSection{}, err
 	}
-	defer rows.Close()
+	type restore struct {
+		runID        int64
+		restoredFrom bool
+	}
+	var restores []restore
 	for rows.Next() {
-		var runID int64
-		var restoredFrom bool
-		var badge string
-		if err := rows.Scan(&runID, &restoredFrom, &badge); err != nil {
-			return nil, err
+		var r restore
+		if err := rows.Scan(&r.runID, &r.restoredFrom); err != nil {
+			rows.Close()
+			return navigation.RelatedContextSection{}, err
 		}
-		label := "Restored by"
-		if !restoredFrom {
-			label = "Taken before"
-		}
-		list = append(list, RelatedRun{Label: label, URL: fmt.Sprintf("/admin/operations/%d", runID), Value: fmt.Sprintf("Restore #%d (%s)", runID, badge)})
+		restores = append(restores, r)
 	}
-	return list, rows.Err()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	for _, r := range restores {
+		key := "restores"
+		if !r.restoredFrom {
+			key = "taken_before"
+		}
+		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, key, s.WorkspaceID, r.runID, back); err != nil {
+			return navigation.RelatedContextSection{}, err
+		}
+	}
+	return l.Section(), nil
 }
 
 // Pin pins (pinned=true) or unpins a set.
@@ -311,4 +316,50 @@ func (h *Handlers) Pin(w http.ResponseWriter, req bunrouter.Request) error {
 		message = s.Name + " pinned: retention keeps it."
 	}
 	return web.Redirect(w, req.Request, setURL(env, s), message)
+}
+
+// RelatedToRun names on a backup's or a restore's page the set it took or
+// restored from, and the restore it undid.
+func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
+	return func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
+		if env == nil {
+			return nil
+		}
+		setID, undoOf := int64(0), int64(0)
+		if run.Type == RestoreType {
+			r, err := RestoreOfRun(ctx, d.Read, run.ID)
+			if errors.Is(err, web.ErrNotFound) {
+				return nil // a restore refused before it started records none
+			}
+			if err != nil {
+				return err
+			}
+			setID, undoOf = r.SetID, r.UndoOf
+		} else {
+			s, err := SetOfRun(ctx, d.Read, run.ID)
+			switch {
+			case errors.Is(err, web.ErrNotFound):
+				if run.Outcome == operation.Succeeded {
+					l.Unavailable("backup_set", navigation.ReasonDeleted, "")
+				}
+				return nil
+			case err != nil:
+				return err
+			}
+			setID = s.ID
+		}
+		s, err := SetByID(ctx, d.Read, env.ID, setID)
+		switch {
+		case errors.Is(err, web.ErrNotFound):
+			l.Unavailable("backup_set", navigation.ReasonDeleted, "")
+		case err != nil:
+			return err
+		default:
+			l.Link("backup_set", s.Name, fmt.Sprintf("backup set #%d · %d policies", s.ID, s.ItemCount), setURL(env, s))
+		}
+		if undoOf != 0 {
+			l.Link("restore", fmt.Sprintf("Restore #%d", undoOf), "undone by this run", fmt.Sprintf("/admin/operations/%d", undoOf))
+		}
+		return nil
+	}
 }

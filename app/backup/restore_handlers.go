@@ -13,6 +13,7 @@ import (
 	"atlas/app/access"
 	"atlas/app/intune"
 	"atlas/app/inventory"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -138,7 +139,7 @@ func (h *Handlers) preview(req bunrouter.Request, v url.Values) (*previewPage, i
 		return nil, 0, err
 	}
 	p := &previewPage{Page: web.Page{Title: "Restore · " + s.Name, Section: "backups",
-		Crumbs: crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name, URL: setURL(env, s)}, web.Crumb{Name: "Restore"})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Backups", URL: backupsURL(env)}, web.Crumb{Name: s.Name, URL: setURL(env, s)}, web.Crumb{Name: "Restore"})},
 		Environment: env, Set: s, Layouts: Layouts, Chosen: map[int64]bool{}, Assigned: map[int64]bool{}, Counts: map[string]int{}}
 	if p.Undo, err = h.undoOf(ctx, v, s); err != nil {
 		return nil, 0, err
@@ -371,7 +372,7 @@ func (h *Handlers) ItemDiff(w http.ResponseWriter, req bunrouter.Request) error 
 		return err
 	}
 	p := &itemDiffPage{Page: web.Page{Title: "Restored · " + it.Name, Section: "backups",
-		Crumbs: crumbs(ws, env, web.Crumb{Name: fmt.Sprintf("Restore #%d", runID), URL: fmt.Sprintf("/admin/operations/%d", runID)}, web.Crumb{Name: it.Name})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: fmt.Sprintf("Restore #%d", runID), URL: fmt.Sprintf("/admin/operations/%d", runID)}, web.Crumb{Name: it.Name})},
 		Environment: env, RunID: runID, Item: it}
 	if p.Comparison, err = inventory.Compare(inventory.Side{Heading: "Restored"},
 		inventory.Side{Heading: fmt.Sprintf("%s at sync #%d", env.Label(), it.VerifiedByRun)}, written, found, nil); err != nil {

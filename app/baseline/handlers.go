@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"atlas/app/db"
 	"atlas/app/diff"
 	"atlas/app/intune"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -48,6 +50,17 @@ type listPage struct {
 	Errors    web.FieldErrors
 }
 
+// Actions are a profile's drill-downs on the list (spec 131): its latest
+// snapshot, its compares in the canonical feed.
+func (p *listPage) Actions(row ProfileRow) navigation.RowActions {
+	a := navigation.NewActions(navigation.BaselineProfile)
+	if row.Latest != nil {
+		a.Add("latest_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", row.Slug, row.Latest.ID))
+	}
+	feed := navigation.FeedLink(p.Workspace.ID, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}}, "Back to baselines", "/admin/baselines")
+	return a.Add("compare_runs", feed.URL()).Row()
+}
+
 func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	ws := access.MustWorkspace(ctx)
 	p := &listPage{Page: web.Page{Title: "Baselines", Section: "baselines", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Baselines"}}}, Workspace: ws}
@@ -55,10 +68,17 @@ func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
+	if err != nil {
+		return nil, err
+	}
 	for _, prof := range profiles {
 		row := ProfileRow{Profile: prof}
 		if row.Latest, err = LatestSnapshot(ctx, h.DB.Read, prof.ID); err != nil && !errors.Is(err, ErrNoSnapshot) {
 			return nil, err
+		}
+		if row.Latest != nil {
+			hideSources([]*Snapshot{row.Latest}, envs)
 		}
 		if err := h.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM baseline_snapshots WHERE baseline_profile_id = ?`, prof.ID).Scan(&row.Snapshots); err != nil {
 			return nil, err
@@ -124,6 +144,7 @@ type detailPage struct {
 	Environments []Choice
 	Errors       web.FieldErrors
 	EditWhy      string
+	Related      navigation.RelatedContextSection
 }
 
 func (h *Handlers) profileOf(req bunrouter.Request) (*Profile, error) {
@@ -150,7 +171,21 @@ func (h *Handlers) detailPage(ctx context.Context, prof *Profile, form Settings)
 			p.Environments = append(p.Environments, Choice{Slug: e.Slug, Name: e.Label()})
 		}
 	}
+	hideSources(p.Snapshots, envs)
+	if p.Related, err = h.profileRelated(ctx, ws, envs, prof, p.Snapshots, "/admin/baselines/"+prof.Slug); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// hideSources blanks the source name of snapshots captured from an environment
+// the viewer may not see: its name is not theirs to read (spec 131).
+func hideSources(snapshots []*Snapshot, envs []*access.Environment) {
+	for _, s := range snapshots {
+		if s.SourceEnvironmentID != 0 && entitled(envs, s.SourceEnvironmentID) == nil {
+			s.SourceName = ""
+		}
+	}
 }
 
 func settingsOf(p *Profile) Settings {
@@ -329,6 +364,7 @@ type snapshotPage struct {
 	Snapshot *Snapshot
 	Types    []SnapshotItems
 	Compares []CompareRun
+	Related  navigation.RelatedContextSection
 }
 
 // Snapshot shows what a snapshot holds by type, where it came from, and the
@@ -363,6 +399,14 @@ func (h *Handlers) Snapshot(w http.ResponseWriter, req bunrouter.Request) error 
 		p.Types[len(p.Types)-1].Items = append(p.Types[len(p.Types)-1].Items, it)
 	}
 	if p.Compares, err = h.comparesAgainst(ctx, ws, snap); err != nil {
+		return err
+	}
+	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
+	if err != nil {
+		return err
+	}
+	hideSources([]*Snapshot{snap}, envs)
+	if p.Related, err = h.snapshotRelated(ctx, ws, envs, prof, snap, req.URL.RequestURI()); err != nil {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "baseline/snapshot", p)

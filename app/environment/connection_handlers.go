@@ -11,6 +11,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -39,7 +40,7 @@ type connectionPage struct {
 
 func (h *ConnectionHandlers) page(ctx context.Context) (*connectionPage, error) {
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	p := &connectionPage{Page: web.Page{Title: "Export source", Section: "connection", Crumbs: envCrumbs(ws, env, "Export source")},
+	p := &connectionPage{Page: web.Page{Title: "Export source", Section: "connection", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Export source"})},
 		Workspace: ws, Environment: env, MaxUpload: h.Uploads.LimitText(), Errors: web.FieldErrors{}}
 	mayChoose, err := h.Folders.MayChoose(ctx, access.UserFrom(ctx))
 	if err != nil {

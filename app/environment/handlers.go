@@ -9,6 +9,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -93,17 +94,8 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	return web.Redirect(w, req.Request, "/admin/t/"+slug, "Environment "+strings.TrimSpace(f.Name)+" added.")
 }
 
-func envCrumbs(ws *access.Workspace, env *access.Environment, last string) []web.Crumb {
-	crumbs := []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}
-	if last == "" {
-		crumbs[1].URL = ""
-		return crumbs
-	}
-	return append(crumbs, web.Crumb{Name: last})
-}
-
 func settingsPage(ws *access.Workspace, env *access.Environment) *formPage {
-	return &formPage{Page: web.Page{Title: "Environment settings", Section: "env-settings", Crumbs: envCrumbs(ws, env, "Settings")},
+	return &formPage{Page: web.Page{Title: "Environment settings", Section: "env-settings", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Settings"})},
 		Workspace: ws, Environment: env, Kinds: Kinds,
 		Fields: Fields{Slug: env.Slug, Name: env.Name, DisplayName: env.DisplayName, Kind: env.Kind}}
 }
@@ -174,7 +166,7 @@ type membersPage struct {
 func (h *Handlers) membersPage(ctx context.Context) (*membersPage, error) {
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	list, err := members(ctx, h.DB.Read, env.ID)
-	return &membersPage{Page: web.Page{Title: "Environment members", Section: "env-members", Crumbs: envCrumbs(ws, env, "Members")},
+	return &membersPage{Page: web.Page{Title: "Environment members", Section: "env-members", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Members"})},
 		Workspace: ws, Environment: env, Members: list, Roles: access.Roles, Role: string(access.Readonly)}, err
 }
 

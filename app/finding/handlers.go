@@ -15,6 +15,7 @@ import (
 	"atlas/app/diff"
 	"atlas/app/environment"
 	"atlas/app/inventory"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -100,6 +101,32 @@ type Rows struct {
 	Slug     string // the environment's
 	Findings []*Finding
 	Select   bool
+	Back     *navigation.BackLink // the list with its filters, where a finding's page leads back to
+}
+
+// Link is a finding's page, carrying the way back to the list it was opened from.
+func (r Rows) Link(f *Finding) string {
+	link := fmt.Sprintf("/admin/t/%s/findings/%d", r.Slug, f.ID)
+	if r.Back != nil {
+		link += "?" + url.Values{navigation.BackParam: {r.Back.URL}, navigation.BackLabelParam: {r.Back.Label}}.Encode()
+	}
+	return link
+}
+
+// Actions are a finding row's drill-downs (spec 131): the policy, the
+// baseline's snapshot, the compare that last saw it.
+func (r Rows) Actions(f *Finding) navigation.RowActions {
+	a := navigation.NewActions(navigation.Finding)
+	if f.PolicyID != 0 {
+		a.Add("policy", fmt.Sprintf("/admin/t/%s/policies/%d", r.Slug, f.PolicyID))
+	}
+	if f.SnapshotID != 0 {
+		a.Add("baseline_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", f.ProfileSlug, f.SnapshotID))
+	}
+	if f.CurrentRunID != 0 {
+		a.Add("current_run", navigation.RunLink(f.WorkspaceID, f.CurrentRunID, navigation.Finding, "", "").URL())
+	}
+	return a.Row()
 }
 
 type dashboardPage struct {
@@ -114,6 +141,7 @@ type dashboardPage struct {
 	Compare     CompareForm
 	Operations  *operation.RecentRuns
 	Severities  []diff.Severity
+	Related     navigation.RelatedContextSection
 }
 
 // Dashboard is the environment's home (spec 058): open findings by severity
@@ -124,8 +152,8 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
-	p := &dashboardPage{Page: web.Page{Title: env.Label(), Section: "dashboard", Crumbs: envCrumbs(ws, env)},
-		Workspace: ws, Environment: env, Severities: Severities}
+	p := &dashboardPage{Page: web.Page{Title: env.Label(), Section: "dashboard", Crumbs: navigation.Crumbs(ws, env)},
+		Workspace: ws, Environment: env, Severities: Severities, Related: dashboardRelated(ws, env)}
 	var err error
 	if p.Connection, err = environment.ConnectionOf(ctx, h.DB.Read, env.ID); errors.Is(err, environment.ErrNoConnection) {
 		err = nil
@@ -155,14 +183,6 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "finding/dashboard", p)
-}
-
-func envCrumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
-	crumbs := []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}
-	if len(trail) == 0 {
-		crumbs[1].URL = ""
-	}
-	return append(crumbs, trail...)
 }
 
 // TriageForm is what a page offers to decide on findings, and why not when it may not.
@@ -220,13 +240,13 @@ func (h *Handlers) listPage(req bunrouter.Request, f Filter) (*listPage, error) 
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
-	p := &listPage{Page: web.Page{Title: "Findings · " + env.Label(), Section: "findings", Crumbs: envCrumbs(ws, env, web.Crumb{Name: "Findings"})},
+	p := &listPage{Page: web.Page{Title: "Findings · " + env.Label(), Section: "findings", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Findings"})},
 		Environment: env, Filter: f, Severities: Severities, Statuses: Statuses, Types: Types, Triage: triageForm(env, "/admin/t/"+env.Slug+"/findings"+f.Query("page="+strconv.Itoa(f.Page)), now), Now: now}
 	var err error
 	if p.List, err = ListFindings(ctx, h.DB.Read, env.ID, f); err != nil {
 		return nil, err
 	}
-	p.Rows = Rows{Slug: env.Slug, Findings: p.List.Findings, Select: true}
+	p.Rows = Rows{Slug: env.Slug, Findings: p.List.Findings, Select: true, Back: &navigation.BackLink{Label: "Back to findings", URL: p.Triage.Next}}
 	if p.Profiles, err = profileChoices(ctx, h.DB.Read, ws.ID); err != nil {
 		return nil, err
 	}
@@ -256,6 +276,8 @@ type detailPage struct {
 	Selected    int64          // the one offered first: the proposed or current match
 	PinWhy      string
 	Triage      TriageForm
+	Related     navigation.RelatedContextSection
+	Back        *navigation.BackLink // the list the finding was opened from, with its filters
 	Now         time.Time
 }
 
@@ -278,13 +300,17 @@ func (h *Handlers) detailPage(req bunrouter.Request, f *Finding) (*detailPage, e
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
 	p := &detailPage{Page: web.Page{Title: f.SubjectName + " · " + f.Type.Label(), Section: "findings",
-		Crumbs: envCrumbs(ws, env, web.Crumb{Name: "Findings", URL: "/admin/t/" + env.Slug + "/findings"}, web.Crumb{Name: f.SubjectName})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Findings", URL: "/admin/t/" + env.Slug + "/findings"}, web.Crumb{Name: f.SubjectName})},
 		Environment: env, Finding: f, PinWhy: env.Why(access.ManageBaselines),
 		Triage: triageForm(env, fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, f.ID), now), Now: now}
 	var err error
 	if p.Comparison, err = h.evidence(ctx, env, f); err != nil {
 		return nil, err
 	}
+	if p.Related, err = h.related(ctx, ws, env, f, req.URL.RequestURI()); err != nil {
+		return nil, err
+	}
+	p.Back = navigation.BackFrom(req.URL.Query())
 	if p.Events, err = Events(ctx, h.DB.Read, f.ID); err != nil {
 		return nil, err
 	}

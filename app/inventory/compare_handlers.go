@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"atlas/app/access"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -34,7 +35,7 @@ func downloadURL(env *access.Environment, p *Policy, version int) string {
 
 // policyCrumbs lead from the environment to a policy and one of its pages.
 func policyCrumbs(ws *access.Workspace, env *access.Environment, p *Policy, page string) []web.Crumb {
-	return crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"},
+	return navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"},
 		web.Crumb{Name: p.DisplayName, URL: policyURL(env, p)}, web.Crumb{Name: page})
 }
 

@@ -159,7 +159,7 @@ func TestVersionTimeline(t *testing.T) {
 		for _, want := range []string{
 			`<a href="` + path + `/diff?from=1&amp;to=2">2 settings changed</a>`,
 			"First captured",
-			fmt.Sprintf(`<a href="/admin/operations/%d">#%d</a>`, s.secondRun, s.secondRun),
+			fmt.Sprintf(`<a href="/admin/operations/%d">Inventory sync #%d · `, s.secondRun, s.secondRun), // issue 12: named, never a bare "#8"
 			`href="` + path + `/versions/2/download"`,
 			`href="` + path + `/compare"`,
 		} {

@@ -1,17 +1,20 @@
 package inventory
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"atlas/app/access"
 	"atlas/app/db"
 	"atlas/app/diff"
 	"atlas/app/environment"
 	"atlas/app/intune"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 
@@ -26,10 +29,6 @@ type Handlers struct {
 	Resolver   *access.Resolver // for the other environment of a cross-environment compare
 	Engine     *operation.Engine
 	Operations *operation.Handlers
-}
-
-func crumbs(ws *access.Workspace, env *access.Environment, trail ...web.Crumb) []web.Crumb {
-	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: env.Label(), URL: "/admin/t/" + env.Slug}}, trail...)
 }
 
 type hubPage struct {
@@ -53,7 +52,7 @@ type hubPage struct {
 func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	p := &hubPage{Page: web.Page{Title: "Inventory", Section: "inventory", Crumbs: crumbs(ws, env, web.Crumb{Name: "Inventory"})}, Environment: env}
+	p := &hubPage{Page: web.Page{Title: "Inventory", Section: "inventory", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Inventory"})}, Environment: env}
 	var err error
 	if p.Coverage, err = CoverageOf(ctx, h.DB.Read, env.ID); err != nil {
 		return err
@@ -130,6 +129,19 @@ type listPage struct {
 	Prev, Next  string // page links, "" at the ends
 	Filtered    bool
 	Problem     string // why the list cannot be shown (a search too long); the page is a 422 then
+}
+
+// Actions are a policy row's drill-downs (spec 131): its latest version first.
+func (p *listPage) Actions(pol *Policy) navigation.RowActions {
+	base := policyURL(p.Environment, pol)
+	a := navigation.NewActions(navigation.Policy)
+	if pol.VersionCount > 0 {
+		a.Add("latest_version", VersionURL(p.Environment, pol.ID, pol.VersionCount))
+	}
+	if pol.VersionCount > 1 {
+		a.Add("diff", base+"/diff")
+	}
+	return a.Add("compare", base+"/compare").Row()
 }
 
 // FilterFrom reads the list's query string. A page that is not a number is
@@ -211,7 +223,7 @@ func (h *Handlers) Policies(w http.ResponseWriter, req bunrouter.Request) error 
 	if err != nil {
 		return err
 	}
-	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies"})},
+	p := &listPage{Page: web.Page{Title: "Policies", Section: "policies", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies"})},
 		Environment: env, Filter: f, Types: types, Platforms: platforms, Coverages: CoverageClasses,
 		Filtered: f.Type != "" || f.Platform != "" || f.Coverage != "" || f.State != "" || f.Search != ""}
 	if err := web.ValidateSearch(f.Search); err != nil {
@@ -244,6 +256,7 @@ type detailPage struct {
 	Sections    []SettingSection
 	Assignments []diff.Setting
 	Versions    []Version
+	Related     navigation.RelatedContextSection
 	JSON        string
 }
 
@@ -278,10 +291,76 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.labelRuns(ctx, ws.ID, versions); err != nil {
+		return err
+	}
 	settings, assignments := sections(payload, names)
-	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", &detailPage{
-		Page: web.Page{Title: pol.DisplayName, Section: "policies",
-			Crumbs: crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
+	p := &detailPage{Page: web.Page{Title: pol.DisplayName, Section: "policies",
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
 		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
-		Versions: versions, JSON: IndentJSON(canonical)})
+		Versions: versions, JSON: IndentJSON(canonical)}
+	if p.Related, err = h.policyRelated(ctx, ws, env, pol, versions, req.URL.RequestURI()); err != nil {
+		return err
+	}
+	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", p)
+}
+
+// labelRuns names each version's run by type, number and day; a run no longer
+// kept keeps no label.
+func (h *Handlers) labelRuns(ctx context.Context, workspaceID int64, versions []Version) error {
+	labels := map[int64]string{}
+	for i, v := range versions {
+		if v.RunID == 0 {
+			continue
+		}
+		label, seen := labels[v.RunID]
+		if !seen {
+			run, err := operation.Get(ctx, h.DB.Read, workspaceID, v.RunID)
+			switch {
+			case err == nil:
+				label = h.Engine.RunLabel(run)
+			case !errors.Is(err, web.ErrNotFound):
+				return err
+			}
+			labels[v.RunID] = label
+		}
+		versions[i].RunLabel = label
+	}
+	return nil
+}
+
+// policyFindingsLimit caps the open findings a policy's related context lists.
+const policyFindingsLimit = 5
+
+// policyRelated: the latest version and the run that captured it, and the open
+// findings about the policy (spec 131).
+func (h *Handlers) policyRelated(ctx context.Context, ws *access.Workspace, env *access.Environment, pol *Policy, versions []Version, here string) (navigation.RelatedContextSection, error) {
+	l := navigation.NewEntries(navigation.Policy)
+	if len(versions) > 0 {
+		latest := versions[0]
+		l.Link("latest_version", fmt.Sprintf("Version %d", latest.Number), latest.CapturedAt.Time.UTC().Format("2 Jan 2006"), VersionURL(env, pol.ID, latest.Number))
+		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", ws.ID, latest.RunID, navigation.BackLink{Label: "Back to " + pol.DisplayName, URL: here}); err != nil {
+			return navigation.RelatedContextSection{}, err
+		}
+	}
+	// Findings are read here, not through app/finding, which builds on this package.
+	rows, err := h.DB.Read.QueryContext(ctx, `SELECT id, finding_type, severity FROM findings
+		WHERE managed_environment_id = ? AND policy_id = ? AND status IN ('open', 'acknowledged')
+		ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, id LIMIT ?`, env.ID, pol.ID, policyFindingsLimit)
+	if err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, severity string
+		if err := rows.Scan(&id, &kind, &severity); err != nil {
+			return navigation.RelatedContextSection{}, err
+		}
+		l.Link("findings", web.Title(strings.ReplaceAll(kind, "_", " ")), fmt.Sprintf("%s · finding #%d", severity, id), fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, id))
+	}
+	if err := rows.Err(); err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	return l.Section(), nil
 }

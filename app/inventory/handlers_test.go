@@ -140,7 +140,7 @@ func TestInventoryPages(t *testing.T) {
 				`title="device_vendor_msft_policy_config_defender_allowarchivescanning_0">Not allowed. Turns off scanning on archived files.</td>`,
 				// a child setting the dictionary does not know: nested under its parent, named from its id, marked
 				`<td class="setting nest-1">Archive max depth <span class="muted unlisted"`, "<td>4</td>", "Excluded Extensions", "<td>.log</td>", "<td>.tmp</td>", "restorable", "every setting instance is exported", "Not assigned in this export",
-				"<td class=\"num\">2</td>", "<td class=\"num\">1</td>", "/admin/operations/", "<dt>Typed by</dt><dd>its @odata.type</dd>"}, nil},
+				"/versions/2\">2</a></td>", "/versions/1\">1</a></td>", "/admin/operations/", "<dt>Typed by</dt><dd>its @odata.type</dd>"}, nil},
 		{"compliance with assignments", fmt.Sprint("/admin/t/prod/policies/", compliance), http.StatusOK,
 			[]string{"Compliance policy", "All devices", "Included", "Excluded group Break glass", "Password required", "passwordRequired", "10.0.22631", "dependencies"}, nil},
 		{"admin template", fmt.Sprint("/admin/t/prod/policies/", edge), http.StatusOK,

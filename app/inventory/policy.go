@@ -100,6 +100,7 @@ type Version struct {
 	SourcePath  string
 	ModifiedAt  db.Time
 	Summary     string // what changed since the version before; "" for the first, or not computed yet
+	RunLabel    string // "Inventory sync #8 · 3 Nov", on the policy page; "" when the run is no longer kept
 }
 
 const versionColumns = `id, version_number, captured_at, content_hash, COALESCE(operation_run_id, 0), source_path, modified_at, COALESCE(change_summary, '')`

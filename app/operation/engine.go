@@ -15,8 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"atlas/app/access"
 	"atlas/app/audit"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 )
 
@@ -40,6 +42,10 @@ type Type struct {
 	// Hidden types are for tests and demos (demo.count): pages never offer them,
 	// and the feed's type filter lists them only once a run of theirs exists.
 	Hidden bool
+	// Related adds the records the run's context names to its page's related
+	// context (spec 131), for a viewer entitled to its environment (env is nil
+	// for a workspace-level run); nil for none.
+	Related func(ctx context.Context, run *Run, env *access.Environment, l *navigation.Entries) error
 }
 
 // Panel is a partial template (parsed with every page) and its data.

@@ -3,6 +3,7 @@ package operation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -128,6 +130,7 @@ type feedPage struct {
 	Next, Prev   string
 	PollURL      string // set while a listed run is active
 	Filtered     bool
+	Back         *navigation.BackLink // the page that opened the feed, with its filters (spec 131)
 }
 
 var periods = []struct {
@@ -168,7 +171,7 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	q := feedQuery(raw)
 	now := h.Engine.Now()
 	page := &feedPage{Page: web.Page{Title: "Operations", Section: "operations",
-		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws}
+		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws, Back: navigation.BackFrom(raw)}
 
 	var f Filter
 	envSlug := raw.Get("environment")
@@ -284,15 +287,6 @@ type Prop struct {
 	Value string
 }
 
-// Related is a related-context entry (spec 131): a link when the viewer may open
-// it, otherwise an unavailable entry with its reason and never the record's name.
-type Related struct {
-	Label       string
-	Value       string
-	URL         string
-	Unavailable string // the reason, when unavailable
-}
-
 type detailPage struct {
 	web.Page
 	Run          Row
@@ -302,9 +296,10 @@ type detailPage struct {
 	FailureItems []ItemError
 	CancelWhy    string
 	RetryWhy     string
-	Related      []Related
-	PollURL      string // set while the run is active
-	Finished     string // toast text when a watched run has just finished
+	Related      navigation.RelatedContextSection
+	Back         *navigation.BackLink // the page the run was opened from, with its filters
+	PollURL      string               // set while the run is active
+	Finished     string               // toast text when a watched run has just finished
 	Panel        template.HTML
 }
 
@@ -346,7 +341,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	row := h.row(v, run)
 	page := &detailPage{Page: web.Page{Title: fmt.Sprintf("%s #%d", row.Label, run.ID), Section: "operations",
-		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations", URL: "/admin/operations?environment=all"}, {Name: fmt.Sprintf("#%d", run.ID)}}},
+		Crumbs: runCrumbs(v, run, h.Engine.RunLabel(run))},
 		Run: row, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
 	if run.Active() {
 		page.PollURL = row.URL() + "?live=1"
@@ -369,37 +364,60 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 			}
 		}
 	}
-	if page.Related, err = h.related(ctx, v, row); err != nil {
+	if page.Related, err = h.related(ctx, v, run, row); err != nil {
 		return err
 	}
+	page.Back = navigation.BackFrom(req.URL.Query())
 	return h.Views.Render(w, req.Request, http.StatusOK, "operation/detail", page)
 }
 
-// related lists the records the run touched (spec 131's related context).
-func (h *Handlers) related(ctx context.Context, v *viewer, row Row) ([]Related, error) {
-	var list []Related
-	if row.Environment.Name != "" {
-		list = append(list, Related{Label: "Environment", Value: row.Environment.Name, URL: row.Environment.URL})
+// runCrumbs lead from the workspace through the run's environment, when the
+// viewer may see it, to the operations of that environment and the run.
+func runCrumbs(v *viewer, run *Run, label string) []web.Crumb {
+	env, feed := v.entitled[run.EnvironmentID], "/admin/operations?environment=all"
+	if env != nil {
+		feed = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
 	}
-	if row.RetryOf != 0 {
-		old, err := Get(ctx, h.DB.Read, v.ws.ID, row.RetryOf)
-		switch {
-		case err == web.ErrNotFound:
-			list = append(list, Related{Label: "Retry of", Unavailable: "The earlier run no longer exists."})
-		case err != nil:
-			return nil, err
-		default:
-			list = append(list, Related{Label: "Retry of", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(old.Type), old.ID, old.Badge()), URL: h.row(v, old).URL()})
+	return navigation.Crumbs(v.ws, env, web.Crumb{Name: "Operations", URL: feed}, web.Crumb{Name: label})
+}
+
+// related is the run's related context (spec 131): its environment, the
+// records its context names (through its type), and the runs it retried or
+// was retried as. Entitlement to the environment decides what may be named.
+func (h *Handlers) related(ctx context.Context, v *viewer, run *Run, row Row) (navigation.RelatedContextSection, error) {
+	l := navigation.NewEntries(navigation.OperationRun)
+	switch {
+	case row.Environment.Unavailable:
+		l.Unavailable("environment", navigation.ReasonUnauthorized, "")
+	case row.Environment.Name != "":
+		l.Link("environment", row.Environment.Name, "", row.Environment.URL)
+	}
+	if t, ok := h.Engine.Type(run.Type); ok && t.Related != nil && !row.Environment.Unavailable {
+		if err := t.Related(ctx, run, v.entitled[run.EnvironmentID], l); err != nil {
+			return navigation.RelatedContextSection{}, err
 		}
 	}
-	retries, err := RetriedBy(ctx, h.DB.Read, v.ws.ID, row.ID)
+	if run.RetryOf != 0 {
+		old, err := Get(ctx, h.DB.Read, v.ws.ID, run.RetryOf)
+		switch {
+		case errors.Is(err, web.ErrNotFound):
+			l.Unavailable("retry_of", navigation.ReasonMissing, "")
+		case err != nil:
+			return navigation.RelatedContextSection{}, err
+		default:
+			l.Link("retry_of", h.Engine.RunLabel(old), old.Badge(), h.row(v, old).URL())
+		}
+	}
+	retries, err := RetriedBy(ctx, h.DB.Read, v.ws.ID, run.ID)
 	if err != nil {
-		return nil, err
+		return navigation.RelatedContextSection{}, err
 	}
 	for _, r := range retries {
-		list = append(list, Related{Label: "Retried as", Value: fmt.Sprintf("%s #%d (%s)", h.Engine.Label(r.Type), r.ID, r.Badge()), URL: h.row(v, r).URL()})
+		l.Link("retried_as", h.Engine.RunLabel(r), r.Badge(), h.row(v, r).URL())
 	}
-	return list, nil
+	section := l.Section()
+	section.EmptyMessage = "This run touched no other records."
+	return section, nil
 }
 
 // readable turns a run's context into sorted, labelled lines (UI.md: never raw JSON

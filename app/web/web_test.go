@@ -60,14 +60,17 @@ func TestHostAllowed(t *testing.T) {
 
 func TestWantsFragment(t *testing.T) {
 	for _, tt := range []struct {
-		request, boosted string
-		want             bool
-	}{{"", "", false}, {"true", "", true}, {"true", "true", false}} {
+		request, boosted, restore string
+		want                      bool
+	}{{"", "", "", false}, {"true", "", "", true}, {"true", "true", "", false},
+		{"true", "", "true", false}, // Back, the page not cached: htmx swaps the answer in as the body
+	} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set(HeaderHXRequest, tt.request)
 		r.Header.Set(HeaderHXBoosted, tt.boosted)
+		r.Header.Set(HeaderHXHistoryRestore, tt.restore)
 		if got := WantsFragment(r); got != tt.want {
-			t.Errorf("HX-Request %q HX-Boosted %q: %v", tt.request, tt.boosted, got)
+			t.Errorf("HX-Request %q HX-Boosted %q HX-History-Restore-Request %q: %v", tt.request, tt.boosted, tt.restore, got)
 		}
 	}
 }
