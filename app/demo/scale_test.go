@@ -16,6 +16,7 @@ var tiny = demo.Scale{Name: "tiny", Workspaces: 3, EnvironmentsPerWorkspace: 2, 
 	Versions: 1600, Runs: 3000, Findings: 300, BackupSets: 20, SnapshotsPerProfile: 2}
 
 func TestLoadScale(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t)
 	ctx := context.Background()
 	s, err := demo.LoadScale(ctx, e.Data.DB, e.Data.Owner.ID, tiny, anchor)
