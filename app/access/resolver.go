@@ -375,7 +375,7 @@ const workspaceQuery = `SELECT w.id, w.slug, w.name, w.archived_at IS NOT NULL, 
 	FROM workspaces w JOIN workspace_memberships m ON m.workspace_id = w.id
 	WHERE m.user_id = ?`
 
-func scanWorkspace(row interface{ Scan(...any) error }) (*Workspace, error) {
+func scanWorkspace(row db.Row) (*Workspace, error) {
 	var ws Workspace
 	err := row.Scan(&ws.ID, &ws.Slug, &ws.Name, &ws.Archived, &ws.Role)
 	return &ws, err
@@ -383,20 +383,7 @@ func scanWorkspace(row interface{ Scan(...any) error }) (*Workspace, error) {
 
 // Workspaces lists every workspace the user is a member of, archived ones included.
 func (r *Resolver) Workspaces(ctx context.Context, userID int64) ([]*Workspace, error) {
-	rows, err := r.DB.Read.QueryContext(ctx, workspaceQuery+` ORDER BY w.name COLLATE NOCASE, w.id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Workspace
-	for rows.Next() {
-		ws, err := scanWorkspace(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, ws)
-	}
-	return list, rows.Err()
+	return db.Collect(ctx, r.DB.Read, scanWorkspace, workspaceQuery+` ORDER BY w.name COLLATE NOCASE, w.id`, userID)
 }
 
 // Reach is everything the user may open, across workspaces: each workspace they

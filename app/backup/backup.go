@@ -54,7 +54,7 @@ const setColumns = `s.id, s.workspace_id, s.managed_environment_id, s.name, s.st
 
 const setFrom = ` FROM backup_sets s LEFT JOIN users u ON u.id = s.created_by_user_id`
 
-func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
+func scanSet(row db.Row) (*Set, error) {
 	var s Set
 	err := row.Scan(&s.ID, &s.WorkspaceID, &s.EnvironmentID, &s.Name, &s.Status, &s.ItemCount, &s.RunID,
 		&s.CreatedBy, &s.CreatedByName, &s.Pinned, &s.CreatedAt, &s.RestoreRuns)
@@ -81,20 +81,7 @@ func SetOfRun(ctx context.Context, q db.Querier, runID int64) (*Set, error) {
 
 // Sets lists the environment's sets, newest first.
 func Sets(ctx context.Context, q db.Querier, environmentID int64) ([]*Set, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+setColumns+setFrom+` WHERE s.managed_environment_id = ? ORDER BY s.created_at DESC, s.id DESC`, environmentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Set
-	for rows.Next() {
-		s, err := scanSet(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, s)
-	}
-	return list, rows.Err()
+	return db.Collect(ctx, q, scanSet, `SELECT `+setColumns+setFrom+` WHERE s.managed_environment_id = ? ORDER BY s.created_at DESC, s.id DESC`, environmentID)
 }
 
 // Item is one policy version of a set.
@@ -119,7 +106,7 @@ const itemColumns = `b.id, b.backup_set_id, b.policy_id, COALESCE(v.version_numb
 
 const itemFrom = ` FROM backup_items b LEFT JOIN policy_versions v ON v.id = b.policy_version_id`
 
-func scanItem(row interface{ Scan(...any) error }) (*Item, error) {
+func scanItem(row db.Row) (*Item, error) {
 	var it Item
 	var typeKey string
 	err := row.Scan(&it.ID, &it.SetID, &it.PolicyID, &it.VersionNumber, &it.ContentHash, &it.IdentityKey, &it.ExternalID,
@@ -138,21 +125,8 @@ func typeOf(key string) intune.TypeInfo {
 
 // Items lists a set's items by type, then name.
 func Items(ctx context.Context, q db.Querier, setID int64) ([]*Item, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+itemFrom+` WHERE b.backup_set_id = ?
+	return db.Collect(ctx, q, scanItem, `SELECT `+itemColumns+itemFrom+` WHERE b.backup_set_id = ?
 		ORDER BY b.policy_type, b.display_name COLLATE NOCASE, b.id`, setID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, it)
-	}
-	return list, rows.Err()
 }
 
 // Selection is what a backup captures: every present policy of the environment,

@@ -69,7 +69,7 @@ func (p *Profile) Captures(key string) bool {
 
 const profileColumns = `id, workspace_id, name, slug, status, capture_mode, selected_types, report_unexpected, severity_overrides, created_at, updated_at`
 
-func scanProfile(row interface{ Scan(...any) error }) (*Profile, error) {
+func scanProfile(row db.Row) (*Profile, error) {
 	var p Profile
 	var types, overrides string
 	var created, updated db.Time
@@ -106,20 +106,7 @@ func ProfileByID(ctx context.Context, q db.Querier, workspaceID, id int64) (*Pro
 
 // Profiles lists the workspace's profiles by name.
 func Profiles(ctx context.Context, q db.Querier, workspaceID int64) ([]*Profile, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+profileColumns+` FROM baseline_profiles WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id`, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Profile
-	for rows.Next() {
-		p, err := scanProfile(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, p)
-	}
-	return list, rows.Err()
+	return db.Collect(ctx, q, scanProfile, `SELECT `+profileColumns+` FROM baseline_profiles WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id`, workspaceID)
 }
 
 // Settings are a profile's fields as a person sets them.

@@ -44,7 +44,7 @@ type TypeCount struct {
 const snapshotColumns = `s.id, s.workspace_id, s.baseline_profile_id, s.captured_at, s.summary_jsonb, COALESCE(s.operation_run_id, 0),
 	COALESCE(s.source_environment_id, 0), s.source_name, s.item_count`
 
-func scanSnapshot(row interface{ Scan(...any) error }) (*Snapshot, error) {
+func scanSnapshot(row db.Row) (*Snapshot, error) {
 	var s Snapshot
 	var at db.Time
 	var summary string
@@ -91,21 +91,8 @@ func SnapshotOfRun(ctx context.Context, q db.Querier, runID int64) (*Snapshot, e
 
 // Snapshots lists the profile's snapshots, newest first.
 func Snapshots(ctx context.Context, q db.Querier, profileID int64) ([]*Snapshot, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+snapshotColumns+` FROM baseline_snapshots s
+	return db.Collect(ctx, q, scanSnapshot, `SELECT `+snapshotColumns+` FROM baseline_snapshots s
 		WHERE s.baseline_profile_id = ? ORDER BY s.captured_at DESC, s.id DESC`, profileID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Snapshot
-	for rows.Next() {
-		s, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, s)
-	}
-	return list, rows.Err()
 }
 
 // Item is one policy of a snapshot.

@@ -228,6 +228,27 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// Row is a row to scan: a *sql.Row or the current row of *sql.Rows.
+type Row interface{ Scan(dest ...any) error }
+
+// Collect runs query and scans each of its rows with scan.
+func Collect[T any](ctx context.Context, q Querier, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
+
 // NullID stores 0 as NULL, for optional foreign keys.
 func NullID(id int64) any {
 	if id == 0 {

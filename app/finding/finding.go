@@ -172,7 +172,7 @@ const findingColumns = `f.id, f.workspace_id, f.managed_environment_id, f.baseli
 
 const findingFrom = ` FROM findings f JOIN baseline_profiles p ON p.id = f.baseline_profile_id`
 
-func scanFinding(row interface{ Scan(...any) error }) (*Finding, error) {
+func scanFinding(row db.Row) (*Finding, error) {
 	var f Finding
 	var evidence string
 	var expires, first, last, resolved db.Time
@@ -199,20 +199,7 @@ func Get(ctx context.Context, q db.Querier, environmentID, id int64) (*Finding, 
 }
 
 func queryFindings(ctx context.Context, q db.Querier, query string, args ...any) ([]*Finding, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Finding
-	for rows.Next() {
-		f, err := scanFinding(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, f)
-	}
-	return list, rows.Err()
+	return db.Collect(ctx, q, scanFinding, query, args...)
 }
 
 // ScopeKey is the identity of a finding for life: the environment, the profile,

@@ -134,7 +134,7 @@ const runColumns = `r.id, r.workspace_id, COALESCE(r.managed_environment_id, 0),
 
 const runFrom = ` FROM operation_runs r LEFT JOIN users u ON u.id = r.initiated_by_user_id`
 
-func scanRun(row interface{ Scan(...any) error }) (*Run, error) {
+func scanRun(row db.Row) (*Run, error) {
 	var r Run
 	var created, started, completed, heartbeat, cancelAt db.Time
 	var ctxJSON, counts string
@@ -173,20 +173,7 @@ func RetriedBy(ctx context.Context, q db.Querier, workspaceID, id int64) ([]*Run
 }
 
 func queryRuns(ctx context.Context, q db.Querier, query string, args ...any) ([]*Run, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+	return db.Collect(ctx, q, scanRun, query, args...)
 }
 
 func marshal(v any) string {
