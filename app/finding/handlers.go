@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -52,11 +53,20 @@ func DriftOf(ctx context.Context, q db.Querier, environmentID int64, now time.Ti
 	}
 	d := Drift{Counts: counts}
 	var last db.Time
-	err = q.QueryRowContext(ctx, `SELECT MAX(completed_at) FROM operation_runs
-		WHERE managed_environment_id = ? AND type = ? AND outcome = 'succeeded'`, environmentID, CompareType).Scan(&last)
+	err = q.QueryRowContext(ctx, lastCompareQuery, environmentID, CompareType).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
 	d.LastCompare, d.Stale = last.Time, last.IsZero() || now.Sub(last.Time) > StaleAfter
 	return d, err
 }
+
+// lastCompareQuery reads the environment's compares newest first and stops at
+// the first that succeeded (MAX(completed_at) read every compare the
+// environment ever ran: seconds on the hub at a consultancy's scale). One run of
+// a type is active at a time, so the newest created is the last completed.
+const lastCompareQuery = `SELECT completed_at FROM operation_runs
+	WHERE managed_environment_id = ? AND type = ? AND outcome = 'succeeded' ORDER BY created_at DESC, id DESC LIMIT 1`
 
 // ProfileChoice is a baseline an environment may be compared against.
 type ProfileChoice struct{ Slug, Name string }
