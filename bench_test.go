@@ -88,12 +88,16 @@ func TestScaleBench(t *testing.T) {
 		f.dataSize = st.Size()
 	}
 
+	if only := os.Getenv("ATLAS_BENCH_PAGES"); only != "" {
+		pageFigures(t, dir, regexp.MustCompile(only), f) // while working on a page: its figures only, BENCHMARKS.md untouched
+		return
+	}
 	pages, err := scalePages(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	serveFigures(t, bin, dir, pages[0].Workspace, f)
-	pageFigures(t, dir, f)
+	pageFigures(t, dir, nil, f)
 	if b, err := os.ReadFile(filepath.Join(benchDir, "go-bench.txt")); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(line, "Benchmark") {
@@ -287,7 +291,8 @@ func procStatus(pid int, key string) int64 {
 // pageFigures times every page in this process, through the full router
 // (handler.ServeHTTP, signed in as the owner): 5 warm-up requests, then 200;
 // then the same page's recorded queries replayed 200 times on the read pool.
-func pageFigures(t *testing.T, dir string, f *benchFigures) {
+// With only set, the pages whose name or path it matches and not the hub's load.
+func pageFigures(t *testing.T, dir string, only *regexp.Regexp, f *benchFigures) {
 	ctx := context.Background()
 	data, err := app.OpenData(ctx, dir, "owner")
 	if err != nil {
@@ -322,6 +327,9 @@ func pageFigures(t *testing.T, dir string, f *benchFigures) {
 		return w
 	}
 	for _, p := range pages {
+		if only != nil && !only.MatchString(p.Name) && !only.MatchString(p.Path) {
+			continue
+		}
 		r, err := c.Post(ts.URL+"/admin/workspaces/"+p.Workspace+"/select", "application/x-www-form-urlencoded", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -346,6 +354,9 @@ func pageFigures(t *testing.T, dir string, f *benchFigures) {
 		t.Logf("%-40s p50 %6.2f ms  p99 %6.2f ms  SQL p50 %6.2f ms  p99 %6.2f ms  (%d queries, %d bytes)", p.Name,
 			ms(pf.p50), ms(pf.p99), ms(pf.sqlP50), ms(pf.sqlP99), pf.queries, pf.bytes)
 		f.pages = append(f.pages, pf)
+	}
+	if only != nil {
+		return
 	}
 	f.hubRPS = concurrently(4, 5*time.Second, func() error {
 		if w := get("/admin"); w.Code != http.StatusOK {
