@@ -2,7 +2,7 @@ package finding
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,26 +47,48 @@ type Drift struct {
 
 // DriftOf is an environment's drift at now.
 func DriftOf(ctx context.Context, q db.Querier, environmentID int64, now time.Time) (Drift, error) {
-	counts, err := CountsOf(ctx, q, environmentID)
-	if err != nil {
-		return Drift{}, err
-	}
-	d := Drift{Counts: counts}
-	var last db.Time
-	err = q.QueryRowContext(ctx, lastCompareQuery, environmentID, CompareType).Scan(&last)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
-	d.LastCompare, d.Stale = last.Time, last.IsZero() || now.Sub(last.Time) > StaleAfter
-	return d, err
+	drift, err := DriftByEnvironment(ctx, q, []int64{environmentID}, now)
+	return drift[environmentID], err
 }
 
-// lastCompareQuery reads the environment's compares newest first and stops at
+// DriftByEnvironment is the drift of each environment at now in two queries,
+// however many environments and findings (the hub).
+func DriftByEnvironment(ctx context.Context, q db.Querier, environmentIDs []int64, now time.Time) (map[int64]Drift, error) {
+	counts, err := CountsByEnvironment(ctx, q, environmentIDs)
+	if err != nil {
+		return nil, err
+	}
+	drift := map[int64]Drift{}
+	for id, c := range counts {
+		drift[id] = Drift{Counts: c, Stale: true}
+	}
+	ids, _ := json.Marshal(environmentIDs)
+	rows, err := q.QueryContext(ctx, lastCompareQuery, string(ids), CompareType)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var last db.Time
+		if err := rows.Scan(&id, &last); err != nil {
+			return nil, err
+		}
+		d := drift[id]
+		d.LastCompare, d.Stale = last.Time, last.IsZero() || now.Sub(last.Time) > StaleAfter
+		drift[id] = d
+	}
+	return drift, rows.Err()
+}
+
+// lastCompareQuery is the last compare of each environment of a JSON array
+// (NULL: none): it reads an environment's compares newest first and stops at
 // the first that succeeded (MAX(completed_at) read every compare the
 // environment ever ran: seconds on the hub at a consultancy's scale). One run of
 // a type is active at a time, so the newest created is the last completed.
-const lastCompareQuery = `SELECT completed_at FROM operation_runs
-	WHERE managed_environment_id = ? AND type = ? AND outcome = 'succeeded' ORDER BY created_at DESC, id DESC LIMIT 1`
+const lastCompareQuery = `SELECT e.value, (SELECT completed_at FROM operation_runs
+		WHERE managed_environment_id = e.value AND type = ?2 AND outcome = 'succeeded' ORDER BY created_at DESC, id DESC LIMIT 1)
+	FROM json_each(?1) e`
 
 // ProfileChoice is a baseline an environment may be compared against.
 type ProfileChoice struct{ Slug, Name string }

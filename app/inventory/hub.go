@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 
@@ -75,27 +74,50 @@ func (r *Run) Badge() string {
 	return r.Status
 }
 
-const runColumns = `id, type, status, COALESCE(outcome, ''), created_at, started_at, completed_at, summary_counts`
-
-func scanRun(row interface{ Scan(...any) error }) (*Run, error) {
-	var r Run
-	var counts string
-	if err := row.Scan(&r.ID, &r.Type, &r.Status, &r.Outcome, &r.CreatedAt, &r.StartedAt, &r.CompletedAt, &counts); err != nil {
-		return nil, err
-	}
-	// summary_counts of another run type may hold other keys: those are ignored.
-	return &r, json.Unmarshal([]byte(counts), &r.Counts)
-}
-
 // ErrNoSync is LastSync's answer for an environment never synced.
 var ErrNoSync = errors.New("no inventory sync yet")
 
 // LastSync is the environment's most recent inventory sync.
 func LastSync(ctx context.Context, q db.Querier, environmentID int64) (*Run, error) {
-	r, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runColumns+` FROM operation_runs
-		WHERE managed_environment_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1`, environmentID, OperationType))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoSync
+	syncs, err := LastSyncs(ctx, q, []int64{environmentID})
+	if err != nil {
+		return nil, err
 	}
-	return r, err
+	if r, ok := syncs[environmentID]; ok {
+		return r, nil
+	}
+	return nil, ErrNoSync
 }
+
+// LastSyncs is the most recent inventory sync of each environment, in one
+// query however many (the hub); an environment never synced has none.
+func LastSyncs(ctx context.Context, q db.Querier, environmentIDs []int64) (map[int64]*Run, error) {
+	ids, _ := json.Marshal(environmentIDs)
+	rows, err := q.QueryContext(ctx, lastSyncsQuery, string(ids), OperationType)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	syncs := map[int64]*Run{}
+	for rows.Next() {
+		var environmentID int64
+		var r Run
+		var counts string
+		if err := rows.Scan(&environmentID, &r.ID, &r.Type, &r.Status, &r.Outcome, &r.CreatedAt, &r.StartedAt, &r.CompletedAt, &counts); err != nil {
+			return nil, err
+		}
+		// summary_counts of another run type may hold other keys: those are ignored.
+		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+			return nil, err
+		}
+		syncs[environmentID] = &r
+	}
+	return syncs, rows.Err()
+}
+
+// lastSyncsQuery picks each environment's newest sync on the (environment,
+// type, created) index, one look-up an environment of the JSON array ?1.
+const lastSyncsQuery = `SELECT managed_environment_id, id, type, status, COALESCE(outcome, ''), created_at, started_at, completed_at, summary_counts
+	FROM operation_runs WHERE id IN (
+	SELECT (SELECT id FROM operation_runs WHERE managed_environment_id = e.value AND type = ?2 ORDER BY created_at DESC, id DESC LIMIT 1)
+	FROM json_each(?1) e)`

@@ -56,7 +56,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		query{"type facets", `SELECT policy_type, count(*) FROM policies WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY policy_type`, []any{1}, false, false},
 		query{"type sources", `SELECT type_source, count(*) FROM policies
 			WHERE managed_environment_id = ? AND removed_at IS NULL AND type_source IS NOT NULL GROUP BY type_source`, []any{1}, false, false},
-		query{"last sync", `SELECT ` + runColumns + ` FROM operation_runs WHERE managed_environment_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{1, OperationType}, true, false},
+		query{"last syncs", lastSyncsQuery, []any{"[1,2]", OperationType}, true, false},
 		query{"policy versions", `SELECT id FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, []any{1, 1}, true, false},
 		query{"sync look-up", `SELECT identity_key, id FROM policies WHERE managed_environment_id = ?`, []any{1}, false, false},
 	)
@@ -64,7 +64,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		t.Run(q.name, func(t *testing.T) {
 			got := plan(t, d.Read, q.sql, q.args...)
 			for _, line := range strings.Split(got, "\n") {
-				if strings.HasPrefix(line, "SCAN ") && line != "SCAN page" {
+				if strings.HasPrefix(line, "SCAN ") && line != "SCAN page" && !strings.Contains(line, "VIRTUAL TABLE") {
 					t.Errorf("scans a table:\n%s", got)
 				}
 			}

@@ -134,16 +134,21 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	page := &hubPage{Page: web.Page{Title: ws.Name, Section: "hub", Crumbs: []web.Crumb{{Name: ws.Name}}}, Workspace: ws, Severities: finding.Severities}
-	now := time.Now()
+	// A constant number of queries whatever the number of environments.
+	ids := make([]int64, len(envs))
+	for i, env := range envs {
+		ids[i] = env.ID
+	}
+	drift, err := finding.DriftByEnvironment(ctx, h.DB.Read, ids, time.Now())
+	if err != nil {
+		return err
+	}
+	syncs, err := inventory.LastSyncs(ctx, h.DB.Read, ids)
+	if err != nil {
+		return err
+	}
 	for _, env := range envs {
-		row := EnvironmentHealth{Environment: env}
-		if row.Drift, err = finding.DriftOf(ctx, h.DB.Read, env.ID, now); err != nil {
-			return err
-		}
-		if row.LastSync, err = inventory.LastSync(ctx, h.DB.Read, env.ID); err != nil && !errors.Is(err, inventory.ErrNoSync) {
-			return err
-		}
-		page.Environments = append(page.Environments, row)
+		page.Environments = append(page.Environments, EnvironmentHealth{Environment: env, Drift: drift[env.ID], LastSync: syncs[env.ID]})
 	}
 	if page.Operations, err = h.Operations.Recent(ctx, 0, req.URL.RequestURI()); err != nil {
 		return err

@@ -1,0 +1,9 @@
+DROP INDEX findings_environment_seen;
+DROP TRIGGER finding_open_days_delete;
+DROP TRIGGER finding_open_days_update;
+DROP TRIGGER finding_open_days_insert;
+DROP TABLE finding_open_days;
+DROP TRIGGER finding_counts_delete;
+DROP TRIGGER finding_counts_update;
+DROP TRIGGER finding_counts_insert;
+DROP TABLE finding_counts;
