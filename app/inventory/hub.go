@@ -26,9 +26,10 @@ type Coverage struct {
 // CoverageClasses is the order of the hub's chips.
 var CoverageClasses = []intune.Coverage{intune.Restorable, intune.Partial, intune.Risk, intune.Dependencies}
 
-// CoverageOf counts the environment's inventory items by coverage class.
+// CoverageOf counts the environment's inventory items by coverage class, from
+// the counters (schema 0012).
 func CoverageOf(ctx context.Context, q db.Querier, environmentID int64) (Coverage, error) {
-	rows, err := q.QueryContext(ctx, `SELECT coverage, count(*) FROM inventory_items WHERE managed_environment_id = ? GROUP BY coverage`, environmentID)
+	rows, err := q.QueryContext(ctx, coverageQuery, environmentID)
 	if err != nil {
 		return Coverage{}, err
 	}
@@ -52,6 +53,8 @@ func CoverageOf(ctx context.Context, q db.Querier, environmentID int64) (Coverag
 	}
 	return c, rows.Err()
 }
+
+const coverageQuery = `SELECT coverage, items FROM inventory_coverage_counts WHERE managed_environment_id = ? AND items > 0`
 
 // Run is an operation run as the inventory pages show it (spec 058: last
 // inventory sync, active operations).

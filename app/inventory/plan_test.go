@@ -52,10 +52,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			query{fmt.Sprintf("page %+v", f), page, append(args, PageSize, 0), false, true})
 	}
 	queries = append(queries,
-		query{"coverage chips", `SELECT coverage, count(*) FROM inventory_items WHERE managed_environment_id = ? GROUP BY coverage`, []any{1}, false, false},
-		query{"type facets", `SELECT policy_type, count(*) FROM policies WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY policy_type`, []any{1}, false, false},
-		query{"type sources", `SELECT type_source, count(*) FROM policies
-			WHERE managed_environment_id = ? AND removed_at IS NULL AND type_source IS NOT NULL GROUP BY type_source`, []any{1}, false, false},
+		query{"coverage chips", coverageQuery, []any{1}, false, false},
+		query{"type facets", facetQuery("policy_type"), []any{1}, false, false},
+		query{"platform facets", facetQuery("platform"), []any{1}, false, false},
+		query{"type sources", typeSourcesQuery, []any{1}, false, false},
 		query{"last syncs", lastSyncsQuery, []any{"[1,2]", OperationType}, true, false},
 		query{"policy versions", `SELECT id FROM policy_versions WHERE managed_environment_id = ? AND policy_id = ? ORDER BY version_number DESC`, []any{1, 1}, true, false},
 		query{"sync look-up", `SELECT identity_key, id FROM policies WHERE managed_environment_id = ?`, []any{1}, false, false},

@@ -217,10 +217,19 @@ func listQueries(environmentID int64, f Filter) (count, page string, args []any)
 	}
 	order := fmt.Sprintf(sorts[f.Sort], dir)
 	count = `SELECT count(*) FROM policies p WHERE ` + where
+	if f.Coverage == "" && f.Search == "" {
+		// Filtered by state, type and platform only: the counters (schema 0012) hold the total.
+		count = `SELECT COALESCE(sum(p.policies), 0) FROM ` + policyCounts + ` p WHERE ` + where
+	}
 	page = `WITH page AS MATERIALIZED (SELECT p.id FROM policies p WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
 		SELECT ` + policyColumns + ` FROM page JOIN policies p ON p.id = page.id LEFT JOIN inventory_items i ON i.policy_id = p.id ORDER BY ` + order
 	return count, page, args
 }
+
+// policyCounts are the counters (schema 0012) with the columns the list's
+// conditions name: removed_at is NULL for the present policies' rows.
+const policyCounts = `(SELECT managed_environment_id, policy_type, platform, CASE WHEN present THEN NULL ELSE '' END AS removed_at, policies
+	FROM policy_counts)`
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
@@ -270,8 +279,7 @@ func Facets(ctx context.Context, q db.Querier, environmentID int64) (types, plat
 		column string
 		dst    *[]Facet
 	}{{"policy_type", &types}, {"platform", &platforms}} {
-		rows, err := q.QueryContext(ctx, `SELECT `+g.column+`, count(*) FROM policies
-			WHERE managed_environment_id = ? AND removed_at IS NULL GROUP BY `+g.column+` ORDER BY count(*) DESC, `+g.column, environmentID)
+		rows, err := q.QueryContext(ctx, facetQuery(g.column), environmentID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -295,12 +303,17 @@ func Facets(ctx context.Context, q db.Querier, environmentID int64) (types, plat
 	return types, platforms, nil
 }
 
+// facetQuery counts the present policies by column from the counters (schema 0012).
+func facetQuery(column string) string {
+	return `SELECT ` + column + `, sum(policies) FROM policy_counts WHERE managed_environment_id = ? AND present = 1
+		GROUP BY ` + column + ` HAVING sum(policies) > 0 ORDER BY sum(policies) DESC, ` + column
+}
+
 // TypeSources says how the types of the environment's present policies were
 // known, for the inventory hub: "80 typed by @odata.type, 12 by folder, 3 by
 // shape"; "" when no policy has it recorded.
 func TypeSources(ctx context.Context, q db.Querier, environmentID int64) (string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT type_source, count(*) FROM policies
-		WHERE managed_environment_id = ? AND removed_at IS NULL AND type_source IS NOT NULL GROUP BY type_source`, environmentID)
+	rows, err := q.QueryContext(ctx, typeSourcesQuery, environmentID)
 	if err != nil {
 		return "", err
 	}
@@ -326,3 +339,8 @@ func TypeSources(ctx context.Context, q db.Querier, environmentID int64) (string
 	parts[0] = strings.Replace(parts[0], " by ", " typed by ", 1)
 	return strings.Join(parts, ", "), rows.Err()
 }
+
+// typeSourcesQuery counts the present policies by type source from the
+// counters (schema 0012), where an empty source is none recorded.
+const typeSourcesQuery = `SELECT type_source, sum(policies) FROM policy_counts
+	WHERE managed_environment_id = ? AND present = 1 AND type_source <> '' GROUP BY type_source`

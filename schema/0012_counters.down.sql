@@ -1,3 +1,11 @@
+DROP TRIGGER inventory_coverage_counts_delete;
+DROP TRIGGER inventory_coverage_counts_update;
+DROP TRIGGER inventory_coverage_counts_insert;
+DROP TABLE inventory_coverage_counts;
+DROP TRIGGER policy_counts_delete;
+DROP TRIGGER policy_counts_update;
+DROP TRIGGER policy_counts_insert;
+DROP TABLE policy_counts;
 DROP INDEX findings_environment_seen;
 DROP TRIGGER finding_open_days_delete;
 DROP TRIGGER finding_open_days_update;
