@@ -1,3 +1,4 @@
+DROP INDEX operation_runs_environment_outcome_created;
 DROP TRIGGER inventory_coverage_counts_delete;
 DROP TRIGGER inventory_coverage_counts_update;
 DROP TRIGGER inventory_coverage_counts_insert;

@@ -141,3 +141,8 @@ CREATE TRIGGER inventory_coverage_counts_delete AFTER DELETE ON inventory_items 
     UPDATE inventory_coverage_counts SET items = items - 1
     WHERE managed_environment_id = OLD.managed_environment_id AND coverage = OLD.coverage;
 END;
+
+-- The operations feed of one environment filtered by outcome, newest first:
+-- the workspace's outcome index made it read every failed run of the other
+-- environments too (20 ms on the heavy workspace).
+CREATE INDEX operation_runs_environment_outcome_created ON operation_runs (managed_environment_id, outcome, created_at DESC, id DESC);

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"atlas/app/db"
@@ -169,6 +170,11 @@ const findingColumns = `f.id, f.workspace_id, f.managed_environment_id, f.baseli
 	f.severity, f.severity_rule, f.status, COALESCE(f.baseline_operation_run_id, 0), COALESCE(f.current_operation_run_id, 0),
 	COALESCE(f.resolved_operation_run_id, 0), f.evidence_jsonb, COALESCE(f.exception_reason, ''), f.exception_expires_at,
 	f.first_seen_at, f.last_seen_at, f.resolved_at`
+
+// listColumns are findingColumns without the evidence, which no list or
+// dashboard row shows: a list's rows have an empty Evidence (decoding 50
+// evidence documents, each a policy's diff, was a third of a list page's CPU).
+var listColumns = strings.Replace(findingColumns, "f.evidence_jsonb", "'{}'", 1)
 
 const findingFrom = ` FROM findings f JOIN baseline_profiles p ON p.id = f.baseline_profile_id`
 

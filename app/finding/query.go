@@ -141,7 +141,7 @@ func (f Filter) listQueries(environmentID int64) (count, page string, args []any
 		// severity, first seen) index walks it, where the CASE made SQLite sort every match.
 		order = `f.first_seen_at, f.id`
 	}
-	return count, `SELECT ` + findingColumns + findingFrom + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+	return count, `SELECT ` + listColumns + findingFrom + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
 }
 
 // Recent lists the environment's n most recently seen findings, any status.
@@ -151,7 +151,7 @@ func Recent(ctx context.Context, q db.Querier, environmentID int64, n int) ([]*F
 
 // recentQuery walks the (environment, last seen) index (schema 0012): sorting
 // every finding of the environment took tens of milliseconds at scale.
-const recentQuery = `SELECT ` + findingColumns + findingFrom + ` WHERE f.managed_environment_id = ?
+var recentQuery = `SELECT ` + listColumns + findingFrom + ` WHERE f.managed_environment_id = ?
 	ORDER BY f.last_seen_at DESC, f.id DESC LIMIT ?`
 
 // Counts are an environment's findings by status, and the open ones by severity.

@@ -295,7 +295,9 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		{"KPIs", "", nil, "COVERING INDEX operation_runs_workspace_kpi"},
 		{"KPIs of an environment", "", nil, "COVERING INDEX operation_runs_environment_kpi"},
 		{"active counts of an environment (inventory hub)", activeCountsQuery, []any{"inventory.sync", 1, 1}, "operation_runs_environment_active"},
+		{"feed by environment and outcome", "", nil, "operation_runs_environment_outcome_created"},
 	}
+	tests[len(tests)-1].query, tests[len(tests)-1].args = listQuery(1, Filter{EnvironmentID: 1, Outcomes: []Outcome{Failed}}, Window{Limit: 50})
 	tests[0].query, tests[0].args = listQuery(1, Filter{}, Window{Limit: 50})
 	tests[1].query, tests[1].args = listQuery(1, Filter{}, Window{Limit: 50, After: after})
 	tests[2].query, tests[2].args = listQuery(1, Filter{EnvironmentID: 1}, Window{Limit: 50, After: after})
