@@ -81,14 +81,27 @@ func LoadScale(ctx context.Context, d *db.DB, ownerID int64, sc Scale, anchor ti
 	g := &scaleGen{d: d, sc: sc, owner: ownerID, anchor: anchor.UTC().Truncate(time.Second), payloads: map[chainKey]*chain{}}
 	g.runSource = mathrand.NewPCG(0, 0)
 	g.runRand = mathrand.New(g.runSource)
-	if _, err := d.Write.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil { // 256 MiB: index inserts stay in memory
-		return nil, err
-	}
-	steps := []func(context.Context) error{g.createWorkspaces, g.writeRuns, g.writeInventory, g.writeBaselines, g.writeFindings, g.writeBackups}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return nil, err
+	err = bulkLoad(ctx, d, func(ctx context.Context) error {
+		if err := g.createWorkspaces(ctx); err != nil {
+			return err
 		}
+		// operation_runs has a dozen indexes and the run-day counters' triggers:
+		// a million inserts are cheaper without them, both built once after.
+		err := withoutIndexes(ctx, d, "operation_runs", func(ctx context.Context) error {
+			return withoutTriggers(ctx, d, "operation_runs", rebuildRunDays, g.writeRuns)
+		})
+		if err != nil {
+			return err
+		}
+		for _, step := range []func(context.Context) error{g.writeInventory, g.writeBaselines, g.writeFindings, g.writeBackups} {
+			if err := step(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	g.sum.Scale, g.sum.Took = sc, time.Since(began)
 	return &g.sum, nil
