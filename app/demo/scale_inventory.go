@@ -211,16 +211,11 @@ type plannedPolicy struct {
 
 // writeInventory writes every environment's policies, their versions (each
 // captured by one of the environment's syncs) and the inventory items of
-// those not removed, one transaction per workspace. The payloads are built on
-// every core, chain by chain in the order the policies first use them; the
-// policies are written in order as their chains come in.
+// those not removed, one transaction per workspace.
 func (g *scaleGen) writeInventory(ctx context.Context) error {
 	counts := g.versionCounts()
 	for w, ws := range g.workspaces {
 		var planned []plannedPolicy
-		var chains []*plannedPolicy // the policy that needs most of each chain, in order of first use
-		var uses []int              // where in planned each chain is first used
-		needs := map[*chain]int{}
 		for _, e := range ws.envs {
 			if e.policies > 0 && len(e.syncs) == 0 {
 				return fmt.Errorf("environment %s/%s: no succeeded sync to capture its policies: too few runs for the scale", ws.slug, e.slug)
@@ -234,14 +229,6 @@ func (g *scaleGen) writeInventory(ctx context.Context) error {
 				planned = append(planned, plannedPolicy{env: e, index: i, key: k, chain: g.chainOf(k), n: n, rnd: rnd})
 			}
 		}
-		for i := range planned {
-			p := &planned[i]
-			if _, used := needs[p.chain]; !used {
-				chains, uses = append(chains, p), append(uses, i)
-			}
-			needs[p.chain] = max(needs[p.chain], p.n)
-		}
-		uses = append(uses, len(planned))
 		err := g.d.Tx(ctx, func(tx *sql.Tx) error {
 			st, err := prepare(ctx, tx,
 				`INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`,
@@ -256,26 +243,57 @@ func (g *scaleGen) writeInventory(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
-			build := func(j int) (struct{}, error) {
-				c := chains[j]
-				return struct{}{}, g.extend(c.key, c.chain, needs[c.chain])
-			}
-			// Chain j is built: the policies up to the next chain's first use have theirs.
-			write := func(j int, _ struct{}) error {
-				for i := uses[j]; i < uses[j+1]; i++ {
+			return g.buildChains(ctx, len(planned), func(i int) (chainKey, int) { return planned[i].key, planned[i].n },
+				func(i int) error {
 					if err := g.writePolicy(ctx, st, &planned[i]); err != nil {
 						return fmt.Errorf("environment %s/%s: %w", ws.slug, planned[i].env.slug, err)
 					}
-				}
-				return nil
-			}
-			return inParallel(ctx, len(chains), build, write)
+					return nil
+				})
 		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// buildChains builds on every core the revisions n items need (item i: chain
+// k up to revision n; none for n = 0), chain by chain in the order the items
+// first use them, and calls write for each item in order as soon as the
+// chains it uses are built.
+func (g *scaleGen) buildChains(ctx context.Context, n int, need func(i int) (k chainKey, revisions int), write func(i int) error) error {
+	var keys []chainKey
+	var chains []*chain
+	uses := []int{0} // where each chain is first used, then n: items from there are written once it is built
+	needs := map[chainKey]int{}
+	for i := range n {
+		k, r := need(i)
+		if r == 0 {
+			continue
+		}
+		if _, used := needs[k]; !used {
+			keys, chains = append(keys, k), append(chains, g.chainOf(k))
+			if len(keys) > 1 {
+				uses = append(uses, i)
+			}
+		}
+		needs[k] = max(needs[k], r)
+	}
+	uses = append(uses, n)
+	build := func(j int) (struct{}, error) { return struct{}{}, g.extend(keys[j], chains[j], needs[keys[j]]) }
+	writeUpTo := func(j int, _ struct{}) error {
+		for i := uses[j]; i < uses[j+1]; i++ {
+			if err := write(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(keys) == 0 {
+		return writeUpTo(0, struct{}{})
+	}
+	return inParallel(ctx, len(keys), build, writeUpTo)
 }
 
 func (g *scaleGen) writePolicy(ctx context.Context, st statements, p *plannedPolicy) error {
