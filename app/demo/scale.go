@@ -81,20 +81,17 @@ func LoadScale(ctx context.Context, d *db.DB, ownerID int64, sc Scale, anchor ti
 	g := &scaleGen{d: d, sc: sc, owner: ownerID, anchor: anchor.UTC().Truncate(time.Second), payloads: map[chainKey]*chain{}}
 	g.runSource = mathrand.NewPCG(0, 0)
 	g.runRand = mathrand.New(g.runSource)
+	steps := []bulkStep{
+		{write: g.createWorkspaces},
+		{write: g.writeRuns, tables: []string{"operation_runs"}, triggers: []deferredTrigger{rebuildRunDays}},
+		{write: g.writeInventory, tables: []string{"policies", "policy_versions", "inventory_items"}, triggers: []deferredTrigger{rebuildPolicySearch}},
+		{write: g.writeBaselines, tables: []string{"baseline_snapshot_items"}},
+		{write: g.writeFindings, tables: []string{"findings", "finding_events"}, triggers: []deferredTrigger{rebuildFindingSearch}},
+		{write: g.writeBackups, tables: []string{"backup_items"}, triggers: []deferredTrigger{rebuildBackupSearch}},
+	}
 	err = bulkLoad(ctx, d, func(ctx context.Context) error {
-		if err := g.createWorkspaces(ctx); err != nil {
-			return err
-		}
-		// operation_runs has a dozen indexes and the run-day counters' triggers:
-		// a million inserts are cheaper without them, both built once after.
-		err := withoutIndexes(ctx, d, "operation_runs", func(ctx context.Context) error {
-			return withoutTriggers(ctx, d, "operation_runs", rebuildRunDays, g.writeRuns)
-		})
-		if err != nil {
-			return err
-		}
-		for _, step := range []func(context.Context) error{g.writeInventory, g.writeBaselines, g.writeFindings, g.writeBackups} {
-			if err := step(ctx); err != nil {
+		for _, step := range steps {
+			if err := step.run(ctx, d); err != nil {
 				return err
 			}
 		}

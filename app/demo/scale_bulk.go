@@ -3,17 +3,19 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"atlas/app/db"
 )
 
 // bulkLoad runs load with the writer set for a one-shot bulk load: no fsync,
-// statement journals in memory, a large page cache. The schema version is
-// marked dirty until load succeeds, so a crash (or a failure) half-way leaves
-// a database that Atlas refuses to open rather than one missing indexes,
-// triggers or rows: the folder is deleted and the load run again.
+// no foreign key checks (the tests check the generator's keys), statement
+// journals in memory, a large page cache. The schema version is marked dirty
+// until load succeeds, so a crash (or a failure) half-way leaves a database
+// that Atlas refuses to open rather than one missing indexes, triggers or
+// rows: the folder is deleted and the load run again.
 func bulkLoad(ctx context.Context, d *db.DB, load func(context.Context) error) error {
-	for _, pragma := range []string{`PRAGMA synchronous = OFF`, `PRAGMA temp_store = MEMORY`,
+	for _, pragma := range []string{`PRAGMA synchronous = OFF`, `PRAGMA foreign_keys = OFF`, `PRAGMA temp_store = MEMORY`,
 		`PRAGMA cache_size = -262144`, // 256 MiB: index inserts stay in memory
 		`UPDATE schema_migrations SET dirty = 1`} {
 		if _, err := d.Write.ExecContext(ctx, pragma); err != nil {
@@ -23,7 +25,7 @@ func bulkLoad(ctx context.Context, d *db.DB, load func(context.Context) error) e
 	if err := load(ctx); err != nil {
 		return err
 	}
-	for _, pragma := range []string{`UPDATE schema_migrations SET dirty = 0`, `PRAGMA synchronous = NORMAL`} {
+	for _, pragma := range []string{`UPDATE schema_migrations SET dirty = 0`, `PRAGMA foreign_keys = ON`, `PRAGMA synchronous = NORMAL`} {
 		if _, err := d.Write.ExecContext(ctx, pragma); err != nil {
 			return err
 		}
@@ -31,66 +33,74 @@ func bulkLoad(ctx context.Context, d *db.DB, load func(context.Context) error) e
 	return nil
 }
 
-// withoutIndexes runs load with table's secondary indexes dropped, then
-// creates them again from their own definitions: sorting the loaded rows once
-// costs far less than updating every index at every insert.
-func withoutIndexes(ctx context.Context, d *db.DB, table string, load func(context.Context) error) error {
-	return withoutSchema(ctx, d, "index", table, nil, load)
+// A bulkStep writes the rows of some tables. Their secondary indexes are
+// dropped before it and created again after it from their own definitions
+// (sorting the loaded rows once costs far less than updating every index at
+// every insert). So are the insert triggers named, and what each would have
+// written row by row is written after it in one statement: the tables are
+// empty before the load, so that is what every row of the table gives.
+type bulkStep struct {
+	write    func(context.Context) error
+	tables   []string
+	triggers []deferredTrigger
 }
 
-// withoutTriggers runs load with table's triggers dropped, then derives what
-// they would have written with rebuild and creates them again.
-func withoutTriggers(ctx context.Context, d *db.DB, table string, rebuild func(context.Context, *sql.Tx) error, load func(context.Context) error) error {
-	return withoutSchema(ctx, d, "trigger", table, rebuild, load)
-}
+type deferredTrigger struct{ name, rebuild string }
 
-func withoutSchema(ctx context.Context, d *db.DB, kind, table string, rebuild func(context.Context, *sql.Tx) error, load func(context.Context) error) error {
-	type object struct{ name, definition string }
-	var objects []object
+// Rebuilds of the insert triggers of migrations 0010 (run-day counters) and 0011 (search).
+var (
+	rebuildRunDays = deferredTrigger{"operation_run_days_insert", `INSERT INTO operation_run_days (workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms)
+		SELECT workspace_id, environment_id, day, count(*), sum(failed_partial), sum(timed), sum(duration_ms)
+		FROM operation_run_day_shares GROUP BY workspace_id, environment_id, day`}
+	rebuildPolicySearch = deferredTrigger{"search_policy_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 3 * 1099511627776 + id, display_name, workspace_id, managed_environment_id, '/policies/' || id FROM policies`}
+	rebuildFindingSearch = deferredTrigger{"search_finding_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 5 * 1099511627776 + id, COALESCE(subject_display_name, subject_key), workspace_id, managed_environment_id, '/findings/' || id FROM findings`}
+	rebuildBackupSearch = deferredTrigger{"search_backup_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 6 * 1099511627776 + id, name, workspace_id, managed_environment_id, '/backups/' || id FROM backup_sets`}
+)
+
+func (s bulkStep) run(ctx context.Context, d *db.DB) error {
+	var definitions []string // indexes, then triggers, as created again
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		objects, err = db.Collect(ctx, tx, func(row db.Row) (o object, err error) {
-			return o, row.Scan(&o.name, &o.definition)
-		}, `SELECT name, sql FROM sqlite_schema WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid`, kind, table)
+		names := []string{}
+		for _, t := range s.triggers {
+			names = append(names, t.name)
+		}
+		type object struct{ kind, name, definition string }
+		objects, err := db.Collect(ctx, tx, func(row db.Row) (o object, err error) {
+			return o, row.Scan(&o.kind, &o.name, &o.definition)
+		}, `SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL
+			AND (type = 'index' AND tbl_name IN (SELECT value FROM json_each(?)) OR type = 'trigger' AND name IN (SELECT value FROM json_each(?)))
+			ORDER BY type, rowid`, jsonText(s.tables), jsonText(names))
 		if err != nil {
 			return err
 		}
 		for _, o := range objects {
-			if _, err := tx.ExecContext(ctx, `DROP `+kind+` "`+o.name+`"`); err != nil {
+			if _, err := tx.ExecContext(ctx, `DROP `+strings.ToUpper(o.kind)+` "`+o.name+`"`); err != nil {
 				return err
 			}
+			definitions = append(definitions, o.definition)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if err := load(ctx); err != nil {
+	if err := s.write(ctx); err != nil {
 		return err
 	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
-		if rebuild != nil {
-			if err := rebuild(ctx, tx); err != nil {
+		for _, t := range s.triggers {
+			if _, err := tx.ExecContext(ctx, t.rebuild); err != nil {
 				return err
 			}
 		}
-		for _, o := range objects {
-			if _, err := tx.ExecContext(ctx, o.definition); err != nil {
+		for _, definition := range definitions {
+			if _, err := tx.ExecContext(ctx, definition); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-}
-
-// rebuildRunDays writes the run-day counters (migration 0010) from the runs,
-// as the migration does: what its triggers would have added up run by run.
-func rebuildRunDays(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM operation_run_days`); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO operation_run_days (workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms)
-		SELECT workspace_id, environment_id, day, count(*), sum(failed_partial), sum(timed), sum(duration_ms)
-		FROM operation_run_day_shares GROUP BY workspace_id, environment_id, day`)
-	return err
 }
