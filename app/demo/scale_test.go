@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/db"
 	"atlas/app/db/dbtest"
 	"atlas/app/demo"
 )
@@ -174,6 +175,12 @@ func TestLoadScaleFailedIsDirty(t *testing.T) {
 	}
 	if n := count(t, e.Data.DB.Read, `SELECT count(*) FROM schema_migrations WHERE dirty`); n != 1 {
 		t.Errorf("the schema version is not marked dirty after a failed load")
+	}
+	if d, err := db.Open(context.Background(), e.Data.DB.Path); err == nil || !strings.Contains(err.Error(), "marked dirty") {
+		if d != nil {
+			d.Close()
+		}
+		t.Errorf("opening the database after a failed load: %v, want refused as marked dirty", err)
 	}
 }
 
