@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"atlas/app/db"
 )
@@ -45,19 +46,27 @@ type bulkStep struct {
 	triggers []deferredTrigger
 }
 
-type deferredTrigger struct{ name, rebuild string }
+type deferredTrigger struct {
+	name    string
+	rebuild func(context.Context, *sql.Tx) error
+}
 
-// Rebuilds of the insert triggers of migrations 0010 (run-day counters) and 0011 (search).
+// rebuildBy is a rebuild in one statement.
+func rebuildBy(query string) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query)
+		return err
+	}
+}
+
+// Rebuilds of the search index's insert triggers (migration 0011).
 var (
-	rebuildRunDays = deferredTrigger{"operation_run_days_insert", `INSERT INTO operation_run_days (workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms)
-		SELECT workspace_id, environment_id, day, count(*), sum(failed_partial), sum(timed), sum(duration_ms)
-		FROM operation_run_day_shares GROUP BY workspace_id, environment_id, day`}
-	rebuildPolicySearch = deferredTrigger{"search_policy_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
-		SELECT 3 * 1099511627776 + id, display_name, workspace_id, managed_environment_id, '/policies/' || id FROM policies`}
-	rebuildFindingSearch = deferredTrigger{"search_finding_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
-		SELECT 5 * 1099511627776 + id, COALESCE(subject_display_name, subject_key), workspace_id, managed_environment_id, '/findings/' || id FROM findings`}
-	rebuildBackupSearch = deferredTrigger{"search_backup_insert", `INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
-		SELECT 6 * 1099511627776 + id, name, workspace_id, managed_environment_id, '/backups/' || id FROM backup_sets`}
+	rebuildPolicySearch = deferredTrigger{"search_policy_insert", rebuildBy(`INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 3 * 1099511627776 + id, display_name, workspace_id, managed_environment_id, '/policies/' || id FROM policies`)}
+	rebuildFindingSearch = deferredTrigger{"search_finding_insert", rebuildBy(`INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 5 * 1099511627776 + id, COALESCE(subject_display_name, subject_key), workspace_id, managed_environment_id, '/findings/' || id FROM findings`)}
+	rebuildBackupSearch = deferredTrigger{"search_backup_insert", rebuildBy(`INSERT INTO search_index (rowid, label, workspace_id, managed_environment_id, path)
+		SELECT 6 * 1099511627776 + id, name, workspace_id, managed_environment_id, '/backups/' || id FROM backup_sets`)}
 )
 
 func (s bulkStep) run(ctx context.Context, d *db.DB) error {
@@ -92,7 +101,7 @@ func (s bulkStep) run(ctx context.Context, d *db.DB) error {
 	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range s.triggers {
-			if _, err := tx.ExecContext(ctx, t.rebuild); err != nil {
+			if err := t.rebuild(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -103,4 +112,52 @@ func (s bulkStep) run(ctx context.Context, d *db.DB) error {
 		}
 		return nil
 	})
+}
+
+// runDays are the rows of operation_run_days (migration 0010) as its insert
+// trigger would add the runs up: the view operation_run_day_shares in Go,
+// summed while the runs are written (the SQL over a million runs sorts two
+// million rows).
+type runDays map[runDayKey]*runDay
+
+type runDayKey struct {
+	workspace, environment int64 // environment 0: the whole workspace
+	day                    string
+}
+
+type runDay struct{ runs, failedPartial, timed, durationMS int64 }
+
+// add counts a finished run (started, completed and with an outcome: timed)
+// in its workspace's day and its environment's. Timestamps are whole
+// milliseconds, so the difference is what the view's rounded julianday gives.
+func (d runDays) add(workspace, environment int64, created, started, completed time.Time, outcome string) {
+	day := db.Format(created)[:10]
+	for _, k := range []runDayKey{{workspace, 0, day}, {workspace, environment, day}} {
+		c := d[k]
+		if c == nil {
+			c = &runDay{}
+			d[k] = c
+		}
+		c.runs++
+		c.timed++
+		c.durationMS += completed.Sub(started).Milliseconds()
+		if outcome == "failed" || outcome == "partial" {
+			c.failedPartial++
+		}
+	}
+}
+
+func (d runDays) write(ctx context.Context, tx *sql.Tx) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO operation_run_days (workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for k, c := range d {
+		if _, err := stmt.ExecContext(ctx, k.workspace, k.environment, k.day, c.runs, c.failedPartial, c.timed, c.durationMS); err != nil {
+			return err
+		}
+	}
+	return nil
 }
