@@ -78,17 +78,27 @@ func LoadScale(ctx context.Context, d *db.DB, ownerID int64, sc Scale, anchor ti
 	if n > 0 {
 		return nil, ErrNotEmpty
 	}
-	g := &scaleGen{d: d, sc: sc, owner: ownerID, anchor: anchor.UTC().Truncate(time.Second), payloads: map[chainKey]*chain{}}
+	g := &scaleGen{d: d, sc: sc, owner: ownerID, anchor: anchor.UTC().Truncate(time.Second), payloads: map[chainKey]*chain{}, runDays: runDays{}}
 	g.runSource = mathrand.NewPCG(0, 0)
 	g.runRand = mathrand.New(g.runSource)
-	if _, err := d.Write.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil { // 256 MiB: index inserts stay in memory
-		return nil, err
+	steps := []bulkStep{
+		{write: g.createWorkspaces},
+		{write: g.writeRuns, tables: []string{"operation_runs"}, triggers: []deferredTrigger{{"operation_run_days_insert", g.runDays.write}}},
+		{write: g.writeInventory, tables: []string{"policies", "policy_versions", "inventory_items"}, triggers: []deferredTrigger{rebuildPolicySearch}},
+		{write: g.writeBaselines, tables: []string{"baseline_snapshot_items"}},
+		{write: g.writeFindings, tables: []string{"findings", "finding_events"}, triggers: []deferredTrigger{rebuildFindingSearch}},
+		{write: g.writeBackups, tables: []string{"backup_items"}, triggers: []deferredTrigger{rebuildBackupSearch}},
 	}
-	steps := []func(context.Context) error{g.createWorkspaces, g.writeRuns, g.writeInventory, g.writeBaselines, g.writeFindings, g.writeBackups}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return nil, err
+	err = bulkLoad(ctx, d, func(ctx context.Context) error {
+		for _, step := range steps {
+			if err := step.run(ctx, d); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	g.sum.Scale, g.sum.Took = sc, time.Since(began)
 	return &g.sum, nil
@@ -108,6 +118,7 @@ type scaleGen struct {
 	workspaces []*scaleWorkspace
 	envs       []*scaleEnv
 	payloads   map[chainKey]*chain
+	runDays    runDays
 }
 
 type scaleWorkspace struct {
@@ -353,6 +364,7 @@ func (g *scaleGen) insertRun(ctx context.Context, stmt *sql.Stmt, id int64, r *s
 	if err != nil {
 		return err
 	}
+	g.runDays.add(e.workspaceID, e.id, created, started, completed, outcome)
 	if outcome == "succeeded" || (outcome == "partial" && typ.name == inventory.OperationType) {
 		ref := scaleRunRef{id: id, at: completed}
 		switch typ.name {

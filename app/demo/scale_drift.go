@@ -6,6 +6,7 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"sort"
+	"sync"
 	"time"
 
 	"atlas/app/baseline"
@@ -81,17 +82,48 @@ func snapshotSummary(source *scaleEnv) string {
 
 // writeFindings spreads the findings over the environments by their present
 // policies: of every five, three drifted policies, one missing and one
-// unexpected; in every status. Evidence is the diff engine's, as a compare writes it.
+// unexpected; in every status. Evidence is the diff engine's, as a compare
+// writes it. Per workspace, the baseline's payloads are written first, then
+// the findings, their evidence computed on every core.
 func (g *scaleGen) writeFindings(ctx context.Context) error {
 	present := 0
 	for _, e := range g.envs {
 		present += len(e.present)
 	}
-	compared := map[[2]string][]diff.Change{}
+	changes := &changeCache{pairs: map[[2]string][]diff.Change{}}
 	for w, ws := range g.workspaces {
+		var planned []plannedFinding
+		for _, e := range ws.envs {
+			n := g.sc.Findings * len(e.present) / present
+			if e == g.envs[len(g.envs)-1] {
+				n = g.sc.Findings - g.sum.Findings - len(planned)
+			}
+			list, err := g.planFindings(w, e, n)
+			if err != nil {
+				return fmt.Errorf("environment %s/%s: %w", ws.slug, e.slug, err)
+			}
+			planned = append(planned, list...)
+		}
 		err := g.d.Tx(ctx, func(tx *sql.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?)
+				ON CONFLICT (content_hash) DO NOTHING`)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			return g.buildChains(ctx, len(planned), func(i int) (chainKey, int) { return planned[i].base, planned[i].revisions },
+				func(i int) error {
+					if planned[i].revisions == 0 {
+						return nil
+					}
+					return g.store(ctx, stmt, planned[i].chain, planned[i].revisions)
+				})
+		})
+		if err != nil {
+			return err
+		}
+		err = g.d.Tx(ctx, func(tx *sql.Tx) error {
 			st, err := prepare(ctx, tx,
-				`INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`,
 				`INSERT INTO findings (workspace_id, managed_environment_id, baseline_profile_id, baseline_snapshot_id, finding_type, scope_key,
 					subject_key, subject_display_name, policy_type, policy_id, severity, severity_rule, status, baseline_operation_run_id,
 					current_operation_run_id, resolved_operation_run_id, evidence_jsonb, exception_reason, exception_expires_at,
@@ -103,16 +135,23 @@ func (g *scaleGen) writeFindings(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
-			for _, e := range ws.envs {
-				n := g.sc.Findings * len(e.present) / present
-				if e == g.envs[len(g.envs)-1] {
-					n = g.sc.Findings - g.sum.Findings
+			build := func(i int) (*findingRow, error) { return g.findingOf(ctx, &planned[i], changes) }
+			write := func(i int, f *findingRow) error {
+				res, err := st[0].ExecContext(ctx, f.args...)
+				if err != nil {
+					return err
 				}
-				if err := g.findingsOf(ctx, tx, st, w, e, n, compared); err != nil {
-					return fmt.Errorf("environment %s/%s: %w", ws.slug, e.slug, err)
+				id, _ := res.LastInsertId()
+				for _, ev := range f.events {
+					if _, err := st[1].ExecContext(ctx, id, planned[i].env.id, ev.action, db.NullString(string(ev.from)), ev.to, db.NullID(ev.user),
+						db.NullID(ev.run), ev.detail, db.Format(ev.at)); err != nil {
+						return err
+					}
 				}
+				g.sum.Findings++
+				return nil
 			}
-			return nil
+			return inParallel(ctx, len(planned), build, write)
 		})
 		if err != nil {
 			return err
@@ -121,19 +160,76 @@ func (g *scaleGen) writeFindings(ctx context.Context) error {
 	return nil
 }
 
+// plannedFinding is finding k of an environment before its evidence: its
+// type, the present policy it is about, and the baseline chain it compares
+// with and how many revisions of it (none for an unexpected policy).
+type plannedFinding struct {
+	env       *scaleEnv
+	k         int
+	typ       finding.Type
+	policy    *scalePolicy
+	base      chainKey
+	chain     *chain
+	revisions int
+}
+
+func (g *scaleGen) planFindings(w int, e *scaleEnv, n int) ([]plannedFinding, error) {
+	if n > 0 && len(e.compares) == 0 {
+		return nil, fmt.Errorf("no compare run for its findings: too few runs for the scale")
+	}
+	planned := make([]plannedFinding, 0, n)
+	next := 0 // the next present policy a finding is about
+	for k := range n {
+		f := plannedFinding{env: e, k: k}
+		switch {
+		case k%5 == 3 || next >= len(e.present):
+			f.typ, f.base, f.revisions = finding.MissingPolicy, chainKey{workspace: w, template: k % len(policies), variant: -1}, 1
+		case k%5 == 4:
+			f.typ, f.policy = finding.UnexpectedPolicy, &e.present[next]
+			next++
+		default:
+			// The baseline holds the workspace's own revision one review ahead.
+			p := &e.present[next]
+			next++
+			f.typ, f.policy = finding.SettingDrift, p
+			f.base, f.revisions = chainKey{workspace: w, template: p.key.template, copy: p.key.copy, variant: -1}, p.versions+1
+		}
+		if f.revisions > 0 {
+			f.chain = g.chainOf(f.base)
+		}
+		planned = append(planned, f)
+	}
+	return planned, nil
+}
+
 // findingEvent is one row of a finding's history.
 type findingEvent struct {
 	action   string
 	from, to finding.Status
 	user     int64
 	run      int64
-	detail   map[string]any
+	detail   string
 	at       time.Time
 }
 
-// changesBetween is the diff of two stored payloads ("" for none), computed once per pair.
-func (g *scaleGen) changesBetween(ctx context.Context, tx *sql.Tx, compared map[[2]string][]diff.Change, old, new string) ([]diff.Change, error) {
-	if c, ok := compared[[2]string{old, new}]; ok {
+// findingRow is a finding ready to write: its columns, and its events.
+type findingRow struct {
+	args   []any
+	events []findingEvent
+}
+
+// changeCache holds the diff of two stored payloads ("" for none), computed
+// once per pair by whichever worker needs it first.
+type changeCache struct {
+	mu    sync.Mutex
+	pairs map[[2]string][]diff.Change
+}
+
+func (g *scaleGen) changesBetween(ctx context.Context, cache *changeCache, old, new string) ([]diff.Change, error) {
+	cache.mu.Lock()
+	c, ok := cache.pairs[[2]string{old, new}]
+	cache.mu.Unlock()
+	if ok {
 		return c, nil
 	}
 	var sides [2]any
@@ -141,7 +237,7 @@ func (g *scaleGen) changesBetween(ctx context.Context, tx *sql.Tx, compared map[
 		if hash == "" {
 			continue
 		}
-		b, err := inventory.Payload(ctx, tx, hash) // the writer's transaction: its one connection is taken
+		b, err := inventory.Payload(ctx, g.d.Read, hash)
 		if err != nil {
 			return nil, err
 		}
@@ -149,110 +245,85 @@ func (g *scaleGen) changesBetween(ctx context.Context, tx *sql.Tx, compared map[
 			return nil, err
 		}
 	}
-	c := diff.Compare(sides[0], sides[1])
-	compared[[2]string{old, new}] = c
+	c = diff.Compare(sides[0], sides[1])
+	cache.mu.Lock()
+	cache.pairs[[2]string{old, new}] = c
+	cache.mu.Unlock()
 	return c, nil
 }
 
-func (g *scaleGen) findingsOf(ctx context.Context, tx *sql.Tx, st statements, w int, e *scaleEnv, n int, compared map[[2]string][]diff.Change) error {
-	if n > 0 && len(e.compares) == 0 {
-		return fmt.Errorf("no compare run for its findings: too few runs for the scale")
-	}
+// findingOf builds a planned finding's row and events. It writes nothing: it
+// runs on every core, its payloads read from what is committed.
+func (g *scaleGen) findingOf(ctx context.Context, f *plannedFinding, cache *changeCache) (*findingRow, error) {
+	e, k := f.env, f.k
 	ws := e.ws
 	profile := &baseline.Profile{}
-	insertFinding, insertEvent := st[1], st[2]
-	next := 0 // the next present policy a finding is about
-	for k := range n {
-		rnd := mathrand.New(mathrand.NewPCG(seed(g.sc.Name, "finding", ws.slug, e.slug), uint64(k)))
-		var typ finding.Type
-		var subject, name, policyType string
-		var policyID int64
-		var changes []diff.Change
-		var evidence finding.Evidence
-		var err error
-		switch {
-		case k%5 == 3 || next >= len(e.present):
-			p := policies[k%len(policies)]
-			c, err := g.revisions(ctx, st[0], chainKey{workspace: w, template: k % len(policies), variant: -1}, 1)
-			if err != nil {
-				return err
-			}
-			typ, policyType, name = finding.MissingPolicy, c.object.Type.Key, fmt.Sprintf("%s - required %d", p.name, k)
-			subject = policyType + "/" + baseline.MatchName(name)
-			if changes, err = g.changesBetween(ctx, tx, compared, c.revs[0].hash, ""); err != nil {
-				return err
-			}
-			evidence = finding.Evidence{Baseline: &finding.Side{DisplayName: name, ContentHash: c.revs[0].hash}, Changes: changes}
-		case k%5 == 4:
-			p := e.present[next]
-			next++
-			typ, policyType, name, policyID = finding.UnexpectedPolicy, p.object.Type.Key, p.object.DisplayName, p.id
-			subject = fmt.Sprintf("policy/%d", p.id)
-			if changes, err = g.changesBetween(ctx, tx, compared, "", p.hash); err != nil {
-				return err
-			}
-			evidence = finding.Evidence{Current: &finding.Side{DisplayName: name, ContentHash: p.hash, PolicyID: p.id, SyncRunID: e.syncs[len(e.syncs)-1].id}, Changes: changes}
-		default:
-			p := e.present[next]
-			next++
-			typ, policyType, name, policyID = finding.SettingDrift, p.object.Type.Key, p.object.DisplayName, p.id
-			subject = policyType + "/" + baseline.MatchName(name)
-			// The baseline holds the workspace's own revision one review ahead.
-			base := chainKey{workspace: w, template: p.key.template, copy: p.key.copy, variant: -1}
-			c, err := g.revisions(ctx, st[0], base, p.versions+1)
-			if err != nil {
-				return err
-			}
-			if changes, err = g.changesBetween(ctx, tx, compared, c.revs[p.versions].hash, p.hash); err != nil {
-				return err
-			}
-			evidence = finding.Evidence{Baseline: &finding.Side{DisplayName: name, ContentHash: c.revs[p.versions].hash},
-				Current: &finding.Side{DisplayName: name, ContentHash: p.hash, PolicyID: p.id, SyncRunID: e.syncs[len(e.syncs)-1].id},
-				Match:   &finding.Match{By: "name"}, Changes: changes}
+	rnd := mathrand.New(mathrand.NewPCG(seed(g.sc.Name, "finding", ws.slug, e.slug), uint64(k)))
+	var subject, name, policyType string
+	var policyID int64
+	var changes []diff.Change
+	var evidence finding.Evidence
+	var err error
+	switch f.typ {
+	case finding.MissingPolicy:
+		c := f.chain
+		policyType, name = c.object.Type.Key, fmt.Sprintf("%s - required %d", policies[k%len(policies)].name, k)
+		subject = policyType + "/" + baseline.MatchName(name)
+		if changes, err = g.changesBetween(ctx, cache, c.revs[0].hash, ""); err != nil {
+			return nil, err
 		}
-		severity, rule := profile.Judge(policyType, changes, typ == finding.MissingPolicy)
-		// Seen first by a compare in the last half of the history, last by the latest one.
-		half := len(e.compares) / 2
-		firstRun := e.compares[half+rnd.IntN(len(e.compares)-half)]
-		lastRun := e.compares[len(e.compares)-1]
-		status := []finding.Status{finding.Open, finding.Open, finding.Open, finding.Open, finding.Acknowledged, finding.Acknowledged,
-			finding.Accepted, finding.Resolved, finding.Resolved, finding.Resolved}[rnd.IntN(10)]
-		var reason, expires, resolvedAt any
-		var resolvedRun int64
-		updated := lastRun.at
-		switch status {
-		case finding.Accepted:
-			reason, expires = "Agreed with the customer's security lead until the next hardware refresh.", db.Format(g.anchor.AddDate(0, 2, 0))
-		case finding.Resolved:
-			resolvedRun = lastRun.id
-			resolvedAt = db.Format(lastRun.at)
+		evidence = finding.Evidence{Baseline: &finding.Side{DisplayName: name, ContentHash: c.revs[0].hash}, Changes: changes}
+	case finding.UnexpectedPolicy:
+		p := f.policy
+		policyType, name, policyID = p.object.Type.Key, p.object.DisplayName, p.id
+		subject = fmt.Sprintf("policy/%d", p.id)
+		if changes, err = g.changesBetween(ctx, cache, "", p.hash); err != nil {
+			return nil, err
 		}
-		at := db.Format(firstRun.at)
-		res, err := insertFinding.ExecContext(ctx, ws.id, e.id, ws.profile, ws.snapshot, typ, finding.ScopeKey(e.id, ws.profile, typ, subject),
-			subject, name, policyType, db.NullID(policyID), severity, rule, status, ws.snapshotRun, lastRun.id, db.NullID(resolvedRun),
-			jsonText(evidence), reason, expires, at, db.Format(lastRun.at), resolvedAt, at, db.Format(updated))
-		if err != nil {
-			return err
+		evidence = finding.Evidence{Current: &finding.Side{DisplayName: name, ContentHash: p.hash, PolicyID: p.id, SyncRunID: e.syncs[len(e.syncs)-1].id}, Changes: changes}
+	default:
+		p := f.policy
+		policyType, name, policyID = p.object.Type.Key, p.object.DisplayName, p.id
+		subject = policyType + "/" + baseline.MatchName(name)
+		base := f.chain.revs[p.versions].hash
+		if changes, err = g.changesBetween(ctx, cache, base, p.hash); err != nil {
+			return nil, err
 		}
-		id, _ := res.LastInsertId()
-		events := []findingEvent{{"opened", "", finding.Open, 0, firstRun.id, map[string]any{"severity": severity}, firstRun.at}}
-		triaged := firstRun.at.Add(26 * time.Hour)
-		switch status {
-		case finding.Acknowledged:
-			events = append(events, findingEvent{"acknowledged", finding.Open, status, g.owner, 0, map[string]any{}, triaged})
-		case finding.Accepted:
-			events = append(events, findingEvent{"accepted", finding.Open, status, g.owner, 0,
-				map[string]any{"reason": reason, "expires": g.anchor.AddDate(0, 2, 0).Format(finding.DateFormat)}, triaged})
-		case finding.Resolved:
-			events = append(events, findingEvent{"resolved", finding.Open, status, 0, lastRun.id, map[string]any{}, lastRun.at})
-		}
-		for _, ev := range events {
-			if _, err := insertEvent.ExecContext(ctx, id, e.id, ev.action, db.NullString(string(ev.from)), ev.to, db.NullID(ev.user),
-				db.NullID(ev.run), jsonText(ev.detail), db.Format(ev.at)); err != nil {
-				return err
-			}
-		}
-		g.sum.Findings++
+		evidence = finding.Evidence{Baseline: &finding.Side{DisplayName: name, ContentHash: base},
+			Current: &finding.Side{DisplayName: name, ContentHash: p.hash, PolicyID: p.id, SyncRunID: e.syncs[len(e.syncs)-1].id},
+			Match:   &finding.Match{By: "name"}, Changes: changes}
 	}
-	return nil
+	severity, rule := profile.Judge(policyType, changes, f.typ == finding.MissingPolicy)
+	// Seen first by a compare in the last half of the history, last by the latest one.
+	half := len(e.compares) / 2
+	firstRun := e.compares[half+rnd.IntN(len(e.compares)-half)]
+	lastRun := e.compares[len(e.compares)-1]
+	status := []finding.Status{finding.Open, finding.Open, finding.Open, finding.Open, finding.Acknowledged, finding.Acknowledged,
+		finding.Accepted, finding.Resolved, finding.Resolved, finding.Resolved}[rnd.IntN(10)]
+	var reason, expires, resolvedAt any
+	var resolvedRun int64
+	updated := lastRun.at
+	switch status {
+	case finding.Accepted:
+		reason, expires = "Agreed with the customer's security lead until the next hardware refresh.", db.Format(g.anchor.AddDate(0, 2, 0))
+	case finding.Resolved:
+		resolvedRun = lastRun.id
+		resolvedAt = db.Format(lastRun.at)
+	}
+	at := db.Format(firstRun.at)
+	row := &findingRow{args: []any{ws.id, e.id, ws.profile, ws.snapshot, f.typ, finding.ScopeKey(e.id, ws.profile, f.typ, subject),
+		subject, name, policyType, db.NullID(policyID), severity, rule, status, ws.snapshotRun, lastRun.id, db.NullID(resolvedRun),
+		jsonText(evidence), reason, expires, at, db.Format(lastRun.at), resolvedAt, at, db.Format(updated)}}
+	row.events = []findingEvent{{"opened", "", finding.Open, 0, firstRun.id, jsonText(map[string]any{"severity": severity}), firstRun.at}}
+	triaged := firstRun.at.Add(26 * time.Hour)
+	switch status {
+	case finding.Acknowledged:
+		row.events = append(row.events, findingEvent{"acknowledged", finding.Open, status, g.owner, 0, jsonText(map[string]any{}), triaged})
+	case finding.Accepted:
+		row.events = append(row.events, findingEvent{"accepted", finding.Open, status, g.owner, 0,
+			jsonText(map[string]any{"reason": reason, "expires": g.anchor.AddDate(0, 2, 0).Format(finding.DateFormat)}), triaged})
+	case finding.Resolved:
+		row.events = append(row.events, findingEvent{"resolved", finding.Open, status, 0, lastRun.id, jsonText(map[string]any{}), lastRun.at})
+	}
+	return row, nil
 }

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
 	"testing/fstest"
@@ -30,11 +29,13 @@ type chainKey struct {
 type chain struct {
 	object *intune.Object // the first revision, with its canonical form dropped: type, name, platform, file
 	revs   []revision
+	stored int // revisions whose payloads are written
 }
 
 type revision struct {
-	hash    string
-	summary string // against the revision before: the version's change summary
+	hash      string
+	summary   string // against the revision before: the version's change summary
+	canonical string // the payload, until it is written
 }
 
 // scalePolicy is a policy written to an environment, as baselines, findings
@@ -84,45 +85,44 @@ func (g *scaleGen) revisionOf(k chainKey, rev int) (*intune.Object, error) {
 	return obj, err
 }
 
-// revisions makes sure chain k has n revisions, writing the new payloads.
-func (g *scaleGen) revisions(ctx context.Context, stmt *sql.Stmt, k chainKey, n int) (*chain, error) {
+// chainOf is chain k, created empty the first time.
+func (g *scaleGen) chainOf(k chainKey) *chain {
 	c := g.payloads[k]
 	if c == nil {
 		c = &chain{}
 		g.payloads[k] = c
 	}
+	return c
+}
+
+// extend builds chain k's revisions up to n, with their payloads and change
+// summaries. It touches nothing but c: chains are extended in parallel.
+func (g *scaleGen) extend(k chainKey, c *chain, n int) error {
 	if len(c.revs) >= n {
-		return c, nil
+		return nil
 	}
 	var before any
 	if len(c.revs) > 0 {
 		prev, err := g.revisionOf(k, len(c.revs))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if before, err = inventory.DecodePayload(prev.Canonical); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for rev := len(c.revs) + 1; rev <= n; rev++ {
 		o, err := g.revisionOf(k, rev)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		after, err := inventory.DecodePayload(o.Canonical)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		r := revision{hash: o.Hash}
+		r := revision{hash: o.Hash, canonical: string(o.Canonical)}
 		if before != nil {
 			r.summary = diff.Summary(diff.Compare(before, after))
-		}
-		res, err := stmt.ExecContext(ctx, o.Hash, string(o.Canonical), db.Format(g.anchor.AddDate(0, 0, -scaleDays)), intune.CanonicalForm)
-		if err != nil {
-			return nil, err
-		}
-		if added, _ := res.RowsAffected(); added > 0 {
-			g.sum.Payloads++
 		}
 		if c.object == nil {
 			o.Canonical, o.Payload = nil, nil
@@ -131,7 +131,32 @@ func (g *scaleGen) revisions(ctx context.Context, stmt *sql.Stmt, k chainKey, n 
 		c.revs = append(c.revs, r)
 		before = after
 	}
-	return c, nil
+	return nil
+}
+
+// store writes the payloads of c's first n revisions not written yet.
+func (g *scaleGen) store(ctx context.Context, stmt *sql.Stmt, c *chain, n int) error {
+	for ; c.stored < n; c.stored++ {
+		r := &c.revs[c.stored]
+		res, err := stmt.ExecContext(ctx, r.hash, r.canonical, db.Format(g.anchor.AddDate(0, 0, -scaleDays)), intune.CanonicalForm)
+		if err != nil {
+			return err
+		}
+		if added, _ := res.RowsAffected(); added > 0 {
+			g.sum.Payloads++
+		}
+		r.canonical = ""
+	}
+	return nil
+}
+
+// revisions makes sure chain k has n revisions, writing the new payloads.
+func (g *scaleGen) revisions(ctx context.Context, stmt *sql.Stmt, k chainKey, n int) (*chain, error) {
+	c := g.chainOf(k)
+	if err := g.extend(k, c, n); err != nil {
+		return nil, err
+	}
+	return c, g.store(ctx, stmt, c, n)
 }
 
 // versionCounts draws how many versions each policy of each environment has:
@@ -173,12 +198,37 @@ func (g *scaleGen) versionCounts() [][]int {
 	return counts
 }
 
+// plannedPolicy is a policy of an environment before it is written: its
+// chain, how many versions it has, and its own random source for the rest.
+type plannedPolicy struct {
+	env   *scaleEnv
+	index int // in its environment
+	key   chainKey
+	chain *chain
+	n     int
+	rnd   *mathrand.Rand
+}
+
 // writeInventory writes every environment's policies, their versions (each
 // captured by one of the environment's syncs) and the inventory items of
 // those not removed, one transaction per workspace.
 func (g *scaleGen) writeInventory(ctx context.Context) error {
 	counts := g.versionCounts()
 	for w, ws := range g.workspaces {
+		var planned []plannedPolicy
+		for _, e := range ws.envs {
+			if e.policies > 0 && len(e.syncs) == 0 {
+				return fmt.Errorf("environment %s/%s: no succeeded sync to capture its policies: too few runs for the scale", ws.slug, e.slug)
+			}
+			for i, n := range counts[e.index] {
+				rnd := mathrand.New(mathrand.NewPCG(seed(g.sc.Name, "policy", e.ws.slug, e.slug), uint64(i)))
+				k := chainKey{workspace: w, template: i % len(policies), copy: i / len(policies), variant: -1}
+				if rnd.IntN(20) == 0 {
+					k.variant = e.index
+				}
+				planned = append(planned, plannedPolicy{env: e, index: i, key: k, chain: g.chainOf(k), n: n, rnd: rnd})
+			}
+		}
 		err := g.d.Tx(ctx, func(tx *sql.Tx) error {
 			st, err := prepare(ctx, tx,
 				`INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING`,
@@ -193,12 +243,13 @@ func (g *scaleGen) writeInventory(ctx context.Context) error {
 				return err
 			}
 			defer st.close()
-			for _, e := range ws.envs {
-				if err := g.writeEnvironment(ctx, st, w, e, counts[e.index]); err != nil {
-					return fmt.Errorf("environment %s/%s: %w", ws.slug, e.slug, err)
-				}
-			}
-			return nil
+			return g.buildChains(ctx, len(planned), func(i int) (chainKey, int) { return planned[i].key, planned[i].n },
+				func(i int) error {
+					if err := g.writePolicy(ctx, st, &planned[i]); err != nil {
+						return fmt.Errorf("environment %s/%s: %w", ws.slug, planned[i].env.slug, err)
+					}
+					return nil
+				})
 		})
 		if err != nil {
 			return err
@@ -207,72 +258,100 @@ func (g *scaleGen) writeInventory(ctx context.Context) error {
 	return nil
 }
 
-func (g *scaleGen) writeEnvironment(ctx context.Context, st statements, w int, e *scaleEnv, counts []int) error {
-	if e.policies > 0 && len(e.syncs) == 0 {
-		return errors.New("no succeeded sync to capture its policies: too few runs for the scale")
-	}
-	payload, insertPolicy, insertVersion, insertItem := st[0], st[1], st[2], st[3]
-	last := e.syncs[len(e.syncs)-1]
-	for i, n := range counts {
-		rnd := mathrand.New(mathrand.NewPCG(seed(g.sc.Name, "policy", e.ws.slug, e.slug), uint64(i)))
-		k := chainKey{workspace: w, template: i % len(policies), copy: i / len(policies), variant: -1}
-		if rnd.IntN(20) == 0 {
-			k.variant = e.index
-		}
-		c, err := g.revisions(ctx, payload, k, n)
-		if err != nil {
-			return err
-		}
-		// The versions' syncs: spread over the history from a random start.
-		s := len(e.syncs)
-		first := rnd.IntN(max(1, s-n+1))
-		at := func(j int) scaleRunRef {
-			if n == 1 {
-				return e.syncs[first]
-			}
-			return e.syncs[first+j*(s-1-first)/(n-1)]
-		}
-		seen := last
-		var removed any
-		if lastIdx := first + (n-1)*(s-1-first)/max(1, n-1); rnd.IntN(33) == 0 && lastIdx < s-1 {
-			gone := lastIdx + 1 + rnd.IntN(s-1-lastIdx)
-			seen, removed = e.syncs[gone-1], db.Format(e.syncs[gone].at)
-		}
-		o := c.object
-		external := guid(e.ws.slug, e.slug, "policy", fmt.Sprint(i))
-		hash := c.revs[n-1].hash
-		res, err := insertPolicy.ExecContext(ctx, e.workspaceID, e.id, "id:"+o.Type.Key+":"+external, external, o.Type.Key,
-			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, n,
-			db.Format(at(0).at), db.Format(seen.at), removed)
-		if err != nil {
-			return err
-		}
-		id, _ := res.LastInsertId()
-		var versionID int64
-		for j := range n {
-			captured := at(j)
-			var summary any
-			if j > 0 {
-				summary = c.revs[j].summary
-			}
-			res, err := insertVersion.ExecContext(ctx, e.workspaceID, e.id, id, j+1, db.Format(captured.at), c.revs[j].hash, captured.id,
-				o.SourcePath, db.Format(captured.at.Add(-3*time.Hour)), summary)
-			if err != nil {
-				return err
-			}
-			versionID, _ = res.LastInsertId()
-		}
-		g.sum.Policies++
-		g.sum.Versions += n
-		if removed != nil {
+// buildChains builds on every core the revisions n items need (item i: chain
+// k up to revision n; none for n = 0), chain by chain in the order the items
+// first use them, and calls write for each item in order as soon as the
+// chains it uses are built.
+func (g *scaleGen) buildChains(ctx context.Context, n int, need func(i int) (k chainKey, revisions int), write func(i int) error) error {
+	var keys []chainKey
+	var chains []*chain
+	uses := []int{0} // where each chain is first used, then n: items from there are written once it is built
+	needs := map[chainKey]int{}
+	for i := range n {
+		k, r := need(i)
+		if r == 0 {
 			continue
 		}
-		if _, err := insertItem.ExecContext(ctx, e.workspaceID, e.id, id, string(o.Type.Coverage), o.Type.CoverageReason,
-			o.SourcePath, o.Size, db.Format(last.at), last.id); err != nil {
+		if _, used := needs[k]; !used {
+			keys, chains = append(keys, k), append(chains, g.chainOf(k))
+			if len(keys) > 1 {
+				uses = append(uses, i)
+			}
+		}
+		needs[k] = max(needs[k], r)
+	}
+	uses = append(uses, n)
+	build := func(j int) (struct{}, error) { return struct{}{}, g.extend(keys[j], chains[j], needs[keys[j]]) }
+	writeUpTo := func(j int, _ struct{}) error {
+		for i := uses[j]; i < uses[j+1]; i++ {
+			if err := write(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(keys) == 0 {
+		return writeUpTo(0, struct{}{})
+	}
+	return inParallel(ctx, len(keys), build, writeUpTo)
+}
+
+func (g *scaleGen) writePolicy(ctx context.Context, st statements, p *plannedPolicy) error {
+	payload, insertPolicy, insertVersion, insertItem := st[0], st[1], st[2], st[3]
+	e, c, n, rnd := p.env, p.chain, p.n, p.rnd
+	last := e.syncs[len(e.syncs)-1]
+	if err := g.store(ctx, payload, c, n); err != nil {
+		return err
+	}
+	// The versions' syncs: spread over the history from a random start.
+	s := len(e.syncs)
+	first := rnd.IntN(max(1, s-n+1))
+	at := func(j int) scaleRunRef {
+		if n == 1 {
+			return e.syncs[first]
+		}
+		return e.syncs[first+j*(s-1-first)/(n-1)]
+	}
+	seen := last
+	var removed any
+	if lastIdx := first + (n-1)*(s-1-first)/max(1, n-1); rnd.IntN(33) == 0 && lastIdx < s-1 {
+		gone := lastIdx + 1 + rnd.IntN(s-1-lastIdx)
+		seen, removed = e.syncs[gone-1], db.Format(e.syncs[gone].at)
+	}
+	o := c.object
+	external := guid(e.ws.slug, e.slug, "policy", fmt.Sprint(p.index))
+	hash := c.revs[n-1].hash
+	res, err := insertPolicy.ExecContext(ctx, e.workspaceID, e.id, "id:"+o.Type.Key+":"+external, external, o.Type.Key,
+		db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, n,
+		db.Format(at(0).at), db.Format(seen.at), removed)
+	if err != nil {
+		return err
+	}
+	id, _ := res.LastInsertId()
+	var versionID int64
+	for j := range n {
+		captured := at(j)
+		var summary any
+		if j > 0 {
+			summary = c.revs[j].summary
+		}
+		res, err := insertVersion.ExecContext(ctx, e.workspaceID, e.id, id, j+1, db.Format(captured.at), c.revs[j].hash, captured.id,
+			o.SourcePath, db.Format(captured.at.Add(-3*time.Hour)), summary)
+		if err != nil {
 			return err
 		}
-		e.present = append(e.present, scalePolicy{id: id, lastVersion: versionID, key: k, versions: n, object: o, hash: hash})
+		versionID, _ = res.LastInsertId()
 	}
+	g.sum.Policies++
+	g.sum.Versions += n
+	if removed != nil {
+		return nil
+	}
+	if _, err := insertItem.ExecContext(ctx, e.workspaceID, e.id, id, string(o.Type.Coverage), o.Type.CoverageReason,
+		o.SourcePath, o.Size, db.Format(last.at), last.id); err != nil {
+		return err
+	}
+	e.present = append(e.present, scalePolicy{id: id, lastVersion: versionID, key: p.key, versions: n, object: o, hash: hash})
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/db"
 	"atlas/app/db/dbtest"
 	"atlas/app/demo"
 )
@@ -122,9 +123,79 @@ func TestLoadScale(t *testing.T) {
 			}
 		}
 	})
-	t.Run("query plans", func(t *testing.T) { checkPlans(t, e) })
+	t.Run("what the bulk load skipped is as the schema keeps it", func(t *testing.T) {
+		for _, c := range []struct{ what, query string }{
+			{"run-day counters are the runs' (migration 0010)", `SELECT count(*) FROM (
+				SELECT workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms FROM operation_run_days
+				EXCEPT SELECT workspace_id, environment_id, day, count(*), sum(failed_partial), sum(timed), sum(duration_ms)
+					FROM operation_run_day_shares GROUP BY workspace_id, environment_id, day)`},
+			{"no counter missing (migration 0010)", `SELECT count(*) FROM (
+				SELECT workspace_id, environment_id, day, count(*), sum(failed_partial), sum(timed), sum(duration_ms)
+					FROM operation_run_day_shares GROUP BY workspace_id, environment_id, day
+				EXCEPT SELECT workspace_id, environment_id, day, runs, failed_partial, timed, duration_ms FROM operation_run_days)`},
+			{"no runs missing from the counters", `SELECT (SELECT count(*) FROM operation_runs) * 2 - (SELECT coalesce(sum(runs), 0) FROM operation_run_days)`},
+			{"a search row per policy, finding and backup set (migration 0011)", `SELECT (SELECT count(*) FROM policies) + (SELECT count(*) FROM findings) +
+				(SELECT count(*) FROM backup_sets) - (SELECT count(*) FROM search_index WHERE rowid >= 3 * 1099511627776 AND rowid < 7 * 1099511627776
+				AND rowid NOT BETWEEN 4 * 1099511627776 AND 5 * 1099511627776 - 1)`},
+			{"the schema is clean", `SELECT count(*) FROM schema_migrations WHERE dirty`},
+		} {
+			if n := count(t, q, c.query); n != 0 {
+				t.Errorf("%s: off by %d", c.what, n)
+			}
+		}
+		if n := count(t, q, `SELECT count(*) FROM search_index WHERE search_index MATCH 'Weekly backup'`); n != 20 {
+			t.Errorf("the search finds %d backup sets by their name, want 20", n)
+		}
+		var ok string
+		if err := q.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+			t.Errorf("integrity_check: %s %v", ok, err)
+		}
+		if _, err := e.Data.DB.Write.Exec(`INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)`); err != nil {
+			t.Errorf("search index integrity-check: %v", err)
+		}
+		schema := `SELECT group_concat(type || ' ' || name || ': ' || sql, char(10)) FROM (SELECT * FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name)`
+		var loaded, fresh string
+		q.QueryRow(schema).Scan(&loaded)
+		apptest.New(t).Data.DB.Read.QueryRow(schema).Scan(&fresh)
+		if loaded != fresh {
+			t.Errorf("the schema after the load differs from a fresh database's:\n%s\n---\n%s", loaded, fresh)
+		}
+	})
 	if _, err := demo.LoadScale(ctx, e.Data.DB, e.Data.Owner.ID, tiny, anchor); err != demo.ErrNotEmpty {
 		t.Errorf("a second load: %v, want ErrNotEmpty", err)
+	}
+}
+
+// Issue 13: every query of the measured pages is served by an index on the
+// medium dataset, where the pages ask for what they ask at scale (page 500 of
+// the heavy environment's policies, a policy with 50 versions).
+func TestQueryPlansMedium(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	if _, err := demo.LoadScale(context.Background(), e.Data.DB, e.Data.Owner.ID, demo.Scales["medium"], anchor); err != nil {
+		t.Fatal(err)
+	}
+	checkPlans(t, e)
+}
+
+// A load that fails half-way leaves a database Atlas refuses to open: it ran
+// without fsync and without some indexes and triggers.
+func TestLoadScaleFailedIsDirty(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	bad := tiny
+	bad.Workspaces = 99
+	if _, err := demo.LoadScale(context.Background(), e.Data.DB, e.Data.Owner.ID, bad, anchor); err == nil {
+		t.Fatal("a load of an unsupported shape succeeded")
+	}
+	if n := count(t, e.Data.DB.Read, `SELECT count(*) FROM schema_migrations WHERE dirty`); n != 1 {
+		t.Errorf("the schema version is not marked dirty after a failed load")
+	}
+	if d, err := db.Open(context.Background(), e.Data.DB.Path); err == nil || !strings.Contains(err.Error(), "marked dirty") {
+		if d != nil {
+			d.Close()
+		}
+		t.Errorf("opening the database after a failed load: %v, want refused as marked dirty", err)
 	}
 }
 
