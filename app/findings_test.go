@@ -62,8 +62,9 @@ func TestFindingsPages(t *testing.T) {
 		{"dashboard never compared", "/admin/t/pilot", 200, []string{"has never been compared with a baseline"}, nil},
 		{"hub", "/admin", 200, []string{`<span class="badge badge-high">high</span>`, "stale · never"}, nil},
 		{"baselines", "/admin/baselines", 200, []string{"golden", "2 policies from atlas-baseline-"}, nil},
-		{"baseline", "/admin/baselines/golden", 200, []string{"Capture snapshot", "Severity overrides", "#1"}, nil},
-		{"snapshot", "/admin/baselines/golden/snapshots/1", 200, []string{"Compliance", "Mac compliance", "Compared against it", "succeeded"}, nil},
+		{"baseline", "/admin/baselines/golden", 200, []string{"Capture snapshot", "Severity overrides", "#1", "Open findings in Production", "2 open"}, []string{"Open findings in Pilot"}},
+		{"snapshot", "/admin/baselines/golden/snapshots/1", 200, []string{"Compliance", "Mac compliance", "Compared against it", "succeeded",
+			"Open findings in Production", "2 open"}, []string{"Open findings in Pilot"}},
 		{"snapshot of no profile", "/admin/baselines/nope/snapshots/1", 404, nil, nil},
 	}
 	for _, tt := range tests {
