@@ -54,7 +54,8 @@ func TestFindingsPages(t *testing.T) {
 		{"list by severity", "/admin/t/prod/findings?severity=low", 200, []string{"No finding matches these filters"}, nil},
 		{"list by profile", "/admin/t/prod/findings?profile=golden&status=all", 200, []string{"2 in all"}, nil},
 		{"detail: evidence like the diff pages, labels first", detail, 200,
-			[]string{"Password minimum length", "14", "by type and name", "decided by setting removed", "opened", "Canonical JSON"}, nil},
+			[]string{"Password minimum length", "14", "by type and name", "decided by setting removed", "opened", "Canonical JSON",
+				`<select id="pin-policy" name="policy"><option value="1" selected>Baseline compliance</option></select>`}, nil},
 		{"a finding under another environment", fmt.Sprintf("/admin/t/pilot/findings/%d", id), 404, nil, nil},
 		{"a finding that is not one", "/admin/t/prod/findings/999999", 404, nil, nil},
 		{"dashboard", "/admin/t/prod", 200, []string{`data-kpi="open-high">2<`, "Latest findings", "Open findings, last 30 days", "<polyline", "failed or partial in 7 days"},
@@ -62,8 +63,9 @@ func TestFindingsPages(t *testing.T) {
 		{"dashboard never compared", "/admin/t/pilot", 200, []string{"has never been compared with a baseline"}, nil},
 		{"hub", "/admin", 200, []string{`<span class="badge badge-high">high</span>`, "stale · never"}, nil},
 		{"baselines", "/admin/baselines", 200, []string{"golden", "2 policies from atlas-baseline-"}, nil},
-		{"baseline", "/admin/baselines/golden", 200, []string{"Capture snapshot", "Severity overrides", "#1"}, nil},
-		{"snapshot", "/admin/baselines/golden/snapshots/1", 200, []string{"Compliance", "Mac compliance", "Compared against it", "succeeded"}, nil},
+		{"baseline", "/admin/baselines/golden", 200, []string{"Capture snapshot", "Severity overrides", "#1", "Open findings in Production", "2 open"}, []string{"Open findings in Pilot"}},
+		{"snapshot", "/admin/baselines/golden/snapshots/1", 200, []string{"Compliance", "Mac compliance", "Compared against it", "succeeded",
+			"Open findings in Production", "2 open"}, []string{"Open findings in Pilot"}},
 		{"snapshot of no profile", "/admin/baselines/nope/snapshots/1", 404, nil, nil},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/db"
+	"atlas/app/db/dbtest"
 	"atlas/app/web"
 )
 
@@ -304,5 +306,41 @@ func TestLastOwnerStays(t *testing.T) {
 	}
 	if n := count(t, f.env, `SELECT count(*) FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = 'acme' AND role = 'owner'`); n != 1 {
 		t.Errorf("owners = %d", n)
+	}
+}
+
+// The environments the user is entitled to are read once a request, by the
+// middleware for the frame: the guard and the handlers answer from that list.
+func TestFrameReadsEnvironmentsOnce(t *testing.T) {
+	f := newFixture(t)
+	d := f.env.Data
+	var run int64
+	if err := d.DB.Write.QueryRow(`INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, outcome, created_at)
+		SELECT w.id, e.id, 'inventory.sync', 'completed', 'succeeded', ? FROM workspaces w JOIN managed_environments e ON e.workspace_id = w.id
+		WHERE w.slug = 'acme' AND e.slug = 'prod' RETURNING id`, db.Now()).Scan(&run); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := dbtest.RecordReads(d.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, actor := range []int{owner, operator} {
+		c := f.clients[actor]
+		c.Post("/admin/workspaces/acme/select", nil)
+		for _, path := range []string{"/admin/t/prod/policies", "/admin/operations/" + strconv.FormatInt(run, 10), "/admin/baselines"} {
+			var r *apptest.Response
+			reads := 0
+			for _, q := range rec.Record(func() { r = c.Get(path) }) {
+				if strings.Contains(q.Query, "LEFT JOIN managed_environment_memberships em") {
+					reads++
+				}
+			}
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Production</summary>") {
+				t.Errorf("%s as %d: status %d, or prod is not current", path, actor, r.Status)
+			}
+			if reads != 1 {
+				t.Errorf("%s as %d: the entitled environments read %d times, want once", path, actor, reads)
+			}
+		}
 	}
 }

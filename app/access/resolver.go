@@ -111,6 +111,8 @@ func selectable(workspaces []*Workspace, slug string) *Workspace {
 
 // enter makes ws the current workspace: in the session, the context and the
 // header's frame (a change of workspace clears the environment, spec 279).
+// The environments it reads for the frame stay in the context: the guard and
+// the handlers that list them again read them from there.
 func (r *Resolver) enter(ctx context.Context, ws *Workspace, userID int64) (context.Context, error) {
 	sess := web.SessionFrom(ctx)
 	sess.SetWorkspace(ws.ID)
@@ -120,16 +122,27 @@ func (r *Resolver) enter(ctx context.Context, ws *Workspace, userID int64) (cont
 	for i := range frame.Workspaces {
 		frame.Workspaces[i].Current = frame.Workspaces[i].Slug == ws.Slug
 	}
-	return withWorkspace(ctx, ws), r.frameEnvironments(ctx, frame, ws, userID, sess)
+	envs, err := r.environments(ctx, ws, userID, "")
+	if err != nil {
+		return ctx, err
+	}
+	frameEnvironments(frame, envs, sess)
+	ctx = context.WithValue(ctx, entitledKey{}, &entitled{workspaceID: ws.ID, userID: userID, list: envs})
+	return withWorkspace(ctx, ws), nil
 }
+
+// entitled is the current workspace's environments the user is entitled to, as
+// the middleware read them: one query a request, not one per question.
+type entitled struct {
+	workspaceID, userID int64
+	list                []*Environment
+}
+
+type entitledKey struct{}
 
 // frameEnvironments lists the selectable environments and validates the session's
 // current one: not in this workspace, not entitled or archived clears it (spec 279).
-func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *Workspace, userID int64, sess *web.Session) error {
-	envs, err := r.environments(ctx, ws, userID, "")
-	if err != nil {
-		return err
-	}
+func frameEnvironments(frame *web.Frame, envs []*Environment, sess *web.Session) {
 	frame.Environment, frame.Environments = nil, nil
 	var current *Environment
 	for _, e := range envs {
@@ -144,10 +157,9 @@ func (r *Resolver) frameEnvironments(ctx context.Context, frame *web.Frame, ws *
 	}
 	if current == nil {
 		sess.SetEnvironment(0, "")
-		return nil
+		return
 	}
 	setEnvironment(sess, frame, current)
-	return nil
 }
 
 // setEnvironment makes env the current environment, in the session and the frame.
@@ -412,6 +424,15 @@ func (r *Resolver) Reach(ctx context.Context, userID int64) ([]*Workspace, []*En
 // environments applies entitlement: owners and managers see every environment of the
 // workspace; others only those with a membership, at the lower of the two roles.
 func (r *Resolver) environments(ctx context.Context, ws *Workspace, userID int64, slug string) ([]*Environment, error) {
+	if e, ok := ctx.Value(entitledKey{}).(*entitled); ok && e.workspaceID == ws.ID && e.userID == userID {
+		var list []*Environment
+		for _, env := range e.list {
+			if slug == "" || env.Slug == slug {
+				list = append(list, env)
+			}
+		}
+		return list, nil
+	}
 	q := `SELECT e.id, e.workspace_id, e.slug, e.name, COALESCE(e.display_name, ''), e.kind, e.lifecycle_status, COALESCE(em.role, '')
 		FROM managed_environments e
 		LEFT JOIN managed_environment_memberships em ON em.managed_environment_id = e.id AND em.user_id = ?

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"atlas/app/access"
@@ -207,6 +210,40 @@ func (h *Handlers) setOf(req bunrouter.Request) (*Set, error) {
 type ItemGroup struct {
 	Type  string
 	Items []*Item
+}
+
+// Rows are the group's table rows on the set's page. They are written here, not
+// in the template: a set holds up to thousands of items, and html/template
+// calls about ten escapers through reflection for each row (a 1,000-item set
+// took 22 ms of CPU to render, BenchmarkSetPage1000). The markup and the
+// escaping are the template's (TestItemRowsReadAsTheTemplate).
+func (g ItemGroup) Rows(environmentSlug string) template.HTML {
+	var b strings.Builder
+	b.Grow(256 * len(g.Items)) // a row is about 250 bytes
+	for _, it := range g.Items {
+		b.WriteString("<tr>\n<td><a href=\"/admin/t/")
+		b.WriteString(web.EscapeHTML(url.PathEscape(environmentSlug)))
+		b.WriteString("/policies/")
+		b.WriteString(strconv.FormatInt(it.PolicyID, 10))
+		b.WriteString(`">`)
+		b.WriteString(web.EscapeHTML(it.DisplayName))
+		b.WriteString("</a></td>\n<td>")
+		b.WriteString(web.EscapeHTML(it.Platform))
+		b.WriteString("</td>\n<td>")
+		if it.VersionNumber != 0 {
+			b.WriteString(strconv.Itoa(it.VersionNumber))
+		} else {
+			b.WriteString(`<span class="muted">—</span>`)
+		}
+		b.WriteString(`</td>` + "\n" + `<td><span class="badge badge-`)
+		b.WriteString(web.EscapeHTML(it.Coverage))
+		b.WriteString(`">`)
+		b.WriteString(web.EscapeHTML(it.Coverage))
+		b.WriteString(`</span> <span class="muted">`)
+		b.WriteString(web.EscapeHTML(it.CoverageReason))
+		b.WriteString("</span></td>\n</tr>")
+	}
+	return template.HTML(b.String())
 }
 
 func groupItems(items []*Item) []ItemGroup {

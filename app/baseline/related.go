@@ -18,23 +18,44 @@ import (
 // link to that environment's findings list filtered by the profile. Environments
 // the viewer may not see are left out: not even their counts (spec 131).
 func (h *Handlers) openFindingsIn(ctx context.Context, l *navigation.Entries, envs []*access.Environment, prof *Profile, snapshotID int64) error {
-	for _, e := range envs {
-		q := `SELECT count(*) FROM findings WHERE managed_environment_id = ? AND baseline_profile_id = ? AND status IN ('open', 'acknowledged')`
-		args := []any{e.ID, prof.ID}
-		if snapshotID != 0 {
-			q += ` AND baseline_snapshot_id = ?`
-			args = append(args, snapshotID)
-		}
+	q, args := openFindingsQuery(prof.ID, snapshotID)
+	rows, err := h.DB.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	open := map[int64]int{}
+	for rows.Next() {
+		var envID int64
 		var n int
-		if err := h.DB.Read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		if err := rows.Scan(&envID, &n); err != nil {
 			return err
 		}
-		if n > 0 {
+		open[envID] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		if n := open[e.ID]; n > 0 {
 			l.Link("findings", "Open findings in "+e.Label(), fmt.Sprintf("%d open", n),
 				fmt.Sprintf("/admin/t/%s/findings?%s", e.Slug, url.Values{"profile": {prof.Slug}}.Encode()))
 		}
 	}
 	return nil
+}
+
+// openFindingsQuery counts a profile's open findings (of one snapshot when
+// snapshotID ≠ 0) per environment, in one query on the (profile, snapshot,
+// status, environment) index: not a query per environment reading its findings.
+func openFindingsQuery(profileID, snapshotID int64) (string, []any) {
+	q := `SELECT managed_environment_id, count(*) FROM findings WHERE baseline_profile_id = ? AND status IN ('open', 'acknowledged')`
+	args := []any{profileID}
+	if snapshotID != 0 {
+		q += ` AND baseline_snapshot_id = ?`
+		args = append(args, snapshotID)
+	}
+	return q + ` GROUP BY managed_environment_id`, args
 }
 
 // snapshotRelated: the snapshot's profile, the run that captured it, the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -317,6 +318,27 @@ type detailPage struct {
 type PolicyChoice struct {
 	ID   int64
 	Name string
+}
+
+// PolicyOptions are the pin picker's options, written here rather than in the
+// template: an environment holds up to a thousand policies of a type, and
+// html/template makes four reflective calls an option. The markup and the
+// escaping are the template's (TestPolicyOptionsReadAsTheTemplate).
+func (p *detailPage) PolicyOptions() template.HTML {
+	var b strings.Builder
+	b.Grow(64 * len(p.Policies))
+	for _, c := range p.Policies {
+		b.WriteString(`<option value="`)
+		b.WriteString(strconv.FormatInt(c.ID, 10))
+		b.WriteString(`"`)
+		if c.ID == p.Selected {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		b.WriteString(web.EscapeHTML(c.Name))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 func (h *Handlers) findingOf(req bunrouter.Request) (*Finding, error) {

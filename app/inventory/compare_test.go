@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"atlas/app/apptest"
+	"atlas/app/db/dbtest"
 	"atlas/app/inventory"
 	"atlas/app/shareddata"
 )
@@ -182,6 +183,22 @@ func TestVersionTimeline(t *testing.T) {
 	s.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM policy_versions WHERE version_number = 1 AND change_summary IS NOT NULL`).Scan(&firsts)
 	if firsts != 0 {
 		t.Errorf("%d first versions got a summary: they have nothing before them", firsts)
+	}
+
+	// The versions' runs are named from one query, not one per version; the
+	// latest version's source run is the other.
+	rec, err := dbtest.RecordReads(s.env.Data.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runQueries := 0
+	for _, q := range rec.Record(func() { check("runs read together") }) {
+		if strings.Contains(q.Query, "operation_runs") {
+			runQueries++
+		}
+	}
+	if runQueries != 2 {
+		t.Errorf("the policy page read operation_runs %d times, want 2 (its versions' runs, then the latest's source run)", runQueries)
 	}
 }
 

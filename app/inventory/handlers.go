@@ -291,7 +291,7 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.labelRuns(ctx, ws.ID, versions); err != nil {
+	if err := h.labelRuns(ctx, ws.ID, env.ID, pol.ID, versions); err != nil {
 		return err
 	}
 	settings, assignments := sections(payload, names)
@@ -305,32 +305,46 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/policy", p)
 }
 
-// labelRuns names each version's run by type, number and day; a run no longer
-// kept keeps no label.
-func (h *Handlers) labelRuns(ctx context.Context, workspaceID int64, versions []Version) error {
-	labels := map[int64]string{}
-	for i, v := range versions {
-		if v.RunID == 0 {
-			continue
-		}
-		label, seen := labels[v.RunID]
-		if !seen {
-			run, err := operation.Get(ctx, h.DB.Read, workspaceID, v.RunID)
-			switch {
-			case err == nil:
-				label = h.Engine.RunLabel(run)
-			case !errors.Is(err, web.ErrNotFound):
-				return err
-			}
-			labels[v.RunID] = label
-		}
-		versions[i].RunLabel = label
+// versionRunsQuery goes from a policy's versions to their runs by id (CROSS
+// JOIN keeps that order): never through the workspace's runs, a million of them
+// at scale.
+const versionRunsQuery = `SELECT r.id, r.type, r.created_at FROM policy_versions v
+	CROSS JOIN operation_runs r ON r.id = v.operation_run_id
+	WHERE v.managed_environment_id = ? AND v.policy_id = ? AND r.workspace_id = ?`
+
+// labelRuns names each version's run by type, number and day, reading the
+// policy's runs in one query (not one per version); a run no longer kept keeps
+// no label.
+func (h *Handlers) labelRuns(ctx context.Context, workspaceID, environmentID, policyID int64, versions []Version) error {
+	rows, err := h.DB.Read.QueryContext(ctx, versionRunsQuery, environmentID, policyID, workspaceID)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer rows.Close()
+	labels := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var runType string
+		var created db.Time
+		if err := rows.Scan(&id, &runType, &created); err != nil {
+			return err
+		}
+		labels[id] = navigation.RunLabel(h.Engine.Label(runType), id, created.Time)
+	}
+	for i := range versions {
+		versions[i].RunLabel = labels[versions[i].RunID]
+	}
+	return rows.Err()
 }
 
 // policyFindingsLimit caps the open findings a policy's related context lists.
 const policyFindingsLimit = 5
+
+// policyFindingsQuery reads a policy's open findings through the (environment,
+// policy, status) index, not every open finding of its environment.
+const policyFindingsQuery = `SELECT id, finding_type, severity FROM findings
+	WHERE managed_environment_id = ? AND policy_id = ? AND status IN ('open', 'acknowledged')
+	ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, id LIMIT ?`
 
 // policyRelated: the latest version and the run that captured it, and the open
 // findings about the policy (spec 131).
@@ -344,9 +358,7 @@ func (h *Handlers) policyRelated(ctx context.Context, ws *access.Workspace, env 
 		}
 	}
 	// Findings are read here, not through app/finding, which builds on this package.
-	rows, err := h.DB.Read.QueryContext(ctx, `SELECT id, finding_type, severity FROM findings
-		WHERE managed_environment_id = ? AND policy_id = ? AND status IN ('open', 'acknowledged')
-		ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, id LIMIT ?`, env.ID, pol.ID, policyFindingsLimit)
+	rows, err := h.DB.Read.QueryContext(ctx, policyFindingsQuery, env.ID, pol.ID, policyFindingsLimit)
 	if err != nil {
 		return navigation.RelatedContextSection{}, err
 	}

@@ -69,3 +69,11 @@ func Title(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// htmlEscaper escapes as html/template does in element content and quoted
+// attributes: the same seven characters, the same entities.
+var htmlEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+// EscapeHTML is s escaped for element content or a quoted attribute, byte for
+// byte as html/template escapes it: for markup a page writes in Go.
+func EscapeHTML(s string) string { return htmlEscaper.Replace(s) }
