@@ -158,6 +158,7 @@ type observed struct {
 	modified  time.Time
 	policyID  int64
 	versionID int64  // the version this run wrote, 0 if none
+	version   int    // the policy's version number once written
 	summary   string // what changed since the policy's version before this run
 	outcome   *int   // the counter this object added to
 }
@@ -286,9 +287,6 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 const (
 	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?)
 		ON CONFLICT (content_hash) DO NOTHING`
-	insertPolicy = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
-		type_source, display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, display_name = ?, platform = ?,
 		content_hash = ?, version_count = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?`
 	insertVersion = `INSERT INTO policy_versions (workspace_id, managed_environment_id, policy_id, version_number, captured_at,
@@ -301,8 +299,19 @@ const (
 		operation_run_id = excluded.operation_run_id`
 )
 
+// insertPolicies is the batch's new policies in one statement: the search
+// index's trigger (migration 0011) fires per row either way, but FTS5 flushes
+// what it holds to disk at every statement of the transaction, so one
+// statement per policy cost a flush (and a segment to merge) per policy.
+const (
+	insertPolicies = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
+		type_source, display_name, platform, content_hash, version_count, first_seen_at, last_seen_at) VALUES `
+	insertPolicyRow   = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+	insertPoliciesEnd = ` RETURNING identity_key, id`
+)
+
 type batchStmts struct {
-	payload, insertPolicy, updatePolicy, insertVersion, deleteVersion, item *sql.Stmt
+	payload, updatePolicy, insertVersion, deleteVersion, item *sql.Stmt
 }
 
 func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
@@ -310,7 +319,7 @@ func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 	for _, p := range []struct {
 		dst **sql.Stmt
 		q   string
-	}{{&st.payload, insertPayload}, {&st.insertPolicy, insertPolicy}, {&st.updatePolicy, updatePolicy},
+	}{{&st.payload, insertPayload}, {&st.updatePolicy, updatePolicy},
 		{&st.insertVersion, insertVersion}, {&st.deleteVersion, deleteVersion}, {&st.item, upsertItem}} {
 		stmt, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -321,7 +330,9 @@ func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 	return &st, nil
 }
 
-// flush writes the queued objects in one transaction and reports progress.
+// flush writes the queued objects in one transaction and reports progress:
+// payloads and the policies that exist first, then the new policies in one
+// statement, then versions and inventory items.
 func (s *syncer) flush(ctx context.Context) error {
 	if len(s.pending) == 0 {
 		return nil
@@ -331,8 +342,21 @@ func (s *syncer) flush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var created []string
 		for _, key := range s.pending {
-			if err := s.write(ctx, st, key, s.seen[key]); err != nil {
+			isNew, err := s.writePolicy(ctx, st, key, s.seen[key])
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", s.seen[key].path, err)
+			}
+			if isNew {
+				created = append(created, key)
+			}
+		}
+		if err := s.insertPolicies(ctx, tx, created); err != nil {
+			return err
+		}
+		for _, key := range s.pending {
+			if err := s.writeVersion(ctx, st, s.seen[key]); err != nil {
 				return fmt.Errorf("writing %s: %w", s.seen[key].path, err)
 			}
 		}
@@ -348,16 +372,18 @@ func (s *syncer) flush(ctx context.Context) error {
 	return s.r.Progress(ctx, s.counts)
 }
 
-// write applies one object against the policy as it was before this run, so a
-// newer duplicate replaces what an older copy wrote earlier in the same run.
-func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *observed) error {
+// writePolicy stores the object's payload and counts its outcome against the
+// policy as it was before this run, so a newer duplicate replaces what an older
+// copy wrote earlier in the same run; it updates a policy that exists, and
+// says when the policy is new (insertPolicies writes those).
+func (s *syncer) writePolicy(ctx context.Context, st *batchStmts, key string, ob *observed) (isNew bool, err error) {
 	o := ob.obj
 	if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
-		return err
+		return false, err
 	}
 	if ob.versionID != 0 {
 		if _, err := st.deleteVersion.ExecContext(ctx, ob.versionID); err != nil {
-			return err
+			return false, err
 		}
 		ob.versionID = 0
 	}
@@ -372,22 +398,58 @@ func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *obse
 		ob.outcome = &s.counts.Created
 	}
 	*ob.outcome++
+	ob.version = versions
 	if existed {
 		ob.policyID = pre.id
 	}
 	if ob.policyID == 0 {
-		res, err := st.insertPolicy.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, key, db.NullString(o.ExternalID), o.Type.Key,
-			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, s.now)
-		if err != nil {
+		return true, nil
+	}
+	_, err = st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
+		db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID)
+	return false, err
+}
+
+// insertPolicies inserts the new policies of keys, as their first version.
+func (s *syncer) insertPolicies(ctx context.Context, tx *sql.Tx, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	q := make([]byte, 0, len(insertPolicies)+len(keys)*(len(insertPolicyRow)+2)+len(insertPoliciesEnd))
+	q = append(q, insertPolicies...)
+	args := make([]any, 0, len(keys)*12)
+	for i, key := range keys {
+		if i > 0 {
+			q = append(q, ", "...)
+		}
+		q = append(q, insertPolicyRow...)
+		o := s.seen[key].obj
+		args = append(args, s.t.WorkspaceID, s.t.EnvironmentID, key, db.NullString(o.ExternalID), o.Type.Key,
+			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, o.Hash, s.now, s.now)
+	}
+	q = append(q, insertPoliciesEnd...)
+	rows, err := tx.QueryContext(ctx, string(q), args...)
+	if err != nil {
+		return fmt.Errorf("writing %d new policies: %w", len(keys), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var id int64
+		if err := rows.Scan(&key, &id); err != nil {
 			return err
 		}
-		ob.policyID, _ = res.LastInsertId()
-	} else if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
-		db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID); err != nil {
-		return err
+		s.seen[key].policyID = id
 	}
+	return rows.Err()
+}
+
+// writeVersion writes the object's new version, if its content changed, and
+// refreshes its inventory item.
+func (s *syncer) writeVersion(ctx context.Context, st *batchStmts, ob *observed) error {
+	o := ob.obj
 	if ob.outcome != &s.counts.Unchanged {
-		res, err := st.insertVersion.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, ob.policyID, versions, s.now, o.Hash,
+		res, err := st.insertVersion.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, ob.policyID, ob.version, s.now, o.Hash,
 			db.NullID(s.t.RunID), o.SourcePath, db.Time{Time: o.Modified}, db.NullString(ob.summary))
 		if err != nil {
 			return err

@@ -183,6 +183,17 @@ func TestSyncRealExports(t *testing.T) {
 			if got := p.versions(t); got != total {
 				t.Errorf("versions = %d, want %d", got, total)
 			}
+			// Each policy's version and item are its own file's (new policies
+			// are inserted a batch at a time), and the search index names it.
+			if got := p.count(t, `SELECT count(*) FROM policies p JOIN policy_versions v ON v.policy_id = p.id
+				JOIN inventory_items i ON i.policy_id = p.id WHERE p.managed_environment_id = ?
+				AND v.content_hash = p.content_hash AND v.source_path = i.source_path AND v.version_number = 1`, p.env); got != total {
+				t.Errorf("policies whose version and item are their own = %d, want %d", got, total)
+			}
+			if got := p.count(t, `SELECT count(*) FROM policies p JOIN search_index s ON s.rowid = 3 * 1099511627776 + p.id
+				WHERE p.managed_environment_id = ? AND s.label = p.display_name AND s.path = '/policies/' || p.id`, p.env); got != total {
+				t.Errorf("policies in the search index = %d, want %d", got, total)
+			}
 
 			// issue 4: the same export twice gives 0 new versions.
 			res, _ = p.sync(t, fsys)
