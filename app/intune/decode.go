@@ -54,6 +54,9 @@ func Decode(b []byte) (any, error) {
 }
 
 func decodeText(text []byte, enc encoding) (any, error) {
+	if v, ok := parseJSON(text); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var v any
