@@ -97,6 +97,9 @@ func toUTF8(b []byte) ([]byte, encoding, error) {
 }
 
 func checkUTF8(b []byte, enc encoding) ([]byte, encoding, error) {
+	if utf8.Valid(b) {
+		return b, enc, nil
+	}
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
