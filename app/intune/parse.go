@@ -11,7 +11,7 @@ import (
 // anything else: decodeText then decodes with encoding/json, which words the
 // error or handles the rare case (a string with escapes, very deep nesting).
 func parseJSON(text []byte) (any, bool) {
-	p := jsonParser{text: text}
+	p := jsonParser{text: text, keys: map[string]string{}}
 	v, ok := p.value()
 	p.space()
 	return v, ok && p.i == len(text)
@@ -24,6 +24,7 @@ type jsonParser struct {
 	text  []byte
 	i     int
 	depth int
+	keys  map[string]string // the object keys read so far: a file repeats few keys many times
 }
 
 func (p *jsonParser) space() {
@@ -54,7 +55,10 @@ func (p *jsonParser) value() (any, bool) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		return p.string()
+		if s, ok := p.string(); ok {
+			return s, true
+		}
+		return nil, false
 	case c == '-' || '0' <= c && c <= '9':
 		return p.number()
 	}
@@ -87,7 +91,7 @@ func (p *jsonParser) object() (any, bool) {
 		if !p.next('"') {
 			return nil, false
 		}
-		k, ok := p.string()
+		k, ok := p.key()
 		if !ok || !p.next(':') {
 			return nil, false
 		}
@@ -96,7 +100,7 @@ func (p *jsonParser) object() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v // a repeated key: the last wins, as in encoding/json
+		m[k] = v // a repeated key: the last wins, as in encoding/json
 		switch {
 		case p.next(','):
 			p.i++
@@ -140,9 +144,23 @@ func (p *jsonParser) array() (any, bool) {
 	}
 }
 
+// key reads an object's key, as one string per distinct key.
+func (p *jsonParser) key() (string, bool) {
+	start := p.i
+	s, ok := p.string()
+	if !ok {
+		return "", false
+	}
+	if k, seen := p.keys[string(p.text[start:p.i])]; seen {
+		return k, true
+	}
+	p.keys[string(p.text[start:p.i])] = s
+	return s, true
+}
+
 // string reads a string without escapes; one with escapes is unquoted by
 // encoding/json, whose rules for odd escapes (lone surrogates) it keeps.
-func (p *jsonParser) string() (any, bool) {
+func (p *jsonParser) string() (string, bool) {
 	start := p.i
 	p.i++ // "
 	plain := true
@@ -156,14 +174,14 @@ func (p *jsonParser) string() (any, bool) {
 			}
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
-				return nil, false
+				return "", false
 			}
 			return s, true
 		case c == '\\':
 			plain = false
 			p.i += 2
 		case c < 0x20:
-			return nil, false
+			return "", false
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(p.text[p.i:])
 			if r == utf8.RuneError && n == 1 {
@@ -174,7 +192,7 @@ func (p *jsonParser) string() (any, bool) {
 			p.i++
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // number reads a number as JSON's grammar has it, kept as written.
