@@ -378,8 +378,13 @@ func (s *syncer) flush(ctx context.Context) error {
 // says when the policy is new (insertPolicies writes those).
 func (s *syncer) writePolicy(ctx context.Context, st *batchStmts, key string, ob *observed) (isNew bool, err error) {
 	o := ob.obj
-	if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
-		return false, err
+	pre, existed := s.before[key]
+	// An unchanged policy's payload is stored (its content_hash references it):
+	// no need to check its JSON again to find that out.
+	if !existed || pre.hash != o.Hash {
+		if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
+			return false, err
+		}
 	}
 	if ob.versionID != 0 {
 		if _, err := st.deleteVersion.ExecContext(ctx, ob.versionID); err != nil {
@@ -387,7 +392,6 @@ func (s *syncer) writePolicy(ctx context.Context, st *batchStmts, key string, ob
 		}
 		ob.versionID = 0
 	}
-	pre, existed := s.before[key]
 	hash, versions := o.Hash, 1
 	switch {
 	case existed && pre.hash == o.Hash:
