@@ -146,6 +146,7 @@ var errStop = errors.New("sync cancelled")
 // prior is a policy as it was before this run.
 type prior struct {
 	id       int64
+	name     string
 	hash     string
 	versions int
 	removed  bool
@@ -265,7 +266,7 @@ func identity(o *intune.Object) string {
 }
 
 func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map[string]prior, error) {
-	rows, err := q.QueryContext(ctx, `SELECT identity_key, id, content_hash, version_count, removed_at IS NOT NULL
+	rows, err := q.QueryContext(ctx, `SELECT identity_key, id, display_name, content_hash, version_count, removed_at IS NOT NULL
 		FROM policies WHERE managed_environment_id = ?`, environmentID)
 	if err != nil {
 		return nil, err
@@ -275,7 +276,7 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 	for rows.Next() {
 		var key string
 		var p prior
-		if err := rows.Scan(&key, &p.id, &p.hash, &p.versions, &p.removed); err != nil {
+		if err := rows.Scan(&key, &p.id, &p.name, &p.hash, &p.versions, &p.removed); err != nil {
 			return nil, err
 		}
 		m[key] = p
@@ -287,8 +288,10 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 const (
 	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?)
 		ON CONFLICT (content_hash) DO NOTHING`
-	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, display_name = ?, platform = ?,
+	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, platform = ?,
 		content_hash = ?, version_count = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?`
+	// Apart: setting display_name fires the search index's trigger, even to the same name.
+	renamePolicy  = `UPDATE policies SET display_name = ? WHERE id = ?`
 	insertVersion = `INSERT INTO policy_versions (workspace_id, managed_environment_id, policy_id, version_number, captured_at,
 		content_hash, operation_run_id, source_path, modified_at, change_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteVersion = `DELETE FROM policy_versions WHERE id = ?`
@@ -311,7 +314,7 @@ const (
 )
 
 type batchStmts struct {
-	payload, updatePolicy, insertVersion, deleteVersion, item *sql.Stmt
+	payload, updatePolicy, renamePolicy, insertVersion, deleteVersion, item *sql.Stmt
 }
 
 func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
@@ -319,7 +322,7 @@ func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 	for _, p := range []struct {
 		dst **sql.Stmt
 		q   string
-	}{{&st.payload, insertPayload}, {&st.updatePolicy, updatePolicy},
+	}{{&st.payload, insertPayload}, {&st.updatePolicy, updatePolicy}, {&st.renamePolicy, renamePolicy},
 		{&st.insertVersion, insertVersion}, {&st.deleteVersion, deleteVersion}, {&st.item, upsertItem}} {
 		stmt, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -403,14 +406,21 @@ func (s *syncer) writePolicy(ctx context.Context, st *batchStmts, key string, ob
 	}
 	*ob.outcome++
 	ob.version = versions
+	// Written earlier in this run (an older duplicate): its name is the older copy's.
+	renamed := ob.policyID != 0 || pre.name != o.DisplayName
 	if existed {
 		ob.policyID = pre.id
 	}
 	if ob.policyID == 0 {
 		return true, nil
 	}
-	_, err = st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
-		db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID)
+	if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
+		db.NullString(o.TypeSource), o.Platform, hash, versions, s.now, ob.policyID); err != nil {
+		return false, err
+	}
+	if renamed {
+		_, err = st.renamePolicy.ExecContext(ctx, o.DisplayName, ob.policyID)
+	}
 	return false, err
 }
 
