@@ -54,6 +54,9 @@ func Decode(b []byte) (any, error) {
 }
 
 func decodeText(text []byte, enc encoding) (any, error) {
+	if v, ok := parseJSON(text); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var v any
@@ -94,6 +97,9 @@ func toUTF8(b []byte) ([]byte, encoding, error) {
 }
 
 func checkUTF8(b []byte, enc encoding) ([]byte, encoding, error) {
+	if utf8.Valid(b) {
+		return b, enc, nil
+	}
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
@@ -112,30 +118,35 @@ func fromUTF16(b []byte, bigEndian bool, enc encoding) ([]byte, encoding, error)
 	if len(b)%2 != 0 {
 		return nil, enc, fmt.Errorf("invalid UTF-16: %s text has an odd number of bytes (%d)", enc.name, len(b))
 	}
-	units := make([]uint16, len(b)/2)
-	for i := range units {
-		if bigEndian {
-			units[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-		} else {
-			units[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
-		}
-	}
-	out := make([]byte, 0, len(units)+len(units)/8)
-	for i := 0; i < len(units); i++ {
-		u := units[i]
+	units := len(b) / 2
+	out := make([]byte, 0, units+units/8)
+	for i := 0; i < units; i++ {
+		u := codeUnit(b, i, bigEndian)
 		switch {
-		case utf16.IsSurrogate(rune(u)):
-			if u < 0xDC00 && i+1 < len(units) && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF {
-				out = utf8.AppendRune(out, utf16.DecodeRune(rune(u), rune(units[i+1])))
-				i++
-				continue
+		case u < utf8.RuneSelf:
+			out = append(out, byte(u))
+		case utf16.IsSurrogate(u):
+			if u < 0xDC00 && i+1 < units {
+				if next := codeUnit(b, i+1, bigEndian); next >= 0xDC00 && next <= 0xDFFF {
+					out = utf8.AppendRune(out, utf16.DecodeRune(u, next))
+					i++
+					continue
+				}
 			}
 			return nil, enc, fmt.Errorf("invalid UTF-16: unpaired surrogate 0x%04X at byte %d", u, enc.bomLen+2*i)
 		default:
-			out = utf8.AppendRune(out, rune(u))
+			out = utf8.AppendRune(out, u)
 		}
 	}
 	return out, enc, nil
+}
+
+// codeUnit is the i-th UTF-16 code unit of b.
+func codeUnit(b []byte, i int, bigEndian bool) rune {
+	if bigEndian {
+		return rune(b[2*i])<<8 | rune(b[2*i+1])
+	}
+	return rune(b[2*i+1])<<8 | rune(b[2*i])
 }
 
 // offsetOf is the offset of the byte where decoding failed.

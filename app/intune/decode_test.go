@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -126,5 +127,43 @@ func TestDecodeStringHoldingJSON(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestFromUTF16MatchesTheStandardLibrary: on random code units (ASCII, BMP,
+// surrogate pairs and lone surrogates) either order gives what utf16.Decode
+// gives, or an error exactly when a surrogate is unpaired.
+func TestFromUTF16MatchesTheStandardLibrary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 2))
+	pick := []uint16{'a', '{', 0x7f, 0x80, 0xe9, 0x2028, 0xfffd, 0xd83d, 0xde00, 0xdbff, 0xdc00}
+	for range 50_000 {
+		units := make([]uint16, rng.IntN(8))
+		for i := range units {
+			units[i] = pick[rng.IntN(len(pick))]
+		}
+		valid := true
+		for i := 0; i < len(units); i++ {
+			switch u := units[i]; {
+			case u >= 0xd800 && u < 0xdc00 && i+1 < len(units) && units[i+1] >= 0xdc00 && units[i+1] <= 0xdfff:
+				i++
+			case u >= 0xd800 && u <= 0xdfff:
+				valid = false
+			}
+		}
+		want := string(utf16.Decode(units))
+		for _, bigEndian := range []bool{false, true} {
+			order := binary.AppendByteOrder(binary.LittleEndian)
+			if bigEndian {
+				order = binary.BigEndian
+			}
+			var b []byte
+			for _, u := range units {
+				b = order.AppendUint16(b, u)
+			}
+			got, _, err := fromUTF16(b, bigEndian, encoding{name: "UTF-16"})
+			if valid && (err != nil || string(got) != want) || !valid && err == nil {
+				t.Fatalf("%04x (big endian %v): %q, %v; want %q (valid %v)", units, bigEndian, got, err, want, valid)
+			}
+		}
 	}
 }

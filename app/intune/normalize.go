@@ -336,37 +336,42 @@ const hexDigits = "0123456789abcdef"
 
 // appendString escapes only what JSON requires (no HTML escaping), so text in
 // diffs reads as written; invalid UTF-8 becomes U+FFFD as encoding/json does.
+// Runs of bytes that need no escape are copied at once.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	done := 0 // s[:done] is written
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			default:
-				b = append(b, c)
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				b = append(append(b, s[done:i]...), `\ufffd`...)
+				done = i + 1
 			}
+			i += n
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+n]...)
+		b = append(b, s[done:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 		}
-		i += n
+		i++
+		done = i
 	}
-	return append(b, '"')
+	return append(append(b, s[done:]...), '"')
 }
 
 // Hash is the content hash of canonical bytes: hex SHA-256.

@@ -146,6 +146,7 @@ var errStop = errors.New("sync cancelled")
 // prior is a policy as it was before this run.
 type prior struct {
 	id       int64
+	name     string
 	hash     string
 	versions int
 	removed  bool
@@ -158,6 +159,7 @@ type observed struct {
 	modified  time.Time
 	policyID  int64
 	versionID int64  // the version this run wrote, 0 if none
+	version   int    // the policy's version number once written
 	summary   string // what changed since the policy's version before this run
 	outcome   *int   // the counter this object added to
 }
@@ -264,7 +266,7 @@ func identity(o *intune.Object) string {
 }
 
 func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map[string]prior, error) {
-	rows, err := q.QueryContext(ctx, `SELECT identity_key, id, content_hash, version_count, removed_at IS NOT NULL
+	rows, err := q.QueryContext(ctx, `SELECT identity_key, id, display_name, content_hash, version_count, removed_at IS NOT NULL
 		FROM policies WHERE managed_environment_id = ?`, environmentID)
 	if err != nil {
 		return nil, err
@@ -274,7 +276,7 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 	for rows.Next() {
 		var key string
 		var p prior
-		if err := rows.Scan(&key, &p.id, &p.hash, &p.versions, &p.removed); err != nil {
+		if err := rows.Scan(&key, &p.id, &p.name, &p.hash, &p.versions, &p.removed); err != nil {
 			return nil, err
 		}
 		m[key] = p
@@ -286,11 +288,10 @@ func policiesBefore(ctx context.Context, q db.Querier, environmentID int64) (map
 const (
 	insertPayload = `INSERT INTO policy_payloads (content_hash, canonical, created_at, canonical_form) VALUES (?, ?, ?, ?)
 		ON CONFLICT (content_hash) DO NOTHING`
-	insertPolicy = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
-		type_source, display_name, platform, content_hash, version_count, first_seen_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, display_name = ?, platform = ?,
+	updatePolicy = `UPDATE policies SET external_id = ?, policy_type = ?, graph_type = ?, type_source = ?, platform = ?,
 		content_hash = ?, version_count = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?`
+	// Apart: setting display_name fires the search index's trigger, even to the same name.
+	renamePolicy  = `UPDATE policies SET display_name = ? WHERE id = ?`
 	insertVersion = `INSERT INTO policy_versions (workspace_id, managed_environment_id, policy_id, version_number, captured_at,
 		content_hash, operation_run_id, source_path, modified_at, change_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteVersion = `DELETE FROM policy_versions WHERE id = ?`
@@ -301,8 +302,19 @@ const (
 		operation_run_id = excluded.operation_run_id`
 )
 
+// insertPolicies is the batch's new policies in one statement: the search
+// index's trigger (migration 0011) fires per row either way, but FTS5 flushes
+// what it holds to disk at every statement of the transaction, so one
+// statement per policy cost a flush (and a segment to merge) per policy.
+const (
+	insertPolicies = `INSERT INTO policies (workspace_id, managed_environment_id, identity_key, external_id, policy_type, graph_type,
+		type_source, display_name, platform, content_hash, version_count, first_seen_at, last_seen_at) VALUES `
+	insertPolicyRow   = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+	insertPoliciesEnd = ` RETURNING identity_key, id`
+)
+
 type batchStmts struct {
-	payload, insertPolicy, updatePolicy, insertVersion, deleteVersion, item *sql.Stmt
+	payload, updatePolicy, renamePolicy, insertVersion, deleteVersion, item *sql.Stmt
 }
 
 func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
@@ -310,7 +322,7 @@ func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 	for _, p := range []struct {
 		dst **sql.Stmt
 		q   string
-	}{{&st.payload, insertPayload}, {&st.insertPolicy, insertPolicy}, {&st.updatePolicy, updatePolicy},
+	}{{&st.payload, insertPayload}, {&st.updatePolicy, updatePolicy}, {&st.renamePolicy, renamePolicy},
 		{&st.insertVersion, insertVersion}, {&st.deleteVersion, deleteVersion}, {&st.item, upsertItem}} {
 		stmt, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -321,7 +333,9 @@ func prepare(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 	return &st, nil
 }
 
-// flush writes the queued objects in one transaction and reports progress.
+// flush writes the queued objects in one transaction and reports progress:
+// payloads and the policies that exist first, then the new policies in one
+// statement, then versions and inventory items.
 func (s *syncer) flush(ctx context.Context) error {
 	if len(s.pending) == 0 {
 		return nil
@@ -331,8 +345,21 @@ func (s *syncer) flush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var created []string
 		for _, key := range s.pending {
-			if err := s.write(ctx, st, key, s.seen[key]); err != nil {
+			isNew, err := s.writePolicy(ctx, st, key, s.seen[key])
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", s.seen[key].path, err)
+			}
+			if isNew {
+				created = append(created, key)
+			}
+		}
+		if err := s.insertPolicies(ctx, tx, created); err != nil {
+			return err
+		}
+		for _, key := range s.pending {
+			if err := s.writeVersion(ctx, st, s.seen[key]); err != nil {
 				return fmt.Errorf("writing %s: %w", s.seen[key].path, err)
 			}
 		}
@@ -348,20 +375,26 @@ func (s *syncer) flush(ctx context.Context) error {
 	return s.r.Progress(ctx, s.counts)
 }
 
-// write applies one object against the policy as it was before this run, so a
-// newer duplicate replaces what an older copy wrote earlier in the same run.
-func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *observed) error {
+// writePolicy stores the object's payload and counts its outcome against the
+// policy as it was before this run, so a newer duplicate replaces what an older
+// copy wrote earlier in the same run; it updates a policy that exists, and
+// says when the policy is new (insertPolicies writes those).
+func (s *syncer) writePolicy(ctx context.Context, st *batchStmts, key string, ob *observed) (isNew bool, err error) {
 	o := ob.obj
-	if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
-		return err
+	pre, existed := s.before[key]
+	// An unchanged policy's payload is stored (its content_hash references it):
+	// no need to check its JSON again to find that out.
+	if !existed || pre.hash != o.Hash {
+		if _, err := st.payload.ExecContext(ctx, o.Hash, o.Canonical, s.now, intune.CanonicalForm); err != nil {
+			return false, err
+		}
 	}
 	if ob.versionID != 0 {
 		if _, err := st.deleteVersion.ExecContext(ctx, ob.versionID); err != nil {
-			return err
+			return false, err
 		}
 		ob.versionID = 0
 	}
-	pre, existed := s.before[key]
 	hash, versions := o.Hash, 1
 	switch {
 	case existed && pre.hash == o.Hash:
@@ -372,22 +405,65 @@ func (s *syncer) write(ctx context.Context, st *batchStmts, key string, ob *obse
 		ob.outcome = &s.counts.Created
 	}
 	*ob.outcome++
+	ob.version = versions
+	// Written earlier in this run (an older duplicate): its name is the older copy's.
+	renamed := ob.policyID != 0 || pre.name != o.DisplayName
 	if existed {
 		ob.policyID = pre.id
 	}
 	if ob.policyID == 0 {
-		res, err := st.insertPolicy.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, key, db.NullString(o.ExternalID), o.Type.Key,
-			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, s.now)
-		if err != nil {
+		return true, nil
+	}
+	if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
+		db.NullString(o.TypeSource), o.Platform, hash, versions, s.now, ob.policyID); err != nil {
+		return false, err
+	}
+	if renamed {
+		_, err = st.renamePolicy.ExecContext(ctx, o.DisplayName, ob.policyID)
+	}
+	return false, err
+}
+
+// insertPolicies inserts the new policies of keys, as their first version.
+func (s *syncer) insertPolicies(ctx context.Context, tx *sql.Tx, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	q := make([]byte, 0, len(insertPolicies)+len(keys)*(len(insertPolicyRow)+2)+len(insertPoliciesEnd))
+	q = append(q, insertPolicies...)
+	args := make([]any, 0, len(keys)*12)
+	for i, key := range keys {
+		if i > 0 {
+			q = append(q, ", "...)
+		}
+		q = append(q, insertPolicyRow...)
+		o := s.seen[key].obj
+		args = append(args, s.t.WorkspaceID, s.t.EnvironmentID, key, db.NullString(o.ExternalID), o.Type.Key,
+			db.NullString(o.GraphType), db.NullString(o.TypeSource), o.DisplayName, o.Platform, o.Hash, s.now, s.now)
+	}
+	q = append(q, insertPoliciesEnd...)
+	rows, err := tx.QueryContext(ctx, string(q), args...)
+	if err != nil {
+		return fmt.Errorf("writing %d new policies: %w", len(keys), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var id int64
+		if err := rows.Scan(&key, &id); err != nil {
 			return err
 		}
-		ob.policyID, _ = res.LastInsertId()
-	} else if _, err := st.updatePolicy.ExecContext(ctx, db.NullString(o.ExternalID), o.Type.Key, db.NullString(o.GraphType),
-		db.NullString(o.TypeSource), o.DisplayName, o.Platform, hash, versions, s.now, ob.policyID); err != nil {
-		return err
+		s.seen[key].policyID = id
 	}
+	return rows.Err()
+}
+
+// writeVersion writes the object's new version, if its content changed, and
+// refreshes its inventory item.
+func (s *syncer) writeVersion(ctx context.Context, st *batchStmts, ob *observed) error {
+	o := ob.obj
 	if ob.outcome != &s.counts.Unchanged {
-		res, err := st.insertVersion.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, ob.policyID, versions, s.now, o.Hash,
+		res, err := st.insertVersion.ExecContext(ctx, s.t.WorkspaceID, s.t.EnvironmentID, ob.policyID, ob.version, s.now, o.Hash,
 			db.NullID(s.t.RunID), o.SourcePath, db.Time{Time: o.Modified}, db.NullString(ob.summary))
 		if err != nil {
 			return err

@@ -183,6 +183,17 @@ func TestSyncRealExports(t *testing.T) {
 			if got := p.versions(t); got != total {
 				t.Errorf("versions = %d, want %d", got, total)
 			}
+			// Each policy's version and item are its own file's (new policies
+			// are inserted a batch at a time), and the search index names it.
+			if got := p.count(t, `SELECT count(*) FROM policies p JOIN policy_versions v ON v.policy_id = p.id
+				JOIN inventory_items i ON i.policy_id = p.id WHERE p.managed_environment_id = ?
+				AND v.content_hash = p.content_hash AND v.source_path = i.source_path AND v.version_number = 1`, p.env); got != total {
+				t.Errorf("policies whose version and item are their own = %d, want %d", got, total)
+			}
+			if got := p.count(t, `SELECT count(*) FROM policies p JOIN search_index s ON s.rowid = 3 * 1099511627776 + p.id
+				WHERE p.managed_environment_id = ? AND s.label = p.display_name AND s.path = '/policies/' || p.id`, p.env); got != total {
+				t.Errorf("policies in the search index = %d, want %d", got, total)
+			}
 
 			// issue 4: the same export twice gives 0 new versions.
 			res, _ = p.sync(t, fsys)
@@ -398,6 +409,44 @@ func TestSyncDuplicatesKeepTheNewest(t *testing.T) {
 				if got := p.count(t, `SELECT count(*) FROM policy_versions v JOIN policies p ON p.id = v.policy_id WHERE p.external_id = 'dup-id'`); got != wantVersions {
 					t.Errorf("%s: %d version rows, want %d", round, got, wantVersions)
 				}
+			}
+		})
+	}
+}
+
+// TestSyncRenames: a policy synced under a new name takes it, in the list and
+// in the search index; of two copies in one export the newer's name wins, even
+// when it is the name the policy had before and the older copy's was written
+// in an earlier batch.
+func TestSyncRenames(t *testing.T) {
+	const older, newer = "2025-01-01T00:00:00Z", "2025-06-01T00:00:00Z"
+	duplicates := fstest.MapFS{
+		"a/dup.json": graphFile("id-1", "Older copy's name", older, ""),
+		"c/dup.json": graphFile("id-1", "Before", newer, ""),
+	}
+	for i := range batchSize + 3 {
+		duplicates[fmt.Sprintf("b/%04d.json", i)] = graphFile(fmt.Sprint("filler-", i), fmt.Sprint("Filler ", i), older, "")
+	}
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		want string
+	}{
+		{"renamed", fstest.MapFS{"x.json": graphFile("id-1", "After", older, "")}, "After"},
+		{"duplicates in two batches", duplicates, "Before"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPlace(t, dbtest.Open(t), "ws")
+			p.sync(t, fstest.MapFS{"x.json": graphFile("id-1", "Before", older, "")})
+			p.sync(t, tt.fsys)
+			var name, label string
+			if err := p.d.Read.QueryRow(`SELECT p.display_name, s.label FROM policies p JOIN search_index s ON s.rowid = 3 * 1099511627776 + p.id
+				WHERE p.external_id = 'id-1'`).Scan(&name, &label); err != nil {
+				t.Fatal(err)
+			}
+			if name != tt.want || label != tt.want {
+				t.Errorf("name %q, search label %q; want %q", name, label, tt.want)
 			}
 		})
 	}
