@@ -101,13 +101,14 @@ func NewViews(assets fs.FS) (*Views, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse layout and partials: %w", err)
 	}
+	baseCalls := calledBy(base)
 	v := &Views{pages: map[string]func() (*template.Template, error){}, Assets: static}
 	for _, p := range pages {
 		own, err := parse(path.Base(p), p)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", p, err)
 		}
-		if err := checkTemplates(base, own); err != nil {
+		if err := checkTemplates(base, baseCalls, own); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
@@ -131,27 +132,30 @@ func NewViews(assets fs.FS) (*Views, error) {
 }
 
 // checkTemplates reports a {{template "x"}} call, in the layout, a partial or
-// the page, whose target neither defines.
-func checkTemplates(base, page *template.Template) error {
-	defined := map[string]bool{}
-	for _, set := range []*template.Template{base, page} {
-		for _, d := range set.Templates() {
-			defined[d.Name()] = true
-		}
-	}
-	for _, set := range []*template.Template{base, page} {
-		for _, d := range set.Templates() {
-			if d.Tree == nil {
-				continue
-			}
-			for _, name := range templateCalls(d.Tree.Root, nil) {
-				if !defined[name] {
-					return fmt.Errorf("template %q calls undefined template %q", d.Name(), name)
+// the page, whose target neither defines; baseCalls are the layout's and the
+// partials' calls (by caller), the same for every page.
+func checkTemplates(base *template.Template, baseCalls map[string][]string, page *template.Template) error {
+	for _, calls := range []map[string][]string{baseCalls, calledBy(page)} {
+		for caller, names := range calls {
+			for _, name := range names {
+				if base.Lookup(name) == nil && page.Lookup(name) == nil {
+					return fmt.Errorf("template %q calls undefined template %q", caller, name)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// calledBy maps each template of set that calls others to the names it calls.
+func calledBy(set *template.Template) map[string][]string {
+	calls := map[string][]string{}
+	for _, d := range set.Templates() {
+		if d.Tree != nil {
+			calls[d.Name()] = templateCalls(d.Tree.Root, nil)
+		}
+	}
+	return calls
 }
 
 // templateCalls appends the names of the templates that node calls to names.
