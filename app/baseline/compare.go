@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"atlas/app/db"
@@ -56,12 +59,18 @@ func compareRun(ctx context.Context, d *db.DB, run *operation.Run, c CompareCont
 	if err != nil {
 		return err
 	}
-	items, err := Items(ctx, d.Read, snapshot.ID)
-	if err != nil {
-		return err
-	}
+	// Both sides are read at once, on two connections of the read pool: with
+	// 10,000 policies a side that is a tenth of a compare (issue 13).
+	var items []*Item
+	var itemsErr error
+	itemsRead := make(chan struct{})
+	go func() {
+		defer close(itemsRead)
+		items, itemsErr = Items(ctx, d.Read, snapshot.ID)
+	}()
 	policies, err := currentPolicies(ctx, d.Read, run.EnvironmentID)
-	if err != nil {
+	<-itemsRead
+	if err := errors.Join(itemsErr, err); err != nil {
 		return err
 	}
 	pins, err := finding.Pins(ctx, d.Read, run.EnvironmentID, profile.ID)
@@ -186,20 +195,17 @@ type matcher struct {
 func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, pins map[string]finding.Pin) error {
 	pairs, missing, unmatched := pairUp(items, policies, pins)
 	p := m.progress
+	diffs, err := m.diffPairs(ctx, pairs)
+	if err != nil {
+		return err
+	}
 	matched, drifted := 0, 0
-	for _, pr := range pairs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	for i, pr := range pairs {
 		matched++
-		p.Succeeded(1)
 		if pr.item.ContentHash == pr.policy.hash {
 			continue
 		}
-		changes, err := m.payloads.compare(ctx, pr.item.ContentHash, pr.policy.hash)
-		if err != nil {
-			return fmt.Errorf("comparing %s: %w", pr.item.DisplayName, err)
-		}
+		changes := diffs[i]
 		drift := changes[:0]
 		for _, c := range changes {
 			if !servedToMatch(c) {
@@ -264,6 +270,36 @@ func (m *matcher) run(ctx context.Context, items []*Item, policies []*current, p
 	p.Add("missing", len(missing))
 	p.Add("unexpected", unexpected)
 	return nil
+}
+
+// diffPairs compares each pair whose payloads differ, on one worker per core
+// (the diffs are the largest part of a compare: issue 13), and counts every
+// pair done. The changes are by pair, in the pairs' order.
+func (m *matcher) diffPairs(ctx context.Context, pairs []pair) ([][]diff.Change, error) {
+	changes := make([][]diff.Change, len(pairs))
+	errs := make([]error, len(pairs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(pairs) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				if pr := pairs[i]; pr.item.ContentHash != pr.policy.hash {
+					changes[i], errs[i] = m.payloads.compare(ctx, pr.item.ContentHash, pr.policy.hash)
+				}
+				m.progress.Succeeded(1)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("comparing %s: %w", pairs[i].item.DisplayName, err)
+		}
+	}
+	return changes, nil
 }
 
 // candidate is the unmatched policy of the same type whose settings overlap

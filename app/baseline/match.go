@@ -16,14 +16,42 @@ var versionMarker = regexp.MustCompile(`(?i)\s*(?:[-–—_:]\s*)?(?:\(\s*v\d+(?
 // ignored, a trailing version marker dropped.
 func MatchName(displayName string) string {
 	name := strings.Join(strings.Fields(displayName), " ")
-	// Most names end in a letter: no marker, and no regexp to run (a compare reads 20,000 names).
-	if last := name[max(0, len(name)-1):]; last != ")" && (last < "0" || last > "9") {
+	// A compare reads 20,000 names: the regexp, which tries every position of a
+	// name, runs only on the end of one that ends in a marker's shape.
+	v := markerStart(name)
+	if v < 0 {
 		return strings.ToLower(name)
 	}
-	if stripped := strings.TrimSpace(versionMarker.ReplaceAllString(name, "")); stripped != "" {
+	from := max(0, v-markerLead)
+	if stripped := strings.TrimSpace(name[:from] + versionMarker.ReplaceAllString(name[from:], "")); stripped != "" {
 		name = stripped
 	}
 	return strings.ToLower(name)
+}
+
+// markerLead is the most a version marker holds before its v, once runs of
+// spaces are one: " – ( " is 7 bytes; a byte more keeps the character before
+// it, which \b reads.
+const markerLead = 12
+
+// markerStart is where the v of a trailing "v1.2", "v3" or "(v2 )" starts in
+// name, or -1 when name does not end so (and versionMarker cannot match).
+func markerStart(name string) int {
+	i := len(name)
+	if i > 0 && name[i-1] == ')' {
+		i--
+		for i > 0 && name[i-1] == ' ' {
+			i--
+		}
+	}
+	digits := i
+	for i > 0 && (name[i-1] >= '0' && name[i-1] <= '9' || name[i-1] == '.') {
+		i--
+	}
+	if i == digits || i == 0 || name[i-1] != 'v' && name[i-1] != 'V' {
+		return -1
+	}
+	return i - 1
 }
 
 // subjectKey names a baseline policy for life, across snapshots and name

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -24,6 +25,30 @@ func TestMatchName(t *testing.T) {
 	} {
 		if got := MatchName(name); got != want {
 			t.Errorf("MatchName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// MatchName runs the version marker's regexp on the end of a name only: on
+// random names made of the characters that matter, it reads as the regexp on
+// the whole name does.
+func TestMatchNameAsTheRegexpOnTheWholeName(t *testing.T) {
+	whole := func(displayName string) string {
+		name := strings.Join(strings.Fields(displayName), " ")
+		if stripped := strings.TrimSpace(versionMarker.ReplaceAllString(name, "")); stripped != "" {
+			name = stripped
+		}
+		return strings.ToLower(name)
+	}
+	parts := []string{"a", "Win", "v", "V", "1", "22", ".", " ", "  ", "(", ")", "-", "–", "—", "_", ":", "é", "x"}
+	r := rand.New(rand.NewPCG(13, 13))
+	for range 200_000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		if name := b.String(); MatchName(name) != whole(name) {
+			t.Fatalf("MatchName(%q) = %q, the regexp on the whole name %q", name, MatchName(name), whole(name))
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"syscall"
 
+	"atlas/schema"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -65,15 +67,21 @@ func open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database file: %w", err)
 	}
 	f.Close()
-	if err := Migrate(ctx, path); err != nil {
-		return nil, err
-	}
 	write, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
+	// golang-migrate's set-up (a connection of its own, which parses the whole
+	// schema again, and a write to its version table) was a third of opening the
+	// database at start-up (issue 13): a database at the newest version skips it.
+	if current, err := atNewestVersion(ctx, write, schema.FS); err != nil || !current {
+		if err := Migrate(ctx, path); err != nil {
+			write.Close()
+			return nil, err
+		}
+	}
 	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		write.Close()

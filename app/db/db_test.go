@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,5 +224,48 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	c.QueryRow("SELECT count(*) FROM workspaces").Scan(&n)
 	if n != 1 {
 		t.Errorf("copy holds %d workspaces", n)
+	}
+}
+
+// Open hands a database to golang-migrate only when it is behind or dirty; one
+// at the newest version opens without it (issue 13: start-up).
+func TestOpenMigratesOnlyADatabaseNotAtTheNewestVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "atlas.db")
+	conn, _ := sql.Open("sqlite", dsn(path, false))
+	defer conn.Close()
+	if current, err := atNewestVersion(ctx, conn, schema.FS); err != nil || current {
+		t.Fatalf("a new database: at the newest version %v, %v", current, err)
+	}
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if current, err := atNewestVersion(ctx, conn, schema.FS); err != nil || !current {
+		t.Fatalf("after Open: at the newest version %v, %v", current, err)
+	}
+	// One version behind: Open migrates it, keeping a copy aside first.
+	src, _ := iofs.New(schema.FS, ".")
+	latest, _ := latestVersion(src)
+	prev, _ := src.Prev(latest)
+	names, _ := fs.Glob(schema.FS, fmt.Sprintf("%04d_*.down.sql", latest))
+	down, _ := fs.ReadFile(schema.FS, names[0])
+	if _, err := conn.Exec(string(down)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Exec(`UPDATE schema_migrations SET version = ?`, prev)
+	if d, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	copies, _ := filepath.Glob(path + ".before-v*")
+	if current, _ := atNewestVersion(ctx, conn, schema.FS); !current || len(copies) != 1 {
+		t.Errorf("a database one version behind: after Open at the newest version %v, copies aside %v", current, copies)
+	}
+	// Marked dirty: Open refuses, as golang-migrate's check says.
+	conn.Exec(`UPDATE schema_migrations SET dirty = 1`)
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "marked dirty") {
+		t.Errorf("a dirty database opened: %v", err)
 	}
 }

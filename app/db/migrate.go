@@ -92,6 +92,27 @@ func migrateFS(ctx context.Context, path string, migrations fs.FS) error {
 	return nil
 }
 
+// atNewestVersion reports whether the database on conn is at the newest of
+// migrations and clean; false when it has no version table yet.
+func atNewestVersion(ctx context.Context, conn *sql.DB, migrations fs.FS) (bool, error) {
+	src, err := iofs.New(migrations, ".")
+	if err != nil {
+		return false, err
+	}
+	defer src.Close()
+	latest, err := latestVersion(src)
+	if err != nil {
+		return false, err
+	}
+	var version uint
+	var dirty bool
+	err = conn.QueryRowContext(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+	if err != nil {
+		return false, nil // a new database, or none that Migrate can read: Migrate says which
+	}
+	return version == latest && !dirty, nil
+}
+
 // database0 is golang-migrate's "no version applied" marker for Force.
 const database0 = -1
 

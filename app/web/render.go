@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
+	"text/template/parse"
 )
 
 // Page is what every page's data embeds: the frame around the content.
@@ -63,12 +65,15 @@ type Pager interface{ Base() *Page }
 
 // Views holds every template, parsed once at start-up.
 type Views struct {
-	pages  map[string]*template.Template
-	Assets *Assets // the static files, whose URLs the templates take from {{asset "name"}}
+	pages  map[string]func() (*template.Template, error) // a page's template set, put together at its first use
+	Assets *Assets                                       // the static files, whose URLs the templates take from {{asset "name"}}
 }
 
 // NewViews parses templates/layout.html, every partial (a file whose name starts
 // with _) and each page. A page that references a missing template fails here.
+// A page's set (the layout and partials cloned, and the page's own templates)
+// is put together when the page is first rendered: cloning them for every page
+// was most of Atlas's start-up (issue 13).
 func NewViews(assets fs.FS) (*Views, error) {
 	var pages, partials []string
 	err := fs.WalkDir(assets, "templates", func(p string, d fs.DirEntry, err error) error {
@@ -89,65 +94,106 @@ func NewViews(assets fs.FS) (*Views, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := template.New("layout.html").Funcs(funcs).Funcs(template.FuncMap{"asset": static.URL})
-	if _, err := base.ParseFS(assets, append([]string{"templates/layout.html"}, partials...)...); err != nil {
+	parse := func(name string, files ...string) (*template.Template, error) {
+		return template.New(name).Funcs(funcs).Funcs(template.FuncMap{"asset": static.URL}).ParseFS(assets, files...)
+	}
+	base, err := parse("layout.html", append([]string{"templates/layout.html"}, partials...)...)
+	if err != nil {
 		return nil, fmt.Errorf("parse layout and partials: %w", err)
 	}
-	v := &Views{pages: map[string]*template.Template{}, Assets: static}
+	baseCalls := calledBy(base)
+	v := &Views{pages: map[string]func() (*template.Template, error){}, Assets: static}
 	for _, p := range pages {
-		t, err := template.Must(base.Clone()).ParseFS(assets, p)
+		own, err := parse(path.Base(p), p)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", p, err)
 		}
-		// Execute against nil data to surface references to missing templates now.
-		if err := checkTemplates(t); err != nil {
+		if err := checkTemplates(base, baseCalls, own); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
-		v.pages[name] = t
+		v.pages[name] = sync.OnceValues(func() (*template.Template, error) {
+			set, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range own.Templates() {
+				if t.Tree == nil {
+					continue
+				}
+				if _, err := set.AddParseTree(t.Name(), t.Tree); err != nil {
+					return nil, err
+				}
+			}
+			return set, nil
+		})
 	}
 	return v, nil
 }
 
-// checkTemplates reports a {{template "x"}} call whose target is not defined.
-func checkTemplates(t *template.Template) error {
-	defined := map[string]bool{}
-	for _, d := range t.Templates() {
-		defined[d.Name()] = true
-	}
-	for _, d := range t.Templates() {
-		if d.Tree == nil {
-			continue
-		}
-		for _, name := range templateCalls(d.Tree.Root.String()) {
-			if !defined[name] {
-				return fmt.Errorf("template %q calls undefined template %q", d.Name(), name)
+// checkTemplates reports a {{template "x"}} call, in the layout, a partial or
+// the page, whose target neither defines; baseCalls are the layout's and the
+// partials' calls (by caller), the same for every page.
+func checkTemplates(base *template.Template, baseCalls map[string][]string, page *template.Template) error {
+	for _, calls := range []map[string][]string{baseCalls, calledBy(page)} {
+		for caller, names := range calls {
+			for _, name := range names {
+				if base.Lookup(name) == nil && page.Lookup(name) == nil {
+					return fmt.Errorf("template %q calls undefined template %q", caller, name)
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func templateCalls(src string) []string {
-	var names []string
-	for {
-		i := strings.Index(src, `{{template "`)
-		if i < 0 {
-			return names
-		}
-		src = src[i+len(`{{template "`):]
-		if j := strings.IndexByte(src, '"'); j > 0 {
-			names = append(names, src[:j])
+// calledBy maps each template of set that calls others to the names it calls.
+func calledBy(set *template.Template) map[string][]string {
+	calls := map[string][]string{}
+	for _, d := range set.Templates() {
+		if d.Tree != nil {
+			calls[d.Name()] = templateCalls(d.Tree.Root, nil)
 		}
 	}
+	return calls
+}
+
+// templateCalls appends the names of the templates that node calls to names.
+func templateCalls(node parse.Node, names []string) []string {
+	switch n := node.(type) {
+	case *parse.TemplateNode:
+		names = append(names, n.Name)
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				names = templateCalls(c, names)
+			}
+		}
+	case *parse.IfNode:
+		names = templateCalls(n.ElseList, templateCalls(n.List, names))
+	case *parse.RangeNode:
+		names = templateCalls(n.ElseList, templateCalls(n.List, names))
+	case *parse.WithNode:
+		names = templateCalls(n.ElseList, templateCalls(n.List, names))
+	}
+	return names
+}
+
+// page is page name's template set.
+func (v *Views) page(name string) (*template.Template, error) {
+	set, ok := v.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	return set()
 }
 
 // Render writes page name with data: the whole page, or only its content for an
 // htmx request that is not a boosted navigation.
 func (v *Views) Render(w http.ResponseWriter, r *http.Request, status int, name string, data Pager) error {
-	t, ok := v.pages[name]
-	if !ok {
-		return fmt.Errorf("no page template %q", name)
+	t, err := v.page(name)
+	if err != nil {
+		return err
 	}
 	p := data.Base()
 	p.Frame = FrameFrom(r.Context())
@@ -167,31 +213,31 @@ func (v *Views) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
 // Partial renders one named template of a page (e.g. a polled progress fragment).
 func (v *Views) Partial(w http.ResponseWriter, r *http.Request, page, block string, data any) error {
-	t, ok := v.pages[page]
-	if !ok {
-		return fmt.Errorf("no page template %q", page)
+	t, err := v.page(page)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
 		return fmt.Errorf("render %s/%s: %w", page, block, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
 // HTML renders one named template of a page into HTML that another page embeds
 // (a domain's section of a run's page).
 func (v *Views) HTML(page, block string, data any) (template.HTML, error) {
-	t, ok := v.pages[page]
-	if !ok {
-		return "", fmt.Errorf("no page template %q", page)
+	t, err := v.page(page)
+	if err != nil {
+		return "", err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, data); err != nil {

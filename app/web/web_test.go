@@ -116,13 +116,26 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 }
 
 func TestMissingTemplateFailsAtStartUp(t *testing.T) {
-	broken := fstest.MapFS{
-		"templates/layout.html": testTemplates["templates/layout.html"],
-		"templates/page.html":   {Data: []byte(`{{define "content"}}{{template "_nowhere" .}}{{end}}`)},
-		"static/app.css":        testTemplates["static/app.css"],
-	}
-	if _, err := NewViews(broken); err == nil || !strings.Contains(err.Error(), "_nowhere") {
-		t.Errorf("NewViews = %v, want an error naming _nowhere", err)
+	partial := `{{define "_partial"}}{{with .}}{{template "_nowhere" .}}{{end}}{{end}}`
+	for _, tt := range []struct{ name, page, partial, want string }{
+		{"page", `{{define "content"}}{{template "_nowhere" .}}{{end}}`, "", "_nowhere"},
+		{"inside if's else", `{{define "content"}}{{if .}}x{{else}}{{template "_nowhere" .}}{{end}}{{end}}`, "", "_nowhere"},
+		{"inside range and with", `{{define "content"}}{{range .}}{{with .}}{{template "_nowhere" .}}{{end}}{{end}}{{end}}`, "", "_nowhere"},
+		{"a partial", `{{define "content"}}x{{end}}`, partial, "_nowhere"},
+		// The layout's call, checked against each page.
+		{"a page without content", `{{define "title"}}x{{end}}`, "", `undefined template "content"`},
+	} {
+		broken := fstest.MapFS{
+			"templates/layout.html": testTemplates["templates/layout.html"],
+			"templates/page.html":   {Data: []byte(tt.page)},
+			"static/app.css":        testTemplates["static/app.css"],
+		}
+		if tt.partial != "" {
+			broken["templates/_partial.html"] = &fstest.MapFile{Data: []byte(tt.partial)}
+		}
+		if _, err := NewViews(broken); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: NewViews = %v, want an error naming %s", tt.name, err, tt.want)
+		}
 	}
 }
 
