@@ -1,7 +1,6 @@
 package baseline
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -15,21 +14,7 @@ func TestOpenFindingsCountUsesItsIndex(t *testing.T) {
 	d := dbtest.Open(t)
 	for _, snapshotID := range []int64{0, 7} {
 		q, args := openFindingsQuery(1, snapshotID)
-		rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var steps []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			steps = append(steps, detail)
-		}
-		rows.Close()
-		if plan := strings.Join(steps, "\n"); !strings.Contains(plan, "USING COVERING INDEX findings_profile_snapshot") {
+		if plan := strings.Join(dbtest.Plan(t, d.Read, q, args...), "\n"); !strings.Contains(plan, "USING COVERING INDEX findings_profile_snapshot") {
 			t.Errorf("snapshot %d: not from the covering index:\n%s", snapshotID, plan)
 		}
 	}

@@ -224,23 +224,13 @@ func checkPlans(t *testing.T, e *apptest.Env) {
 			t.Errorf("%s: no query recorded", p.Name)
 		}
 		for _, s := range queries {
-			rows, err := e.Data.DB.Read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.Query, s.Args...)
-			if err != nil {
-				t.Fatalf("%s: %v", s.Query, err)
-			}
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
+			for _, detail := range dbtest.Plan(t, e.Data.DB.Read, s.Query, s.Args...) {
 				for _, table := range largeTables {
 					if scan := "SCAN " + table; (detail == scan || strings.HasPrefix(detail, scan+" ")) && !strings.Contains(detail, " USING ") {
 						t.Errorf("%s: %s\n%s", p.Name, detail, s.Query)
 					}
 				}
 			}
-			rows.Close()
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package finding
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -38,18 +37,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		query{"last compare", lastCompareQuery, []any{"[1,2]", CompareType}, true},
 	)
 	for _, q := range queries {
-		rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			rows.Scan(&id, &parent, &unused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := dbtest.Plan(t, d.Read, q.sql, q.args...)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE") || q.order && strings.Contains(step, "TEMP B-TREE") {
 				t.Errorf("%s scans a table or sorts:\n%s", q.name, strings.Join(plan, "\n"))

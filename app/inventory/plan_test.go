@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,21 +12,7 @@ import (
 // plan is SQLite's EXPLAIN QUERY PLAN of a query, one step per line.
 func plan(t *testing.T, q db.Querier, query string, args ...any) string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var steps []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		steps = append(steps, detail)
-	}
-	return strings.Join(steps, "\n")
+	return strings.Join(dbtest.Plan(t, q, query, args...), "\n")
 }
 
 // TestHotQueriesUseIndexes checks that the list, the hub's KPIs and the sync's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"atlas/app/db"
+	"atlas/app/db/dbtest"
 )
 
 // genRun is a generated run as the test knows it, independent of the SQL.
@@ -349,19 +350,7 @@ func TestRunTypesHopThroughTheTypeIndex(t *testing.T) {
 
 func explain(t *testing.T, d *db.DB, query string, args ...any) string {
 	t.Helper()
-	rows, err := d.Read.Query("EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		rows.Scan(&id, &parent, &unused, &detail)
-		b.WriteString(detail + "\n")
-	}
-	return b.String()
+	return strings.Join(dbtest.Plan(t, d.Read, query, args...), "\n") + "\n"
 }
 
 // FuzzParseCursor: whatever a query string holds, a cursor either round-trips or is refused.

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -13,20 +12,7 @@ import (
 // table (100,000 policies must not be read one by one).
 func TestMatchQueryUsesTheIndex(t *testing.T) {
 	d := dbtest.Open(t)
-	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+matchQuery, `"fire"`, 3*kindSpan, 4*kindSpan-1, "[1]", "[1]", perKind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := dbtest.Plan(t, d.Read, matchQuery, `"fire"`, 3*kindSpan, 4*kindSpan-1, "[1]", "[1]", perKind)
 	text := strings.Join(plan, "\n")
 	if !strings.HasPrefix(plan[0], "SCAN s VIRTUAL TABLE INDEX") {
 		t.Errorf("the search does not start from the index:\n%s", text)
