@@ -263,9 +263,10 @@ func TestOpenMigratesOnlyADatabaseNotAtTheNewestVersion(t *testing.T) {
 	if current, _ := atNewestVersion(ctx, conn, schema.FS); !current || len(copies) != 1 {
 		t.Errorf("a database one version behind: after Open at the newest version %v, copies aside %v", current, copies)
 	}
-	// Marked dirty: Open refuses, as golang-migrate's check says.
+	// Marked dirty: Open refuses, as golang-migrate's check says, and names
+	// the copy the migration kept.
 	conn.Exec(`UPDATE schema_migrations SET dirty = 1`)
-	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "marked dirty") {
-		t.Errorf("a dirty database opened: %v", err)
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "marked dirty") || !strings.Contains(err.Error(), copies[0]) {
+		t.Errorf("a dirty database opened or its copy not named: %v", err)
 	}
 }

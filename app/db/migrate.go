@@ -56,7 +56,7 @@ func migrateFS(ctx context.Context, path string, migrations fs.FS) error {
 	case err != nil:
 		return fmt.Errorf("read schema version: %w", err)
 	case dirty:
-		return fmt.Errorf("database %s is marked dirty at schema version %d; restore the copy kept beside it", path, current)
+		return dirtyError(path, current)
 	}
 	latest, err := latestVersion(src)
 	if err != nil {
@@ -111,6 +111,23 @@ func atNewestVersion(ctx context.Context, conn *sql.DB, migrations fs.FS) (bool,
 		return false, nil // a new database, or none that Migrate can read: Migrate says which
 	}
 	return version == latest && !dirty, nil
+}
+
+// dirtyError says how to recover a database that a migration or a bulk load
+// (atlas demo --scale) left half-way: from the copy a migration keeps beside
+// it, or, without one, from a backup or a new data folder.
+func dirtyError(path string, version uint) error {
+	copies, _ := filepath.Glob(path + ".before-v*")
+	if len(copies) == 0 {
+		return fmt.Errorf("database %s is marked dirty at schema version %d (a migration or a demo load stopped half-way) and no copy was kept beside it: restore a backup (atlas data restore) or use a new data folder", path, version)
+	}
+	newest, newestAt := copies[0], time.Time{}
+	for _, c := range copies { // named by version and time: the newest is the migration that stopped
+		if st, err := os.Stat(c); err == nil && st.ModTime().After(newestAt) {
+			newest, newestAt = c, st.ModTime()
+		}
+	}
+	return fmt.Errorf("database %s is marked dirty at schema version %d (a migration stopped half-way); restore the copy kept beside it, %s", path, version, newest)
 }
 
 // database0 is golang-migrate's "no version applied" marker for Force.
