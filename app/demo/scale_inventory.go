@@ -150,15 +150,6 @@ func (g *scaleGen) store(ctx context.Context, stmt *sql.Stmt, c *chain, n int) e
 	return nil
 }
 
-// revisions makes sure chain k has n revisions, writing the new payloads.
-func (g *scaleGen) revisions(ctx context.Context, stmt *sql.Stmt, k chainKey, n int) (*chain, error) {
-	c := g.chainOf(k)
-	if err := g.extend(k, c, n); err != nil {
-		return nil, err
-	}
-	return c, g.store(ctx, stmt, c, n)
-}
-
 // versionCounts draws how many versions each policy of each environment has:
 // one in a hundred has 50 (the policy detail's long timeline), the others 1
 // to 8; then the total is brought to the scale's exactly.
