@@ -10,7 +10,6 @@ import (
 
 	"atlas/app/apptest"
 	"atlas/app/db"
-	"atlas/app/db/dbtest"
 	"atlas/app/web"
 )
 
@@ -320,10 +319,7 @@ func TestFrameReadsEnvironmentsOnce(t *testing.T) {
 		WHERE w.slug = 'acme' AND e.slug = 'prod' RETURNING id`, db.Now()).Scan(&run); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := dbtest.RecordReads(d.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := f.env.Reads
 	for _, actor := range []int{owner, operator} {
 		c := f.clients[actor]
 		c.Post("/admin/workspaces/acme/select", nil)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"atlas/app"
+	"atlas/app/db/dbtest"
 )
 
 // Env is a running Atlas over its own data folder.
@@ -24,6 +25,10 @@ type Env struct {
 	Data   *app.Data
 	Server *app.Server
 	HTTP   *httptest.Server
+	// Reads records the queries of the read pool while a test asks it to
+	// (Reads.Record). It is in place before the operations engine starts:
+	// swapping the pool later would race with the engine reading it.
+	Reads *dbtest.Recorder
 }
 
 // New opens a fresh data folder (its local owner named "owner") and serves it.
@@ -38,11 +43,15 @@ func open(t testing.TB, dir string) *Env {
 	if err != nil {
 		t.Fatalf("open data: %v", err)
 	}
+	reads, err := dbtest.RecordReads(data.DB)
+	if err != nil {
+		t.Fatalf("record reads: %v", err)
+	}
 	srv, err := app.NewServer(data, app.ServerOptions{})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	e := &Env{t: t, Dir: dir, Data: data, Server: srv}
+	e := &Env{t: t, Dir: dir, Data: data, Server: srv, Reads: reads}
 	e.HTTP = httptest.NewServer(srv.Handler())
 	// Operations run as under `atlas serve`; at the end a running one is interrupted at once.
 	ctx, stop := context.WithCancel(context.Background())

@@ -214,10 +214,7 @@ func checkPlans(t *testing.T, e *apptest.Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := dbtest.RecordReads(e.Data.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := e.Reads
 	owner := e.Owner()
 	for _, p := range pages {
 		owner.Post("/admin/workspaces/"+p.Workspace+"/select", nil)

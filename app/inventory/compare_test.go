@@ -15,7 +15,6 @@ import (
 	"testing/fstest"
 
 	"atlas/app/apptest"
-	"atlas/app/db/dbtest"
 	"atlas/app/inventory"
 	"atlas/app/shareddata"
 )
@@ -187,10 +186,7 @@ func TestVersionTimeline(t *testing.T) {
 
 	// The versions' runs are named from one query, not one per version; the
 	// latest version's source run is the other.
-	rec, err := dbtest.RecordReads(s.env.Data.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := s.env.Reads
 	runQueries := 0
 	for _, q := range rec.Record(func() { check("runs read together") }) {
 		if strings.Contains(q.Query, "operation_runs") {
