@@ -25,6 +25,20 @@ func (h *Handlers) policyOf(req bunrouter.Request) (*Policy, error) {
 	return PolicyByID(req.Context(), h.DB.Read, access.MustEnvironment(req.Context()).ID, id)
 }
 
+// versionOf is the version of pol the URL's {version} names, with its stored payload.
+func (h *Handlers) versionOf(req bunrouter.Request, env *access.Environment, pol *Policy) (*Version, []byte, error) {
+	n, err := strconv.Atoi(req.Param("version"))
+	if err != nil {
+		return nil, nil, web.ErrNotFound
+	}
+	v, err := VersionByNumber(req.Context(), h.DB.Read, env.ID, pol.ID, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	canonical, err := Payload(req.Context(), h.DB.Read, v.ContentHash)
+	return v, canonical, err
+}
+
 func policyURL(env *access.Environment, p *Policy) string {
 	return fmt.Sprintf("/admin/t/%s/policies/%d", env.Slug, p.ID)
 }
@@ -133,15 +147,7 @@ func (h *Handlers) DownloadVersion(w http.ResponseWriter, req bunrouter.Request)
 	if err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(req.Param("version"))
-	if err != nil {
-		return web.ErrNotFound
-	}
-	v, err := VersionByNumber(ctx, h.DB.Read, env.ID, pol.ID, n)
-	if err != nil {
-		return err
-	}
-	canonical, err := Payload(ctx, h.DB.Read, v.ContentHash)
+	v, canonical, err := h.versionOf(req, env, pol)
 	if err != nil {
 		return err
 	}

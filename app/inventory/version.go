@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"atlas/app/access"
 	"atlas/app/db"
@@ -93,23 +92,11 @@ type versionPage struct {
 func (h *Handlers) Version(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
-	id, err := access.ParseID(req.Param("policy"))
+	pol, err := h.policyOf(req)
 	if err != nil {
 		return err
 	}
-	number, err := strconv.Atoi(req.Param("version"))
-	if err != nil {
-		return web.ErrNotFound
-	}
-	pol, err := PolicyByID(ctx, h.DB.Read, env.ID, id)
-	if err != nil {
-		return err
-	}
-	ver, err := VersionByNumber(ctx, h.DB.Read, env.ID, pol.ID, number)
-	if err != nil {
-		return err
-	}
-	canonical, err := Payload(ctx, h.DB.Read, ver.ContentHash)
+	ver, canonical, err := h.versionOf(req, env, pol)
 	if err != nil {
 		return err
 	}
