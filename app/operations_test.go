@@ -77,16 +77,7 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d", r.Status, tt.status)
 			}
-			for _, s := range tt.want {
-				if !strings.Contains(r.Body, s) {
-					t.Errorf("missing %q", s)
-				}
-			}
-			for _, s := range tt.notWant {
-				if strings.Contains(r.Body, s) {
-					t.Errorf("shows %q", s)
-				}
-			}
+			r.Shows(t, tt.want, tt.notWant)
 		})
 	}
 }
@@ -266,16 +257,7 @@ func TestFeedFiltersByEveryKnownType(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("status %d", r.Status)
 			}
-			for _, s := range tt.want {
-				if !strings.Contains(r.Body, s) {
-					t.Errorf("missing %q", s)
-				}
-			}
-			for _, s := range tt.notWant {
-				if strings.Contains(r.Body, s) {
-					t.Errorf("shows %q", s)
-				}
-			}
+			r.Shows(t, tt.want, tt.notWant)
 		})
 	}
 }

@@ -150,6 +150,21 @@ type Response struct {
 	Body   string
 }
 
+// Shows fails t for each of want the body lacks and each of notWant it holds.
+func (r *Response) Shows(t testing.TB, want, notWant []string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(r.Body, s) {
+			t.Errorf("missing %q", s)
+		}
+	}
+	for _, s := range notWant {
+		if strings.Contains(r.Body, s) {
+			t.Errorf("shows %q", s)
+		}
+	}
+}
+
 // Do sends a request built by the caller (headers, methods) to the Env.
 func (c *Client) Do(req *http.Request) *Response {
 	c.t.Helper()

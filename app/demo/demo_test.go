@@ -422,11 +422,7 @@ func checkPages(t *testing.T, e *apptest.Env) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("status %d", r.Status)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.Body, w) {
-					t.Errorf("missing %q", w)
-				}
-			}
+			r.Shows(t, tt.want, nil)
 		})
 	}
 }

@@ -156,16 +156,7 @@ func TestInventoryPages(t *testing.T) {
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d", r.Status, tt.status)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.Body, w) {
-					t.Errorf("missing %q", w)
-				}
-			}
-			for _, a := range tt.absent {
-				if strings.Contains(r.Body, a) {
-					t.Errorf("unexpected %q", a)
-				}
-			}
+			r.Shows(t, tt.want, tt.absent)
 			if t.Failed() {
 				t.Logf("body:\n%s", r.Body)
 			}
