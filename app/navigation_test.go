@@ -332,3 +332,58 @@ func TestVersionPage(t *testing.T) {
 		t.Error("the run's page offers no way back")
 	}
 }
+
+// TestRunLinksOnlyWhereTheViewerMayOpenThem (issue 17): the reader is entitled
+// to prod only, and baseline reference is captured from pilot. Its capture run
+// is an unauthorized entry, never a link answering 404: as the snapshot's
+// "Captured by", as the profile's Snapshots table's run, and as the "Baseline
+// captured by" of prod's finding against it; the snapshot's Compares table
+// lists prod's compare, not pilot's. The owner follows every one of them.
+func TestRunLinksOnlyWhereTheViewerMayOpenThem(t *testing.T) {
+	s := newNavigationSite(t)
+	prodCompare := s.e.Compare("acme", "prod", "reference").Run.ID
+	pilotCompare := s.e.Compare("acme", "pilot", "reference").Run.ID
+	capture := count(t, s.e, `SELECT operation_run_id FROM baseline_snapshots WHERE id = ?`, s.referenceID)
+	finding := fmt.Sprintf("/admin/t/prod/findings/%d", count(t, s.e, `SELECT f.id FROM findings f
+		JOIN baseline_profiles p ON p.id = f.baseline_profile_id JOIN managed_environments e ON e.id = f.managed_environment_id
+		WHERE p.slug = 'reference' AND e.slug = 'prod' AND f.finding_type = 'setting_drift'`))
+	snapshot, profile := s.snapshot("reference", s.referenceID), "/admin/baselines/reference"
+	captureLink := fmt.Sprintf(`/admin/operations/%d"`, capture)
+	captureLinked := regexp.MustCompile(fmt.Sprintf(`href="/admin/operations/%d[?"]`, capture))
+	for _, tt := range []struct {
+		path, relation string // a related-context entry naming the capture ("" for none)
+		table          string // the capture's cell in a table
+	}{
+		{snapshot, "source_run", ""},
+		{profile, "", `<td><span class="unavailable" data-unavailable="unauthorized">Unavailable`},
+		{finding, "baseline_run", ""},
+	} {
+		owner, reader := s.owner.Get(tt.path), s.reader.Get(tt.path)
+		if owner.Status != http.StatusOK || reader.Status != http.StatusOK {
+			t.Fatalf("%s: owner %d, reader %d", tt.path, owner.Status, reader.Status)
+		}
+		if !captureLinked.MatchString(owner.Body) {
+			t.Errorf("%s: the owner has no link to the capture", tt.path)
+		}
+		if captureLinked.MatchString(reader.Body) {
+			t.Errorf("%s: the reader is shown a link to the capture, which answers %d", tt.path, s.reader.Get(strings.TrimSuffix(captureLink, `"`)).Status)
+		}
+		if tt.relation != "" {
+			i := slices.IndexFunc(relatedOf(t, tt.path, reader.Body), func(e relatedEntry) bool { return e.key == tt.relation })
+			if i < 0 || relatedOf(t, tt.path, reader.Body)[i].unavailable != "unauthorized" {
+				t.Errorf("%s: %s is not an unauthorized entry for the reader", tt.path, tt.relation)
+			}
+		}
+		if tt.table != "" && !strings.Contains(reader.Body, tt.table) {
+			t.Errorf("%s: the reader's table does not show the capture as unavailable", tt.path)
+		}
+	}
+	compares := s.reader.Get(snapshot).Body
+	if !strings.Contains(compares, fmt.Sprintf(`href="/admin/operations/%d">#%d</a>`, prodCompare, prodCompare)) ||
+		strings.Contains(compares, fmt.Sprintf("#%d<", pilotCompare)) {
+		t.Errorf("the reader's Compares table does not list prod's compare #%d only (pilot's is #%d)", prodCompare, pilotCompare)
+	}
+	if owners := s.owner.Get(snapshot).Body; !strings.Contains(owners, fmt.Sprintf(`href="/admin/operations/%d">#%d</a>`, pilotCompare, pilotCompare)) {
+		t.Errorf("the owner's Compares table does not list pilot's compare")
+	}
+}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 
 	"atlas/app/apptest"
 	"atlas/app/db"
+	"atlas/app/operation"
 )
 
 // runIn returns the run id a start, cancel or retry redirected to.
@@ -54,9 +56,8 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 	}{
 		{"owner's feed shows the run with its environment", owner, "/admin/operations?environment=all", 200,
 			[]string{"runs in 30 days", "Demo count", `href="/admin/t/prod?workspace=acme"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
-		{"unentitled member sees the run, not the environment, and no link to it", unentitled, "/admin/operations", 200,
-			[]string{"Demo count", "Unavailable", "You have no access to this environment", "<td class=\"nowrap\">#" + strconv.FormatInt(f.runID, 10) + "</td>"},
-			[]string{"Production", "/admin/t/prod", `href="` + run + `"`}},
+		{"DESIGN §4: a member entitled to no environment sees none of its runs", unentitled, "/admin/operations", 200,
+			[]string{"runs in 30 days"}, []string{"Demo count", "Production", "/admin/t/prod", "#" + strconv.FormatInt(f.runID, 10)}},
 		{"owner's feed defaults to no filter without a current environment", owner, "/admin/operations", 200, []string{`<td><a href="/admin/t/prod?workspace=acme">`}, []string{"clear-filter"}},
 		{"owner's detail", owner, run, 200,
 			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/t/prod?workspace=acme"`, ">Retry</button>"},
@@ -78,6 +79,83 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 				t.Fatalf("status %d, want %d", r.Status, tt.status)
 			}
 			r.Shows(t, tt.want, tt.notWant)
+		})
+	}
+}
+
+// kpiValue reads a figure of the operations header by its label.
+func kpiValue(t *testing.T, body, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<span class="kpi-value">([^<]*)</span><span class="kpi-label">` + regexp.QuoteMeta(label) + `</span>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %q figure", label)
+	}
+	return m[1]
+}
+
+// TestKPIsCountOnlyEntitledEnvironments (issue 17, DESIGN §4, spec 058): every
+// figure and row of the feed, and the hub's recent runs, hold only the runs of
+// the environments the viewer is entitled to and the workspace's own: the
+// operator of prod sees neither pilot's runs nor their count.
+func TestKPIsCountOnlyEntitledEnvironments(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	var acmeID, pilotID int64
+	f.env.Data.DB.Read.QueryRow(`SELECT w.id, e.id FROM workspaces w JOIN managed_environments e ON e.workspace_id = w.id
+		WHERE w.slug = 'acme' AND e.slug = 'pilot'`).Scan(&acmeID, &pilotID)
+	runs := map[string][]int64{"prod": {f.runID}}
+	for env, id := range map[string]int64{"pilot": pilotID, "pilot again": pilotID, "workspace": 0} {
+		run, _, err := f.env.Data.Engine.Execute(ctx, operation.StartRequest{WorkspaceID: acmeID, EnvironmentID: id, Type: "demo.count",
+			Context: map[string]any{"count": 2, "delay_ms": 0, "fail_every": 1}, UserID: f.env.Data.Owner.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _, _ = strings.Cut(env, " ")
+		runs[env] = append(runs[env], run.ID)
+	}
+	// What each may open, counted apart from the code under test.
+	count := func(entitled string) (string, string) {
+		var all, failed int
+		f.env.Data.DB.Read.QueryRow(`SELECT count(*), count(*) FILTER (WHERE outcome IN ('failed', 'partial')) FROM operation_runs r
+			LEFT JOIN managed_environments e ON e.id = r.managed_environment_id
+			WHERE r.workspace_id = ? AND (e.slug IS NULL OR instr(?, ' ' || e.slug || ' '))`, acmeID, " "+entitled+" ").Scan(&all, &failed)
+		return strconv.Itoa(all), strconv.Itoa(failed)
+	}
+	for _, tt := range []struct {
+		actor           int
+		entitled        string
+		shown, withheld []string
+	}{
+		{owner, "prod pilot", []string{"prod", "pilot", "workspace"}, nil},
+		{operator, "prod", []string{"prod", "workspace"}, []string{"pilot"}},
+		{readonly, "prod", []string{"prod", "workspace"}, []string{"pilot"}},
+		{unentitled, "", []string{"workspace"}, []string{"prod", "pilot"}},
+	} {
+		t.Run(actorNames[tt.actor], func(t *testing.T) {
+			c := f.clients[tt.actor]
+			feed := c.Get("/admin/operations?environment=all").Body
+			runs30, failed := count(tt.entitled)
+			if got := kpiValue(t, feed, "runs in 30 days"); got != runs30 {
+				t.Errorf("runs in 30 days: %s, want %s", got, runs30)
+			}
+			if got := kpiValue(t, feed, "failed or partial in 7 days"); got != failed {
+				t.Errorf("failed or partial in 7 days: %s, want %s", got, failed)
+			}
+			for _, env := range tt.shown {
+				for _, id := range runs[env] {
+					if !strings.Contains(feed, fmt.Sprintf(`href="/admin/operations/%d"`, id)) {
+						t.Errorf("the feed does not list %s's run #%d", env, id)
+					}
+				}
+			}
+			hub := c.Get("/admin").Body
+			for _, env := range tt.withheld {
+				for _, id := range runs[env] {
+					if link := fmt.Sprintf(`/admin/operations/%d"`, id); strings.Contains(feed, link) || strings.Contains(hub, link) {
+						t.Errorf("the feed or the hub lists %s's run #%d", env, id)
+					}
+				}
+			}
 		})
 	}
 }

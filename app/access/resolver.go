@@ -455,7 +455,7 @@ func (r *Resolver) environments(ctx context.Context, ws *Workspace, userID int64
 			return nil, err
 		}
 		switch {
-		case ws.Role.seesAllEnvironments():
+		case ws.Role.SeesAllEnvironments():
 			e.Role = ws.Role
 		case memberRole != "":
 			e.Role = lower(ws.Role, Role(memberRole))

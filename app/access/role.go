@@ -39,9 +39,9 @@ func lower(a, b Role) Role {
 	return b
 }
 
-// seesAllEnvironments: owners and managers are entitled to every environment of their
+// SeesAllEnvironments: owners and managers are entitled to every environment of their
 // workspace; operators and readonly members only to those they have a membership in.
-func (r Role) seesAllEnvironments() bool { return r == Owner || r == Manager }
+func (r Role) SeesAllEnvironments() bool { return r == Owner || r == Manager }
 
 // Capability is something a role may do.
 type Capability string

@@ -299,7 +299,11 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 func (h *Handlers) related(ctx context.Context, env *access.Environment, s *Set, here string) (navigation.RelatedContextSection, error) {
 	l := navigation.NewEntries(navigation.BackupSet)
 	back := navigation.BackLink{Label: "Back to " + s.Name, URL: here}
-	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", s.WorkspaceID, s.RunID, back); err != nil {
+	scope, err := operation.ViewerScope(ctx, h.Resolver)
+	if err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", scope, s.RunID, back); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	l.Link("artifact", "Zip of the whole set", "as "+env.Label()+"'s export tool lays it out", setURL(env, s)+"/download")
@@ -329,7 +333,7 @@ func (h *Handlers) related(ctx context.Context, env *access.Environment, s *Set,
 		if !r.restoredFrom {
 			key = "taken_before"
 		}
-		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, key, s.WorkspaceID, r.runID, back); err != nil {
+		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, key, scope, r.runID, back); err != nil {
 			return navigation.RelatedContextSection{}, err
 		}
 	}
@@ -356,13 +360,16 @@ func (h *Handlers) Pin(w http.ResponseWriter, req bunrouter.Request) error {
 }
 
 // RelatedToRun names on a backup's or a restore's page the set it took or
-// restored from, and the restore it undid.
+// restored from (a restore's may be another environment's), and the restore
+// it undid.
 func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
+	resolver := &access.Resolver{DB: d}
 	return func(ctx context.Context, run *operation.Run, env *access.Environment, l *navigation.Entries) error {
 		if env == nil {
 			return nil
 		}
-		setID, undoOf := int64(0), int64(0)
+		var setID int64
+		var undone *Restore
 		if run.Type == RestoreType {
 			r, err := RestoreOfRun(ctx, d.Read, run.ID)
 			if errors.Is(err, web.ErrNotFound) {
@@ -371,7 +378,12 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 			if err != nil {
 				return err
 			}
-			setID, undoOf = r.SetID, r.UndoOf
+			setID = r.SetID
+			if r.UndoOf != 0 {
+				if undone, err = RestoreOfRun(ctx, d.Read, r.UndoOf); err != nil {
+					return err
+				}
+			}
 		} else {
 			s, err := SetOfRun(ctx, d.Read, run.ID)
 			switch {
@@ -385,18 +397,29 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 			}
 			setID = s.ID
 		}
-		s, err := SetByID(ctx, d.Read, env.ID, setID)
+		s, setEnv, err := setFor(ctx, d.Read, resolver, setID)
 		switch {
 		case errors.Is(err, web.ErrNotFound):
 			l.Unavailable("backup_set", navigation.ReasonDeleted, "")
 		case err != nil:
 			return err
+		case setEnv == nil:
+			l.Unavailable("backup_set", navigation.ReasonUnauthorized, "")
 		default:
-			l.Link("backup_set", s.Name, fmt.Sprintf("backup set #%d · %d policies", s.ID, s.ItemCount), setURL(env, s))
+			l.Link("backup_set", s.Name, fmt.Sprintf("backup set #%d · %d policies", s.ID, s.ItemCount), setURL(setEnv, s))
 		}
-		if undoOf != 0 {
-			l.Link("restore", fmt.Sprintf("Restore #%d", undoOf), "undone by this run", fmt.Sprintf("/admin/operations/%d", undoOf))
+		if undone == nil {
+			return nil
 		}
+		scope, err := operation.ViewerScope(ctx, resolver)
+		if err != nil {
+			return err
+		}
+		if !scope.Opens(undone.EnvironmentID) {
+			l.Unavailable("restore", navigation.ReasonUnauthorized, "")
+			return nil
+		}
+		l.Link("restore", fmt.Sprintf("Restore #%d", undone.RunID), "undone by this run", fmt.Sprintf("/admin/operations/%d", undone.RunID))
 		return nil
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"atlas/app/access"
 	"atlas/app/db"
+	"atlas/app/navigation"
 	"atlas/app/operation"
 	"atlas/app/web"
 )
@@ -104,7 +105,8 @@ type restoreView struct {
 	// UndoURL previews the restore of the "Before restore" set for the
 	// policies this restore updated; "" when there is nothing to undo by import.
 	UndoURL  string
-	UndoneBy []int64 // restores that undid this one
+	UndoOf   *navigation.Link  // the restore this one undid
+	UndoneBy []navigation.Link // restores that undid this one
 
 	workspaceSlug, environmentSlug string // of the restore's target, for its links
 }
@@ -133,12 +135,11 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 		if r.Output != "" {
 			v.Folder = filepath.Join(dataDir, filepath.FromSlash(r.Output))
 		}
-		ws, user := access.MustWorkspace(ctx), access.UserFrom(ctx)
-		if v.Source, err = setLink(ctx, d.Read, resolver, ws, user.ID, r.SetID); err != nil {
+		if v.Source, err = setLink(ctx, d.Read, resolver, r.SetID); err != nil {
 			return nil, err
 		}
 		if r.BeforeSetID != 0 {
-			if v.Before, err = setLink(ctx, d.Read, resolver, ws, user.ID, r.BeforeSetID); err != nil {
+			if v.Before, err = setLink(ctx, d.Read, resolver, r.BeforeSetID); err != nil {
 				return nil, err
 			}
 		}
@@ -151,6 +152,7 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 				v.Verified[it.Verification]++
 			}
 		}
+		ws := access.MustWorkspace(ctx)
 		v.workspaceSlug = ws.Slug
 		if err := d.Read.QueryRowContext(ctx, `SELECT slug FROM managed_environments WHERE id = ?`, r.EnvironmentID).Scan(&v.environmentSlug); err != nil {
 			return nil, err
@@ -160,26 +162,47 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 				return nil, err
 			}
 		}
-		if v.UndoneBy, err = undoneBy(ctx, d.Read, r.RunID); err != nil {
+		scope, err := operation.ViewerScope(ctx, resolver)
+		if err != nil {
+			return nil, err
+		}
+		if r.UndoOf != 0 {
+			undone, err := RestoreOfRun(ctx, d.Read, r.UndoOf)
+			if err != nil {
+				return nil, err
+			}
+			link := scope.RunLink(navigation.OperationRun, navigation.DetailSection, "restore", undone.RunID, undone.EnvironmentID, fmt.Sprintf("Restore #%d", undone.RunID))
+			v.UndoOf = &link
+		}
+		if v.UndoneBy, err = undoneBy(ctx, d.Read, scope, r.RunID); err != nil {
 			return nil, err
 		}
 		return &operation.Panel{Template: "backup/_restore_run", Data: v}, nil
 	}
 }
 
-func setLink(ctx context.Context, q db.Querier, resolver *access.Resolver, ws *access.Workspace, userID, setID int64) (SetLink, error) {
-	s, err := SetOfWorkspace(ctx, q, ws.ID, setID)
-	if err != nil {
-		return SetLink{}, err
-	}
-	env, err := resolver.Environment(ctx, ws, userID, s.EnvironmentID)
-	if errors.Is(err, web.ErrNotFound) {
-		return SetLink{Unavailable: true}, nil
-	}
-	if err != nil {
-		return SetLink{}, err
+func setLink(ctx context.Context, q db.Querier, resolver *access.Resolver, setID int64) (SetLink, error) {
+	s, env, err := setFor(ctx, q, resolver, setID)
+	if err != nil || env == nil {
+		return SetLink{Unavailable: err == nil}, err
 	}
 	return SetLink{Name: s.Name, URL: env.URL(fmt.Sprintf("/backups/%d", s.ID))}, nil
+}
+
+// setFor is set setID of the current workspace and its environment as the
+// signed-in person holds it: nil when they are not entitled to it. A restore's
+// set may be another environment's than the restore's.
+func setFor(ctx context.Context, q db.Querier, resolver *access.Resolver, setID int64) (*Set, *access.Environment, error) {
+	ws := access.MustWorkspace(ctx)
+	s, err := SetOfWorkspace(ctx, q, ws.ID, setID)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := resolver.Environment(ctx, ws, access.UserFrom(ctx).ID, s.EnvironmentID)
+	if errors.Is(err, web.ErrNotFound) {
+		return s, nil, nil
+	}
+	return s, env, err
 }
 
 // undoURL is the preview of restoring, from the restore's "Before restore" set,
@@ -211,19 +234,21 @@ func undoURL(ctx context.Context, q db.Querier, r *Restore, workspaceSlug, slug 
 	return web.EnvironmentURL(workspaceSlug, slug, fmt.Sprintf("/backups/%d/restore?%s", r.BeforeSetID, v.Encode())), nil
 }
 
-func undoneBy(ctx context.Context, q db.Querier, runID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT operation_run_id FROM restores WHERE undo_of_run_id = ? ORDER BY operation_run_id`, runID)
+// undoneBy links the restores that undid restore runID: an undo may have
+// restored into another environment than the restore it undid.
+func undoneBy(ctx context.Context, q db.Querier, scope operation.Scope, runID int64) ([]navigation.Link, error) {
+	rows, err := q.QueryContext(ctx, `SELECT operation_run_id, managed_environment_id FROM restores WHERE undo_of_run_id = ? ORDER BY operation_run_id`, runID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var list []int64
+	var list []navigation.Link
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var id, environmentID int64
+		if err := rows.Scan(&id, &environmentID); err != nil {
 			return nil, err
 		}
-		list = append(list, id)
+		list = append(list, scope.RunLink(navigation.OperationRun, navigation.DetailSection, "undone_by", id, environmentID, fmt.Sprintf("Restore #%d", id)))
 	}
 	return list, rows.Err()
 }

@@ -14,6 +14,7 @@ import (
 	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/navigation"
+	"atlas/app/operation"
 	"atlas/app/web"
 
 	"github.com/uptrace/bunrouter"
@@ -304,7 +305,8 @@ func (h *Handlers) Apply(w http.ResponseWriter, req bunrouter.Request) error {
 }
 
 // undoOf is the restore named by the form's undo field, which must have taken
-// set before it restored (undo restores that set); nil without the field.
+// set before it restored (undo restores that set); nil without the field. A
+// restore whose run the person may not open is not found, as a missing one.
 func (h *Handlers) undoOf(ctx context.Context, v url.Values, set *Set) (*Restore, error) {
 	if v.Get("undo") == "" {
 		return nil, nil
@@ -313,12 +315,16 @@ func (h *Handlers) undoOf(ctx context.Context, v url.Values, set *Set) (*Restore
 	if err != nil {
 		return nil, err
 	}
-	r, err := RestoreOfRun(ctx, h.DB.Read, id)
+	scope, err := operation.ViewerScope(ctx, h.Resolver)
 	if err != nil {
 		return nil, err
 	}
-	if r.WorkspaceID != access.MustWorkspace(ctx).ID {
-		return nil, web.ErrNotFound
+	if _, err := scope.Run(ctx, h.DB.Read, id); err != nil {
+		return nil, err
+	}
+	r, err := RestoreOfRun(ctx, h.DB.Read, id)
+	if err != nil {
+		return nil, err
 	}
 	if r.BeforeSetID != set.ID {
 		return nil, web.Errorf(web.Invalid, "Restore #%d is undone by restoring the set it took first, not %s.", r.RunID, set.Name)

@@ -3,7 +3,6 @@ package baseline
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -145,6 +144,13 @@ type detailPage struct {
 	Errors       web.FieldErrors
 	EditWhy      string
 	Related      navigation.RelatedContextSection
+	scope        operation.Scope
+}
+
+// CapturedBy is the snapshots table's link to the run that captured s: it ran
+// in the environment s was captured from, which the viewer may not open.
+func (p *detailPage) CapturedBy(s *Snapshot) navigation.Link {
+	return p.scope.RunLink(navigation.BaselineSnapshot, navigation.ListRow, "source_run", s.RunID, s.SourceEnvironmentID, fmt.Sprintf("#%d", s.RunID))
 }
 
 func (h *Handlers) profileOf(req bunrouter.Request) (*Profile, error) {
@@ -172,6 +178,7 @@ func (h *Handlers) detailPage(ctx context.Context, prof *Profile, form Settings)
 		}
 	}
 	hideSources(p.Snapshots, envs)
+	p.scope = operation.ScopeOf(ws, envs)
 	if p.Related, err = h.profileRelated(ctx, ws, envs, prof, p.Snapshots, "/admin/baselines/"+prof.Slug); err != nil {
 		return nil, err
 	}
@@ -352,10 +359,9 @@ type SnapshotItems struct {
 
 // CompareRun is a compare made against a snapshot, as its page lists it.
 type CompareRun struct {
-	ID          int64
-	Environment string // "" when the viewer may not see it
-	Outcome     string
-	CreatedAt   db.Time
+	*operation.Run
+	Link        navigation.Link
+	Environment string
 }
 
 type snapshotPage struct {
@@ -398,11 +404,11 @@ func (h *Handlers) Snapshot(w http.ResponseWriter, req bunrouter.Request) error 
 		}
 		p.Types[len(p.Types)-1].Items = append(p.Types[len(p.Types)-1].Items, it)
 	}
-	if p.Compares, err = h.comparesAgainst(ctx, ws, snap); err != nil {
-		return err
-	}
 	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
 	if err != nil {
+		return err
+	}
+	if p.Compares, err = h.comparesAgainst(ctx, operation.ScopeOf(ws, envs), envs, snap); err != nil {
 		return err
 	}
 	hideSources([]*Snapshot{snap}, envs)
@@ -412,39 +418,33 @@ func (h *Handlers) Snapshot(w http.ResponseWriter, req bunrouter.Request) error 
 	return h.Views.Render(w, req.Request, http.StatusOK, "baseline/snapshot", p)
 }
 
-// comparesAgainst lists the latest compares (up to 100) whose context names the snapshot.
-func (h *Handlers) comparesAgainst(ctx context.Context, ws *access.Workspace, snap *Snapshot) ([]CompareRun, error) {
-	envs, err := h.Resolver.Environments(ctx, ws, access.UserFrom(ctx).ID)
-	if err != nil {
-		return nil, err
-	}
-	names := map[int64]string{}
-	for _, e := range envs {
-		names[e.ID] = e.Label()
-	}
-	// Compares are read newest first, their context decoded here: no JSON
-	// functions in SQL (DESIGN §10).
-	rows, err := h.DB.Read.QueryContext(ctx, `SELECT id, COALESCE(managed_environment_id, 0), COALESCE(outcome, status), created_at, context
-		FROM operation_runs WHERE workspace_id = ? AND type = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 2000`,
-		ws.ID, CompareType, db.Format(snap.CapturedAt))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// comparesAgainst lists the latest compares (up to 100, of the latest 2,000)
+// whose context names the snapshot, of the environments the viewer may open:
+// they are read newest first, a page at a time, their context decoded here (no
+// JSON functions in SQL, DESIGN §10).
+func (h *Handlers) comparesAgainst(ctx context.Context, scope operation.Scope, envs []*access.Environment, snap *Snapshot) ([]CompareRun, error) {
 	var list []CompareRun
-	for rows.Next() && len(list) < 100 {
-		var r CompareRun
-		var envID int64
-		var raw string
-		if err := rows.Scan(&r.ID, &envID, &r.Outcome, &r.CreatedAt, &raw); err != nil {
+	w := operation.Window{Limit: 200}
+	for read := 0; read < 2000 && len(list) < 100; read += w.Limit {
+		page, err := operation.List(ctx, h.DB.Read, scope, operation.Filter{Type: CompareType, Since: snap.CapturedAt}, w)
+		if err != nil {
 			return nil, err
 		}
-		var c CompareContext
-		if json.Unmarshal([]byte(raw), &c) != nil || c.SnapshotID != snap.ID {
-			continue
+		for _, run := range page.Runs {
+			var c CompareContext
+			if run.DecodeContext(&c) != nil || c.SnapshotID != snap.ID || len(list) == 100 {
+				continue
+			}
+			r := CompareRun{Run: run, Link: scope.RunLink(navigation.BaselineSnapshot, navigation.DetailSection, "compares", run.ID, run.EnvironmentID, fmt.Sprintf("#%d", run.ID))}
+			if e := entitled(envs, run.EnvironmentID); e != nil {
+				r.Environment = e.Label()
+			}
+			list = append(list, r)
 		}
-		r.Environment = names[envID]
-		list = append(list, r)
+		if page.Next == nil {
+			break
+		}
+		w.After = page.Next
 	}
-	return list, rows.Err()
+	return list, nil
 }

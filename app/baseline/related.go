@@ -64,7 +64,7 @@ func (h *Handlers) snapshotRelated(ctx context.Context, ws *access.Workspace, en
 	l := navigation.NewEntries(navigation.BaselineSnapshot)
 	l.Link("baseline_profile", prof.Name, "", "/admin/baselines/"+prof.Slug)
 	back := navigation.BackLink{Label: fmt.Sprintf("Back to snapshot #%d of %s", snap.ID, prof.Name), URL: here}
-	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", ws.ID, snap.RunID, back); err != nil {
+	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", operation.ScopeOf(ws, envs), snap.RunID, back); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	if snap.SourceEnvironmentID != 0 {

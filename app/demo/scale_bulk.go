@@ -114,36 +114,34 @@ func (s bulkStep) run(ctx context.Context, d *db.DB) error {
 	})
 }
 
-// runDays are the rows of operation_run_days (migration 0010) as its insert
-// trigger would add the runs up: the view operation_run_day_shares in Go,
+// runDays are the rows of operation_run_days (migrations 0010, 0017) as its
+// insert trigger would add the runs up: the view operation_run_day_shares in Go,
 // summed while the runs are written (the SQL over a million runs sorts two
 // million rows).
 type runDays map[runDayKey]*runDay
 
 type runDayKey struct {
-	workspace, environment int64 // environment 0: the whole workspace
+	workspace, environment int64 // environment 0: the workspace's own runs
 	day                    string
 }
 
 type runDay struct{ runs, failedPartial, timed, durationMS int64 }
 
 // add counts a finished run (started, completed and with an outcome: timed)
-// in its workspace's day and its environment's. Timestamps are whole
-// milliseconds, so the difference is what the view's rounded julianday gives.
+// in its environment's day. Timestamps are whole milliseconds, so the
+// difference is what the view's rounded julianday gives.
 func (d runDays) add(workspace, environment int64, created, started, completed time.Time, outcome string) {
-	day := db.Format(created)[:10]
-	for _, k := range []runDayKey{{workspace, 0, day}, {workspace, environment, day}} {
-		c := d[k]
-		if c == nil {
-			c = &runDay{}
-			d[k] = c
-		}
-		c.runs++
-		c.timed++
-		c.durationMS += completed.Sub(started).Milliseconds()
-		if outcome == "failed" || outcome == "partial" {
-			c.failedPartial++
-		}
+	k := runDayKey{workspace, environment, db.Format(created)[:10]}
+	c := d[k]
+	if c == nil {
+		c = &runDay{}
+		d[k] = c
+	}
+	c.runs++
+	c.timed++
+	c.durationMS += completed.Sub(started).Milliseconds()
+	if outcome == "failed" || outcome == "partial" {
+		c.failedPartial++
 	}
 }
 

@@ -197,7 +197,11 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 	if p.Drift, err = DriftOf(ctx, h.DB.Read, env.ID, now); err != nil {
 		return err
 	}
-	if p.Health, err = operation.LoadKPIs(ctx, h.DB.Read, ws.ID, env.ID, now); err != nil {
+	scope, err := operation.ViewerScope(ctx, h.Operations.Resolver)
+	if err != nil {
+		return err
+	}
+	if p.Health, err = operation.LoadKPIs(ctx, h.DB.Read, scope, env.ID, now); err != nil {
 		return err
 	}
 	p.Latest.Slug = env.Slug

@@ -12,6 +12,7 @@ import (
 	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/navigation"
+	"atlas/app/operation"
 	"atlas/app/web"
 )
 
@@ -66,10 +67,14 @@ func (h *Handlers) related(ctx context.Context, ws *access.Workspace, env *acces
 		l.Link("inventory_item", t.Label, "every policy of this type", fmt.Sprintf("/admin/t/%s/policies?%s", env.Slug, url.Values{"type": {t.Key}}.Encode()))
 	}
 	back := navigation.BackLink{Label: "Back to " + f.SubjectName, URL: here}
-	if err := h.Operations.Engine.RelateRun(ctx, q, l, "baseline_run", ws.ID, f.BaselineRunID, back); err != nil {
+	scope, err := operation.ViewerScope(ctx, h.Operations.Resolver)
+	if err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
-	if err := h.Operations.Engine.RelateRun(ctx, q, l, "current_run", ws.ID, f.CurrentRunID, back); err != nil {
+	if err := h.Operations.Engine.RelateRun(ctx, q, l, "baseline_run", scope, f.BaselineRunID, back); err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	if err := h.Operations.Engine.RelateRun(ctx, q, l, "current_run", scope, f.CurrentRunID, back); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	return l.Section(), nil

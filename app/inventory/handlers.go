@@ -72,7 +72,11 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	if p.Operations, err = h.Operations.Recent(ctx, env.ID, req.URL.RequestURI()); err != nil {
 		return err
 	}
-	if p.ActiveRuns, p.ActiveSyncs, err = operation.ActiveCounts(ctx, h.DB.Read, ws.ID, env.ID, OperationType); err != nil {
+	scope, err := operation.ViewerScope(ctx, h.Resolver)
+	if err != nil {
+		return err
+	}
+	if p.ActiveRuns, p.ActiveSyncs, err = operation.ActiveCounts(ctx, h.DB.Read, scope, env.ID, OperationType); err != nil {
 		return err
 	}
 	feed := func(filter url.Values) string {
@@ -353,7 +357,11 @@ func (h *Handlers) policyRelated(ctx context.Context, ws *access.Workspace, env 
 	if len(versions) > 0 {
 		latest := versions[0]
 		l.Link("latest_version", fmt.Sprintf("Version %d", latest.Number), latest.CapturedAt.Time.UTC().Format("2 Jan 2006"), VersionURL(env, pol.ID, latest.Number))
-		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", ws.ID, latest.RunID, navigation.BackLink{Label: "Back to " + pol.DisplayName, URL: here}); err != nil {
+		scope, err := operation.ViewerScope(ctx, h.Resolver)
+		if err != nil {
+			return navigation.RelatedContextSection{}, err
+		}
+		if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", scope, latest.RunID, navigation.BackLink{Label: "Back to " + pol.DisplayName, URL: here}); err != nil {
 			return navigation.RelatedContextSection{}, err
 		}
 	}

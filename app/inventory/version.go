@@ -123,7 +123,11 @@ func (h *Handlers) Version(w http.ResponseWriter, req bunrouter.Request) error {
 func (h *Handlers) versionRelated(ctx context.Context, ws *access.Workspace, env *access.Environment, pol *Policy, ver *Version, here, title string) (navigation.RelatedContextSection, error) {
 	l := navigation.NewEntries(navigation.PolicyVersion)
 	l.Link("parent_policy", pol.DisplayName, pol.Type.Label, policyURL(env, pol))
-	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", ws.ID, ver.RunID, navigation.BackLink{Label: "Back to " + title, URL: here}); err != nil {
+	scope, err := operation.ViewerScope(ctx, h.Resolver)
+	if err != nil {
+		return navigation.RelatedContextSection{}, err
+	}
+	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", scope, ver.RunID, navigation.BackLink{Label: "Back to " + title, URL: here}); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	snapshots, err := holders(ctx, h.DB.Read, snapshotsHolding, pol.Type.Key, ws.ID, ver.ID)

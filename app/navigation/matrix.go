@@ -85,6 +85,7 @@ var Matrix = []NavigationMatrixRule{
 	{BaselineSnapshot, DetailSection, "source_run", OperationRun, CanonicalPage, "Captured by", 2, false, ShowUnavailable},
 	{BaselineSnapshot, DetailSection, "source_environment", Environment, DirectRecord, "Captured from", 3, true, ShowReferenceOnly},
 	{BaselineSnapshot, DetailSection, "findings", Findings, FilteredList, "Findings", 4, true, Hide},
+	{BaselineSnapshot, DetailSection, "compares", OperationRun, CanonicalPage, "Compared by", 5, false, Hide},
 
 	{Finding, DetailSection, "policy", Policy, DirectRecord, "Policy", 1, false, ShowUnavailable},
 	{Finding, DetailSection, "policy_version", PolicyVersion, DirectRecord, "Version compared", 2, false, ShowUnavailable},
@@ -108,6 +109,7 @@ var Matrix = []NavigationMatrixRule{
 	{OperationRun, DetailSection, "findings", Findings, FilteredList, "Findings", 5, true, Hide},
 	{OperationRun, DetailSection, "retry_of", OperationRun, CanonicalPage, "Retry of", 6, false, ShowUnavailable},
 	{OperationRun, DetailSection, "retried_as", OperationRun, CanonicalPage, "Retried as", 7, false, Hide},
+	{OperationRun, DetailSection, "undone_by", OperationRun, CanonicalPage, "Undone by", 8, false, ShowUnavailable},
 
 	{Environment, DetailSection, "operations", OperationsFeed, CanonicalPage, "Operations", 1, false, Hide},
 	{Environment, DetailSection, "sync_runs", OperationsFeed, CanonicalPage, "Inventory syncs", 2, false, Hide},
@@ -124,6 +126,7 @@ var Matrix = []NavigationMatrixRule{
 	{BackupSet, ListRow, "source_run", OperationRun, CanonicalPage, "Taken by run", 3, false, Hide},
 	{BaselineProfile, ListRow, "latest_snapshot", BaselineSnapshot, DirectRecord, "Latest snapshot", 1, false, Hide},
 	{BaselineProfile, ListRow, "compare_runs", OperationsFeed, CanonicalPage, "Compares", 2, false, Hide},
+	{BaselineSnapshot, ListRow, "source_run", OperationRun, CanonicalPage, "Captured by", 1, false, ShowUnavailable},
 }
 
 type ruleKey struct {

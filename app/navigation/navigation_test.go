@@ -121,3 +121,26 @@ func TestRuleUnavailableRelationsSayWhyAndLeakNothing(t *testing.T) {
 		t.Errorf("an unavailable entry is the next step: %q", s.PrimaryEntryKey)
 	}
 }
+
+// Issue 17: a table's link goes through its rule like a related entry: one
+// without a rule cannot be rendered, and one the viewer may not follow is an
+// unavailable entry that names nothing when unauthorized, or nothing at all
+// when its rule hides it.
+func TestLinksInTablesGoThroughTheirRules(t *testing.T) {
+	if l := NewLink(BaselineSnapshot, ListRow, "source_run", "#8", "/admin/operations/8"); l.URL != "/admin/operations/8" || l.Text != "#8" {
+		t.Errorf("available link: %+v", l)
+	}
+	l := UnavailableLink(BaselineSnapshot, ListRow, "source_run", ReasonUnauthorized, "Baseline capture #8")
+	if l.URL != "" || l.Text != "Unavailable" || l.Reason != ReasonUnauthorized || l.Message == "" || l.Hidden || strings.Contains(l.Text+l.Message, "#8") {
+		t.Errorf("unauthorized link leaks or is not unavailable: %+v", l)
+	}
+	if l := UnavailableLink(BaselineSnapshot, DetailSection, "compares", ReasonMissing, "#9"); !l.Hidden {
+		t.Errorf("a link its rule hides shows: %+v", l)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a link without a rule rendered")
+		}
+	}()
+	NewLink(BaselineSnapshot, ListRow, "no_such_relation", "x", "/x")
+}

@@ -56,6 +56,14 @@ func Unavailable(relationKey string, reason Reason, reference string) Unavailabl
 	return s
 }
 
+// shown is what a page shows for the relation: its reference, or "Unavailable".
+func (s UnavailableRelationState) shown() string {
+	if s.ShowReference {
+		return s.ReferenceValue
+	}
+	return "Unavailable"
+}
+
 // RelatedContextEntry is one related record of a detail page (spec 131).
 type RelatedContextEntry struct {
 	Key               string
@@ -83,7 +91,7 @@ func entry(sourceType, key, value, secondary, url string) RelatedContextEntry {
 func unavailableEntry(sourceType string, s UnavailableRelationState) (RelatedContextEntry, bool) {
 	r := Rule(sourceType, DetailSection, s.RelationKey)
 	e := RelatedContextEntry{Key: s.RelationKey, Label: r.Label, TargetKind: r.TargetType, priority: r.Priority,
-		UnavailableReason: s.Reason, UnavailableText: s.Message, Value: "Unavailable"}
+		UnavailableReason: s.Reason, UnavailableText: s.Message, Value: s.shown()}
 	switch s.Reason {
 	case ReasonUnauthorized:
 		e.Availability = Unauthorized
@@ -91,9 +99,6 @@ func unavailableEntry(sourceType string, s UnavailableRelationState) (RelatedCon
 		e.Availability = Unresolved
 	default:
 		e.Availability = Missing
-	}
-	if s.ShowReference {
-		e.Value = s.ReferenceValue
 	}
 	return e, r.MissingStatePolicy != Hide
 }

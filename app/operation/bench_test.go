@@ -17,7 +17,10 @@ func BenchmarkMillionRuns(b *testing.B) {
 	}
 	b.Logf("generated 1,000,000 runs in %v", time.Since(start).Round(time.Millisecond))
 	ctx := context.Background()
-	deep, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, After: &Cursor{CreatedAt: "2026-03-01T00:00:00.000Z", ID: 1 << 40}})
+	// The owner reads through the workspace's indexes, an operator of one
+	// environment through its own and the workspace's runs without one.
+	owner, operator := Scope{WorkspaceID: 1, environments: []int64{1, 2}, whole: true}, Scope{WorkspaceID: 1, environments: []int64{2}}
+	deep, err := List(ctx, d.Read, owner, Filter{}, Window{Limit: 50, After: &Cursor{CreatedAt: "2026-03-01T00:00:00.000Z", ID: 1 << 40}})
 	if err != nil || len(deep.Runs) != 50 {
 		b.Fatalf("deep page: %v, %d runs", err, len(deep.Runs))
 	}
@@ -25,26 +28,33 @@ func BenchmarkMillionRuns(b *testing.B) {
 		name string
 		run  func() error
 	}{
-		{"KPIs/workspace", func() error { _, err := LoadKPIs(ctx, d.Read, 1, 0, now); return err }},
-		{"KPIs/environment", func() error { _, err := LoadKPIs(ctx, d.Read, 1, 1, now); return err }},
-		{"List/first page", func() error { _, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50}); return err }},
+		{"KPIs/workspace", func() error { _, err := LoadKPIs(ctx, d.Read, owner, 0, now); return err }},
+		{"KPIs/environment", func() error { _, err := LoadKPIs(ctx, d.Read, owner, 1, now); return err }},
+		{"List/first page", func() error { _, err := List(ctx, d.Read, owner, Filter{}, Window{Limit: 50}); return err }},
 		{"List/page in March", func() error {
-			_, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, After: deep.Next})
+			_, err := List(ctx, d.Read, owner, Filter{}, Window{Limit: 50, After: deep.Next})
 			return err
 		}},
 		{"List/environment and type", func() error {
-			_, err := List(ctx, d.Read, 1, Filter{EnvironmentID: 2, Type: "baseline.compare"}, Window{Limit: 50})
+			_, err := List(ctx, d.Read, owner, Filter{EnvironmentID: 2, Type: "baseline.compare"}, Window{Limit: 50})
 			return err
 		}},
 		{"List/failed or partial in 7 days", func() error {
-			_, err := List(ctx, d.Read, 1, Filter{Outcomes: []Outcome{Failed, Partial}, Since: now.Add(-7 * 24 * time.Hour)}, Window{Limit: 50})
+			_, err := List(ctx, d.Read, owner, Filter{Outcomes: []Outcome{Failed, Partial}, Since: now.Add(-7 * 24 * time.Hour)}, Window{Limit: 50})
 			return err
 		}},
-		{"RunTypes", func() error { _, err := RunTypes(ctx, d.Read, 1); return err }},
+		{"RunTypes", func() error { _, err := RunTypes(ctx, d.Read, owner); return err }},
 		{"List/oldest first", func() error {
-			_, err := List(ctx, d.Read, 1, Filter{}, Window{Limit: 50, OldestFirst: true})
+			_, err := List(ctx, d.Read, owner, Filter{}, Window{Limit: 50, OldestFirst: true})
 			return err
 		}},
+		{"KPIs/operator of one environment", func() error { _, err := LoadKPIs(ctx, d.Read, operator, 0, now); return err }},
+		{"List/operator of one environment", func() error { _, err := List(ctx, d.Read, operator, Filter{}, Window{Limit: 50}); return err }},
+		{"List/operator of one environment, page in March", func() error {
+			_, err := List(ctx, d.Read, operator, Filter{}, Window{Limit: 50, After: deep.Next})
+			return err
+		}},
+		{"RunTypes/operator of one environment", func() error { _, err := RunTypes(ctx, d.Read, operator); return err }},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {

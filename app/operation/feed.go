@@ -2,6 +2,7 @@ package operation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -59,11 +60,15 @@ type ListPage struct {
 	Next, Prev *Cursor
 }
 
-// List returns one page of the workspace's runs. Keyset pagination on
+// List returns one page of the runs of the scope. Keyset pagination on
 // (created_at, id) keeps every page as fast as the first on a million runs, and
 // runs inserted meanwhile never shift a later page (no duplicates, no gaps).
-func List(ctx context.Context, q db.Querier, workspaceID int64, f Filter, w Window) (*ListPage, error) {
-	query, args := listQuery(workspaceID, f, w)
+func List(ctx context.Context, q db.Querier, s Scope, f Filter, w Window) (*ListPage, error) {
+	page := &ListPage{}
+	query, args := listQuery(s, f, w)
+	if query == "" {
+		return page, nil
+	}
 	runs, err := queryRuns(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
@@ -72,7 +77,7 @@ func List(ctx context.Context, q db.Querier, workspaceID int64, f Filter, w Wind
 	if more {
 		runs = runs[:w.Limit]
 	}
-	page := &ListPage{Runs: runs}
+	page.Runs = runs
 	if w.Before != nil {
 		slices.Reverse(page.Runs)
 	}
@@ -97,9 +102,16 @@ func List(ctx context.Context, q db.Querier, workspaceID int64, f Filter, w Wind
 	return page, nil
 }
 
-// listQuery is List's SQL: the filter, the cursor condition and the walk order.
-func listQuery(workspaceID int64, f Filter, w Window) (string, []any) {
-	where, args := f.where(workspaceID)
+// listQuery is List's SQL: the filter, the cursor condition and the walk order,
+// one SELECT an arm of the scope; "" when the scope holds none of the runs.
+// Several arms are merged in order: each walks its own index only as far as
+// the page needs.
+func listQuery(s Scope, f Filter, w Window) (string, []any) {
+	arms := s.arms(f.EnvironmentID)
+	if len(arms) == 0 {
+		return "", nil
+	}
+	where, whereArgs := f.where()
 	// The query walks in display order, or against it for a previous page.
 	walkDesc := !w.OldestFirst
 	var cursor *Cursor
@@ -115,22 +127,26 @@ func listQuery(workspaceID int64, f Filter, w Window) (string, []any) {
 			op = "<"
 		}
 		where = append(where, "(r.created_at, r.id) "+op+" (?, ?)")
-		args = append(args, cursor.CreatedAt, cursor.ID)
+		whereArgs = append(whereArgs, cursor.CreatedAt, cursor.ID)
 	}
 	dir := "ASC"
 	if walkDesc {
 		dir = "DESC"
 	}
-	return `SELECT ` + runColumns + runFrom + ` WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(` ORDER BY r.created_at %s, r.id %s LIMIT ?`, dir, dir), append(args, w.Limit+1)
+	selects := make([]string, len(arms))
+	var args []any
+	for i, arm := range arms {
+		selects[i] = `SELECT ` + runColumns + runFrom + ` WHERE ` + strings.Join(append([]string{arm}, where...), " AND ")
+		args = append(args, whereArgs...)
+	}
+	return strings.Join(selects, " UNION ALL ") + fmt.Sprintf(` ORDER BY r.created_at %s, r.id %s LIMIT ?`, dir, dir), append(args, w.Limit+1)
 }
 
-// where is the small accumulator of the filter's conditions; the workspace always comes first.
-func (f Filter) where(workspaceID int64) ([]string, []any) {
-	where, args := []string{"r.workspace_id = ?"}, []any{workspaceID}
-	if f.EnvironmentID != 0 {
-		where, args = append(where, "r.managed_environment_id = ?"), append(args, f.EnvironmentID)
-	}
+// where is the small accumulator of the filter's conditions but the
+// environment's, which the scope's arms hold.
+func (f Filter) where() ([]string, []any) {
+	var where []string
+	var args []any
 	if f.Type != "" {
 		where, args = append(where, "r.type = ?"), append(args, f.Type)
 	}
@@ -156,43 +172,55 @@ func (f Filter) where(workspaceID int64) ([]string, []any) {
 	return where, args
 }
 
-// RunTypes lists the distinct types of the workspace's runs, types this Atlas no
-// longer (or not yet) registers included. It hops through the (workspace_id, type, …)
-// index one type at a time, so it costs a few lookups however many runs there are.
-func RunTypes(ctx context.Context, q db.Querier, workspaceID int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, runTypesQuery, workspaceID, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// RunTypes lists the distinct types of the scope's runs, types this Atlas no
+// longer (or not yet) registers included. It hops through a type index one type
+// at a time, an arm of the scope after the other, so it costs a few lookups
+// however many runs there are.
+func RunTypes(ctx context.Context, q db.Querier, s Scope) ([]string, error) {
 	var types []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+	for _, arm := range s.arms(0) {
+		rows, err := q.QueryContext(ctx, runTypesQuery(arm))
+		if err != nil {
 			return nil, err
 		}
-		types = append(types, t)
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
 	}
-	return types, rows.Err()
+	slices.Sort(types)
+	return types, nil
 }
 
-const runTypesQuery = `WITH RECURSIVE t(type) AS (
-	SELECT min(type) FROM operation_runs WHERE workspace_id = ?
+func runTypesQuery(arm string) string {
+	return `WITH RECURSIVE t(type) AS (
+	SELECT min(r.type) FROM operation_runs r WHERE ` + arm + `
 	UNION ALL
-	SELECT (SELECT min(type) FROM operation_runs WHERE workspace_id = ? AND type > t.type) FROM t WHERE t.type IS NOT NULL)
+	SELECT (SELECT min(r.type) FROM operation_runs r WHERE ` + arm + ` AND r.type > t.type) FROM t WHERE t.type IS NOT NULL)
 	SELECT type FROM t WHERE type IS NOT NULL`
+}
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-// Recent is what the hub and an environment dashboard show: the active runs and the latest ten.
-func Recent(ctx context.Context, q db.Querier, workspaceID, environmentID int64) (active, latest []*Run, err error) {
+// Recent is what the hub and an environment dashboard show: the scope's
+// active runs and the latest ten, of one environment when environmentID ≠ 0.
+func Recent(ctx context.Context, q db.Querier, s Scope, environmentID int64) (active, latest []*Run, err error) {
 	f := Filter{EnvironmentID: environmentID, Statuses: []Status{Queued, Running}}
-	page, err := List(ctx, q, workspaceID, f, Window{Limit: 20})
+	page, err := List(ctx, q, s, f, Window{Limit: 20})
 	if err != nil {
 		return nil, nil, err
 	}
 	f.Statuses = nil
-	latestPage, err := List(ctx, q, workspaceID, f, Window{Limit: 10})
+	latestPage, err := List(ctx, q, s, f, Window{Limit: 10})
 	if err != nil {
 		return nil, nil, err
 	}

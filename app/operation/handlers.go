@@ -32,30 +32,30 @@ type Handlers struct {
 
 const feedPageSize = 50
 
-// Row is a run as a page shows it: the environment is named only for a viewer
-// entitled to it, otherwise it is an "unavailable" entry (spec 131).
+// Row is a run as a page shows it, with its environment when it has one.
 type Row struct {
 	*Run
 	Label       string
 	Environment EnvironmentRef
 }
 
-// EnvironmentRef is a run's environment as the viewer may see it.
+// EnvironmentRef is a run's environment.
 type EnvironmentRef struct {
-	Name        string // "" for a workspace-level run or an unavailable environment
-	URL         string
-	Unavailable bool
+	Name string // "" for a workspace-level run
+	URL  string
 }
 
 // URL is the run's canonical, tenantless address (spec 131).
 func (r Row) URL() string { return "/admin/operations/" + strconv.FormatInt(r.ID, 10) }
 
-// viewer is the signed-in person's view of the workspace's environments.
+// viewer is the signed-in person's view of the workspace's environments, and
+// so of its runs.
 type viewer struct {
 	ws       *access.Workspace
 	userID   int64
 	entitled map[int64]*access.Environment
 	envs     []*access.Environment
+	scope    Scope
 }
 
 func (h *Handlers) viewer(ctx context.Context) (*viewer, error) {
@@ -64,7 +64,7 @@ func (h *Handlers) viewer(ctx context.Context) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{ws: ws, userID: user.ID, entitled: map[int64]*access.Environment{}, envs: envs}
+	v := &viewer{ws: ws, userID: user.ID, entitled: map[int64]*access.Environment{}, envs: envs, scope: ScopeOf(ws, envs)}
 	for _, e := range envs {
 		v.entitled[e.ID] = e
 	}
@@ -73,13 +73,8 @@ func (h *Handlers) viewer(ctx context.Context) (*viewer, error) {
 
 func (h *Handlers) row(v *viewer, r *Run) Row {
 	row := Row{Run: r, Label: h.Engine.Label(r.Type)}
-	if r.EnvironmentID == 0 {
-		return row
-	}
 	if env, ok := v.entitled[r.EnvironmentID]; ok {
 		row.Environment = EnvironmentRef{Name: env.Label(), URL: env.URL("")}
-	} else {
-		row.Environment = EnvironmentRef{Unavailable: true}
 	}
 	return row
 }
@@ -188,7 +183,7 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 			page.Chips = append(page.Chips, Link{Label: "Environment: " + e.Label(), URL: q.with("environment", "all")})
 		}
 	}
-	runTypes, err := RunTypes(ctx, h.DB.Read, v.ws.ID)
+	runTypes, err := RunTypes(ctx, h.DB.Read, v.scope)
 	if err != nil {
 		return err
 	}
@@ -228,7 +223,7 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	if win.OldestFirst {
 		page.Table.Sort.URL, page.Table.SortClass = q.with("sort"), "sort sort-asc"
 	}
-	list, err := List(ctx, h.DB.Read, v.ws.ID, f, win)
+	list, err := List(ctx, h.DB.Read, v.scope, f, win)
 	if err != nil {
 		return err
 	}
@@ -239,7 +234,7 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	if list.Prev != nil {
 		page.Prev = q.with("before", list.Prev.String())
 	}
-	if page.KPIs, err = LoadKPIs(ctx, h.DB.Read, v.ws.ID, f.EnvironmentID, now); err != nil {
+	if page.KPIs, err = LoadKPIs(ctx, h.DB.Read, v.scope, f.EnvironmentID, now); err != nil {
 		return err
 	}
 	scope := "all"
@@ -312,7 +307,7 @@ func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *R
 	if err != nil {
 		return nil, nil, err
 	}
-	run, err := Get(ctx, h.DB.Read, v.ws.ID, id)
+	run, err := v.scope.Run(ctx, h.DB.Read, id)
 	return v, run, err
 }
 
@@ -386,19 +381,16 @@ func runCrumbs(v *viewer, run *Run, label string) []web.Crumb {
 // was retried as. Entitlement to the environment decides what may be named.
 func (h *Handlers) related(ctx context.Context, v *viewer, run *Run, row Row) (navigation.RelatedContextSection, error) {
 	l := navigation.NewEntries(navigation.OperationRun)
-	switch {
-	case row.Environment.Unavailable:
-		l.Unavailable("environment", navigation.ReasonUnauthorized, "")
-	case row.Environment.Name != "":
+	if row.Environment.Name != "" {
 		l.Link("environment", row.Environment.Name, "", row.Environment.URL)
 	}
-	if t, ok := h.Engine.Type(run.Type); ok && t.Related != nil && !row.Environment.Unavailable {
+	if t, ok := h.Engine.Type(run.Type); ok && t.Related != nil {
 		if err := t.Related(ctx, run, v.entitled[run.EnvironmentID], l); err != nil {
 			return navigation.RelatedContextSection{}, err
 		}
 	}
 	if run.RetryOf != 0 {
-		old, err := Get(ctx, h.DB.Read, v.ws.ID, run.RetryOf)
+		old, err := v.scope.Run(ctx, h.DB.Read, run.RetryOf)
 		switch {
 		case errors.Is(err, web.ErrNotFound):
 			l.Unavailable("retry_of", navigation.ReasonMissing, "")
@@ -590,7 +582,7 @@ func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL stri
 	if err != nil {
 		return nil, err
 	}
-	active, latest, err := Recent(ctx, h.DB.Read, v.ws.ID, environmentID)
+	active, latest, err := Recent(ctx, h.DB.Read, v.scope, environmentID)
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,19 @@ import (
 )
 
 // referenceKPIs is the header as it was defined before the day counters: every
-// run of the window counted from operation_runs (durations in whole milliseconds).
-func referenceKPIs(t *testing.T, q db.Querier, workspaceID, environmentID int64, now time.Time) KPIs {
+// run of the window counted from operation_runs (durations in whole
+// milliseconds), of the runs the scope holds (of one environment when
+// environmentID ≠ 0) by its rule written again in SQL.
+func referenceKPIs(t *testing.T, q db.Querier, s Scope, environmentID int64, now time.Time) KPIs {
 	t.Helper()
-	scope, scopeArgs := "workspace_id = ?", []any{workspaceID}
-	if environmentID != 0 {
-		scope, scopeArgs = "managed_environment_id = ? AND workspace_id = ?", []any{environmentID, workspaceID}
+	scope := fmt.Sprintf("workspace_id = %d", s.WorkspaceID)
+	switch {
+	case environmentID != 0:
+		scope += fmt.Sprintf(" AND managed_environment_id = %d", environmentID)
+	case !s.whole:
+		scope += " AND (managed_environment_id IS NULL OR managed_environment_id IN (SELECT value FROM json_each('" + marshal(s.environments) + "')))"
 	}
 	d30, d7 := db.Format(now.Add(-30*24*time.Hour)), db.Format(now.Add(-7*24*time.Hour))
-	args := append(append(append(append(append([]any{}, scopeArgs...), d30), scopeArgs...), scopeArgs...), d7)
 	var k KPIs
 	var totalMS int64
 	err := q.QueryRowContext(context.Background(), `SELECT
@@ -35,7 +39,7 @@ func referenceKPIs(t *testing.T, q db.Querier, workspaceID, environmentID int64,
 		COALESCE(sum(outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL), 0),
 		CAST(COALESCE(sum(CASE WHEN outcome IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL
 			THEN round((julianday(completed_at) - julianday(started_at)) * 86400000) END), 0) AS INTEGER)
-		FROM operation_runs WHERE `+scope+` AND created_at >= ?`, args...).Scan(&k.Runs30d, &k.Active, &k.FailedPartial7d, &k.Timed7d, &totalMS)
+		FROM operation_runs WHERE `+scope+` AND created_at >= ?`, d30, d7).Scan(&k.Runs30d, &k.Active, &k.FailedPartial7d, &k.Timed7d, &totalMS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +49,10 @@ func referenceKPIs(t *testing.T, q db.Querier, workspaceID, environmentID int64,
 	return k
 }
 
-// The counters give exactly what counting the runs gives, after every kind of
-// change a run goes through, at random moments and on the window's edges; and
-// migration 0010 rebuilds exactly the counters the triggers kept.
+// The counters give exactly what counting the runs gives, for every scope,
+// after every kind of change a run goes through, at random moments and on the
+// window's edges; and migration 0017 rebuilds exactly the counters the
+// triggers kept.
 func TestKPICountersMatchCountingTheRuns(t *testing.T) {
 	d := world(t)
 	ctx := context.Background()
@@ -154,17 +159,27 @@ func TestKPICountersMatchCountingTheRuns(t *testing.T) {
 		moments = append(moments, randomTime().Add(30*24*time.Hour*time.Duration(i%2)), midnight, midnight.Add(-time.Millisecond), midnight.Add(time.Millisecond),
 			createdTimes[rng.IntN(len(createdTimes))].Add(7*24*time.Hour), createdTimes[rng.IntN(len(createdTimes))].Add(30*24*time.Hour))
 	}
-	scopes := [][2]int64{{1, 0}, {1, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 0}, {3, 4}}
+	// After the deletes: workspace 1 holds prod, and pilot's runs as its own;
+	// workspace 2 holds lab; workspace 3 is gone.
+	scopes := []struct {
+		scope Scope
+		env   int64
+	}{
+		{Scope{WorkspaceID: 1, environments: []int64{1}, whole: true}, 0}, {Scope{WorkspaceID: 1, environments: []int64{1}, whole: true}, 1},
+		{Scope{WorkspaceID: 1, environments: []int64{1}}, 0}, {Scope{WorkspaceID: 1}, 0},
+		{Scope{WorkspaceID: 2, environments: []int64{3}, whole: true}, 0}, {Scope{WorkspaceID: 2, environments: []int64{3}}, 3}, {Scope{WorkspaceID: 2}, 0},
+		{Scope{WorkspaceID: 3, whole: true}, 0},
+	}
 	exercised := KPIs{}
 	for _, at := range moments {
 		for _, s := range scopes {
-			want := referenceKPIs(t, d.Read, s[0], s[1], at)
-			got, err := LoadKPIs(ctx, d.Read, s[0], s[1], at)
+			want := referenceKPIs(t, d.Read, s.scope, s.env, at)
+			got, err := LoadKPIs(ctx, d.Read, s.scope, s.env, at)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != want {
-				t.Fatalf("workspace %d environment %d at %s: got %+v, want %+v", s[0], s[1], db.Format(at), got, want)
+				t.Fatalf("%s, environment %d at %s: got %+v, want %+v", s.scope, s.env, db.Format(at), got, want)
 			}
 			exercised.Runs30d += got.Runs30d
 			exercised.FailedPartial7d += got.FailedPartial7d
@@ -179,13 +194,13 @@ func TestKPICountersMatchCountingTheRuns(t *testing.T) {
 	kept := counters(t, d.Read)
 	migration := migrateHandle(t, d.Path)
 	if err := migration.Steps(-1); err != nil {
-		t.Fatalf("down 0010: %v", err)
+		t.Fatalf("down 0017: %v", err)
 	}
 	if err := migration.Steps(1); err != nil {
-		t.Fatalf("up 0010: %v", err)
+		t.Fatalf("up 0017: %v", err)
 	}
 	if rebuilt := counters(t, d.Read); rebuilt != kept {
-		t.Errorf("migration 0010 rebuilt\n%s\nthe triggers kept\n%s", rebuilt, kept)
+		t.Errorf("migration 0017 rebuilt\n%s\nthe triggers kept\n%s", rebuilt, kept)
 	}
 }
 

@@ -11,22 +11,25 @@ import (
 
 // RelateRun adds run runID to a page's related context under key: labelled by
 // type, number and day ("Inventory sync #8 · 3 Nov"), linked through the
-// canonical operations route with the way back to the page. A run no longer kept
-// is a missing entry.
-func (e *Engine) RelateRun(ctx context.Context, q db.Querier, l *navigation.Entries, key string, workspaceID, runID int64, back navigation.BackLink) error {
+// canonical operations route with the way back to the page. A run no longer
+// kept is a missing entry, one of an environment the person may not open an
+// unauthorized one that names nothing.
+func (e *Engine) RelateRun(ctx context.Context, q db.Querier, l *navigation.Entries, key string, s Scope, runID int64, back navigation.BackLink) error {
 	if runID == 0 {
 		l.Unavailable(key, navigation.ReasonMissing, "")
 		return nil
 	}
-	run, err := Get(ctx, q, workspaceID, runID)
-	if errors.Is(err, web.ErrNotFound) {
+	run, err := Get(ctx, q, s.WorkspaceID, runID)
+	switch {
+	case errors.Is(err, web.ErrNotFound):
 		l.Unavailable(key, navigation.ReasonMissing, "")
-		return nil
-	}
-	if err != nil {
+	case err != nil:
 		return err
+	case !s.Opens(run.EnvironmentID):
+		l.Unavailable(key, navigation.ReasonUnauthorized, "")
+	default:
+		l.Link(key, e.RunLabel(run), run.Badge(), navigation.RunLink(s.WorkspaceID, run.ID, l.SourceType(), back.Label, back.URL).URL())
 	}
-	l.Link(key, e.RunLabel(run), run.Badge(), navigation.RunLink(workspaceID, run.ID, l.SourceType(), back.Label, back.URL).URL())
 	return nil
 }
 
