@@ -39,23 +39,25 @@ type RestoreStart struct {
 	Choice      Choice
 	Layout      string
 	UndoOf      int64
+	StartKey    string // the start form's (operation.StartRequest)
 }
 
 // StartRestore queues a restore.apply run (execute runs it in this process
 // instead, for the command line) and records the restore, which keeps its set
-// from retention from then on. It returns the run already active when there is one.
+// from retention from then on. It returns the run it joins when there is one
+// (operation.Engine.Start).
 func StartRestore(ctx context.Context, d *db.DB, engine *operation.Engine, r RestoreStart, execute bool) (*operation.Run, bool, error) {
 	var m map[string]any
 	b, _ := json.Marshal(restoreContext{BackupID: r.Set.ID, Backup: r.Set.Name, Choice: r.Choice, Layout: r.Layout, UndoOf: r.UndoOf}) // plain data: cannot fail
 	json.Unmarshal(b, &m)
-	req := operation.StartRequest{WorkspaceID: r.WorkspaceID, EnvironmentID: r.TargetID, Type: RestoreType, Context: m, UserID: r.UserID}
+	req := operation.StartRequest{WorkspaceID: r.WorkspaceID, EnvironmentID: r.TargetID, Type: RestoreType, Context: m, UserID: r.UserID, StartKey: r.StartKey}
 	if execute {
 		// The run records its restore itself before it reads the set.
 		return engine.Execute(ctx, req)
 	}
-	run, active, err := engine.Start(ctx, req)
-	if err != nil || active {
-		return run, active, err
+	run, joined, err := engine.Start(ctx, req)
+	if err != nil || joined {
+		return run, joined, err
 	}
 	return run, false, recordRestore(ctx, d, run, r.Set.ID, r.Layout, r.UndoOf)
 }

@@ -148,21 +148,16 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 		p.Form, p.Errors = createForm{Name: web.Echo(form.Name), Types: form.Types, Names: web.Echo(form.Names)}, errs
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/list", p)
 	}
-	run, active, err := h.Engine.Start(ctx, StartRequest(ws.ID, env.ID, user.ID, form.Name, sel))
+	start := StartRequest(ws.ID, env.ID, user.ID, form.Name, sel)
+	var err error
+	if start.StartKey, err = web.FormKey(req.Request); err != nil {
+		return err
+	}
+	run, joined, err := h.Engine.Start(ctx, start)
 	if err != nil {
 		return err
 	}
-	return opened(w, req, run, active, "Backup started.")
-}
-
-// opened redirects to a run just started, or to the one of its type already going.
-func opened(w http.ResponseWriter, req bunrouter.Request, run *operation.Run, alreadyActive bool, message string) error {
-	to := fmt.Sprintf("/admin/operations/%d", run.ID)
-	if alreadyActive {
-		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("A run of this kind is already %s here: this is that run.", run.Status))
-		return web.Redirect(w, req.Request, to, "")
-	}
-	return web.Redirect(w, req.Request, to, message)
+	return h.Engine.Opened(w, req.Request, run, joined, "Backup started.")
 }
 
 // SetRetention stores the environment's retention (keep_last, keep_days) and applies it.

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/rand"
 	"fmt"
+	"html/template"
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
@@ -90,3 +93,31 @@ func Truncate(s string, n int) string {
 // Echo is a typed value as a re-rendered form shows it back: whole when it is a
 // sane size, else cut, so a 9 MiB paste does not make a 9 MiB page.
 func Echo(value string) string { return Truncate(value, 4*MaxNameLength) }
+
+// FormKeyField is the hidden field of a form that must act once however often it
+// is sent (a double click, twenty parallel posts, a resubmitted page): the page
+// renders a fresh key into it ({{formKey}}) and the handler knows a repeat by it.
+const FormKeyField = "form_key"
+
+// NewFormKey is a fresh form key: at least 128 random bits, as base32 text.
+func NewFormKey() string { return rand.Text() }
+
+// formKeyInput is the hidden input that carries a fresh form key, for templates.
+func formKeyInput() template.HTML {
+	return template.HTML(`<input type="hidden" name="` + FormKeyField + `" value="` + NewFormKey() + `">`)
+}
+
+// FormKey is the key of the submitted form: "" for a request without one (the
+// command line's, a script's), an Invalid error for one Atlas did not make.
+func FormKey(r *http.Request) (string, error) {
+	key := r.PostFormValue(FormKeyField)
+	if key == "" {
+		return "", nil
+	}
+	if len(key) < 26 || len(key) > 64 || strings.Trim(key, base32Alphabet) != "" {
+		return "", Errorf(Invalid, "This form is damaged: reload the page and send it again.")
+	}
+	return key, nil
+}
+
+const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

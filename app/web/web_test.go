@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -246,4 +247,55 @@ func TestFingerprintFollowsContent(t *testing.T) {
 	if _, err := a.URL("missing.js"); err == nil {
 		t.Error("a missing static file has a URL")
 	}
+}
+
+// formKeyRequest is a form post carrying key as its form key.
+func formKeyRequest(key string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(url.Values{FormKeyField: {key}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func TestFormKey(t *testing.T) {
+	fresh := NewFormKey()
+	for key, ok := range map[string]bool{
+		"":                                  true, // a form without one: the command line's, a script's
+		fresh:                               true,
+		strings.ToLower(fresh):              false,
+		fresh[:25]:                          false,
+		strings.Repeat("A", 65):             false,
+		"../../etc/passwd%00AAAAAAAAAAAAAA": false,
+		"<script>alert(1)</script>AAAAAAAA": false,
+	} {
+		got, err := FormKey(formKeyRequest(key))
+		switch {
+		case ok && (err != nil || got != key):
+			t.Errorf("FormKey(%q) = %q, %v; want it back", key, got, err)
+		case !ok && (Classify(err).Code != Invalid || got != ""):
+			t.Errorf("FormKey(%q) = %q, %v; want an invalid-input error", key, got, err)
+		}
+	}
+	if NewFormKey() == fresh {
+		t.Error("two form keys are the same")
+	}
+}
+
+// FuzzFormKey: whatever a form sends, FormKey gives it back as a key Atlas could
+// have made, or refuses it as invalid input; never anything else.
+func FuzzFormKey(f *testing.F) {
+	f.Add(NewFormKey())
+	f.Add("")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAA\x00")
+	f.Fuzz(func(t *testing.T, key string) {
+		got, err := FormKey(formKeyRequest(key))
+		if err != nil {
+			if Classify(err).Code != Invalid || got != "" {
+				t.Fatalf("FormKey(%q) = %q, %v", key, got, err)
+			}
+			return
+		}
+		if got != key || (key != "" && (len(key) < 26 || len(key) > 64 || strings.Trim(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "")) {
+			t.Fatalf("FormKey(%q) accepted %q", key, got)
+		}
+	})
 }
