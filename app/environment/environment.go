@@ -28,7 +28,7 @@ type Fields struct {
 }
 
 func (f *Fields) clean() web.FieldErrors {
-	f.Slug, f.Name, f.DisplayName = strings.TrimSpace(f.Slug), strings.TrimSpace(f.Name), strings.TrimSpace(f.DisplayName)
+	f.Slug = strings.TrimSpace(f.Slug)
 	if f.Kind == "" {
 		f.Kind = "production"
 	}
@@ -36,13 +36,12 @@ func (f *Fields) clean() web.FieldErrors {
 	if err := web.ValidateSlug(f.Slug); err != nil {
 		errs["slug"] = err.Error()
 	}
-	if err := web.ValidateName(f.Name); err != nil {
+	var err error
+	if f.Name, err = web.ParseName(f.Name); err != nil {
 		errs["name"] = err.Error()
 	}
-	if f.DisplayName != "" {
-		if err := web.ValidateName(f.DisplayName); err != nil {
-			errs["display_name"] = err.Error()
-		}
+	if f.DisplayName, err = web.ParseOptionalName(f.DisplayName); err != nil {
+		errs["display_name"] = err.Error()
 	}
 	if !slices.Contains(Kinds, f.Kind) {
 		errs["kind"] = "Choose one of: " + strings.Join(Kinds, ", ") + "."
