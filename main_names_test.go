@@ -36,7 +36,7 @@ var hostileNames = []struct {
 // nameRows is every name Atlas keeps and every row a refused save could leave.
 const nameRows = `SELECT json_array(
 	(SELECT json_group_array(json_array(id, name, slug)) FROM workspaces),
-	(SELECT json_group_array(json_array(id, name, display_name)) FROM managed_environments),
+	(SELECT json_group_array(json_array(id, name, display_name, name_key)) FROM managed_environments),
 	(SELECT json_group_array(json_array(id, name)) FROM baseline_profiles),
 	(SELECT json_group_array(json_array(id, name)) FROM backup_sets),
 	(SELECT json_group_array(json_array(id, email, name)) FROM users),

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -92,6 +93,12 @@ var invisibleLetters = &unicode.RangeTable{R16: []unicode.Range16{
 	{Lo: 0x3164, Hi: 0x3164, Stride: 1}, // Hangul filler
 	{Lo: 0xffa0, Hi: 0xffa0, Stride: 1}, // halfwidth Hangul filler
 }}
+
+// NameKey is what two names that read the same share: the name case-folded
+// (full folding, so "Straße" and "STRASSE" share one) and NFC-normalised again.
+func NameKey(name string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
+}
 
 // MaxSearchLength bounds a list's search text (SQLite refuses long LIKE patterns).
 const MaxSearchLength = 200

@@ -218,7 +218,8 @@ func TestParseName(t *testing.T) {
 }
 
 // FuzzParseName: a name accepted is stored as ParseName would store it again
-// (trimmed, NFC), bounded, one line, with nothing invisible in it.
+// (trimmed, NFC), bounded, one line, with nothing invisible in it; its key is
+// a fixed point of NameKey.
 func FuzzParseName(f *testing.F) {
 	for _, seed := range []string{"Contoso Ltd", " Cafe\u0301 ", "Straße", "\u202Eabc", "a\u200Db", "\u0345", "\u1E9E", "İstanbul", "\xff"} {
 		f.Add(seed)
@@ -237,7 +238,27 @@ func FuzzParseName(f *testing.F) {
 		if i := strings.IndexFunc(name, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }); i >= 0 {
 			t.Fatalf("ParseName(%+q) = %+q holds a control or format character", typed, name)
 		}
+		if key := NameKey(name); NameKey(key) != key {
+			t.Fatalf("NameKey(%+q) = %+q, whose key is %+q", name, key, NameKey(key))
+		}
 	})
+}
+
+func TestNameKey(t *testing.T) {
+	same := [][2]string{
+		{"Production", "PRODUCTION"},
+		{"Straße", "STRASSE"},       // full case folding
+		{"Caf\u00e9", "CAFE\u0301"}, // and canonical equivalence
+		{"Σίσυφος", "ΣΊΣΥΦΟΣ"},
+	}
+	for _, p := range same {
+		if NameKey(p[0]) != NameKey(p[1]) {
+			t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q: want one key", p[0], NameKey(p[0]), p[1], NameKey(p[1]))
+		}
+	}
+	if NameKey("Production") == NameKey("Production 2") || NameKey("Cafe") == NameKey("Café") {
+		t.Errorf("different names share a key")
+	}
 }
 
 func TestValidateSearch(t *testing.T) {
