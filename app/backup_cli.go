@@ -22,10 +22,9 @@ func (d *Data) CreateBackup(ctx context.Context, workspaceSlug, environmentSlug,
 	if err := sel.Check(); err != nil {
 		return nil, nil, &UsageError{err}
 	}
-	if name != "" {
-		if err := web.ValidateName(name); err != nil {
-			return nil, nil, &UsageError{err}
-		}
+	name, err := web.ParseOptionalName(name)
+	if err != nil {
+		return nil, nil, &UsageError{err}
 	}
 	wsID, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
 	if err != nil {
