@@ -136,9 +136,11 @@ func checkCounts(t *testing.T, e *apptest.Env, s *demo.Summary) {
 			WHERE r.type = 'backup.create'`, 50, 999},
 		{"succeeded backups without their set", `SELECT count(*) FROM operation_runs r WHERE r.type = 'backup.create' AND r.outcome = 'succeeded'
 			AND NOT EXISTS (SELECT 1 FROM backup_sets s WHERE s.operation_run_id = r.id AND s.item_count > 0)`, 0, 0},
-		{"succeeded restores without the folder and items they wrote", `SELECT count(*) FROM operation_runs r WHERE r.type = 'restore.apply'
-			AND r.outcome = 'succeeded' AND NOT EXISTS (SELECT 1 FROM restores x JOIN restore_items i ON i.operation_run_id = x.operation_run_id
-			WHERE x.operation_run_id = r.id AND x.output_path IS NOT NULL)`, 0, 0},
+		// A restore of only items the target already holds writes nothing: no folder.
+		{"succeeded restores that wrote items without their folder", `SELECT count(*) FROM operation_runs r WHERE r.type = 'restore.apply'
+			AND r.outcome = 'succeeded' AND EXISTS (SELECT 1 FROM restore_items i WHERE i.operation_run_id = r.id AND i.result = 'written')
+			AND NOT EXISTS (SELECT 1 FROM restores x WHERE x.operation_run_id = r.id AND x.output_path IS NOT NULL)`, 0, 0},
+		{"succeeded restores that wrote items", `SELECT count(DISTINCT operation_run_id) FROM restore_items WHERE result = 'written'`, 1, 999},
 		{"restored items checked by a later sync", `SELECT count(*) FROM restore_items WHERE verification IS NOT NULL`, 1, 999},
 		{"backup sets outside the 90 days", `SELECT count(*) FROM backup_sets WHERE created_at < ?1 OR created_at > ?2`, 0, 0},
 		{"run types", `SELECT count(DISTINCT type) FROM operation_runs WHERE type IN
