@@ -125,10 +125,13 @@ func (c *capture) readEnvironment(ctx context.Context, q db.Querier, workspaceID
 // join the content-addressed store, so a baseline costs no copies. A file that
 // cannot be read fails as an item (the run ends partial) and is a fidelity note.
 func (c *capture) readExport(ctx context.Context, d *db.DB, folder string) error {
-	if st, err := os.Stat(folder); err != nil || !st.IsDir() {
+	// Through an os.Root: no link inside the export leads out of it.
+	root, err := os.OpenRoot(folder)
+	if err != nil {
 		return fmt.Errorf("the export %s cannot be read", folder)
 	}
-	c.progress.SetTotal(intune.DetectLayout(os.DirFS(folder)).Files)
+	defer root.Close()
+	c.progress.SetTotal(intune.DetectLayout(root.FS()).Files)
 	seen := map[string]string{}
 	var payloads [][2]string // hash, canonical: written in batches
 	flush := func() error {
@@ -147,7 +150,7 @@ func (c *capture) readExport(ctx context.Context, d *db.DB, folder string) error
 		payloads = payloads[:0]
 		return err
 	}
-	err := intune.Read(os.DirFS(folder), func(e intune.Entry) error {
+	err = intune.Read(root.FS(), func(e intune.Entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

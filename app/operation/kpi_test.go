@@ -9,11 +9,7 @@ import (
 	"time"
 
 	"atlas/app/db"
-	"atlas/schema"
-
-	"github.com/golang-migrate/migrate/v4"
-	"github.com/golang-migrate/migrate/v4/database/sqlite"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"atlas/app/db/dbtest"
 )
 
 // referenceKPIs is the header as it was defined before the day counters: every
@@ -177,7 +173,7 @@ func TestKPICountersMatchCountingTheRuns(t *testing.T) {
 	}
 
 	kept := counters(t, d.Read)
-	migration := migrateHandle(t, d.Path)
+	migration := dbtest.Migration(t, d.Path)
 	if err := migration.Steps(-1); err != nil {
 		t.Fatalf("down 0010: %v", err)
 	}
@@ -200,26 +196,4 @@ func counters(t *testing.T, q db.Querier) string {
 		t.Fatalf("counters: %q, %v", list, err)
 	}
 	return list
-}
-
-func migrateHandle(t *testing.T, path string) *migrate.Migrate {
-	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := iofs.New(schema.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	driver, err := sqlite.WithInstance(conn, &sqlite.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrate.NewWithInstance("iofs", src, "sqlite", driver)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
 }
