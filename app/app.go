@@ -85,7 +85,7 @@ func newEngine(ctx context.Context, d *db.DB, folders *environment.ExportFolders
 	sync.Handler = backup.VerifyingSync(d, sync.Handler) // a sync also verifies the restores into its environment
 	sync.Related = inventory.RelatedToSync(d)
 	e.Register(sync)
-	capture, compare := baseline.CaptureOperation(d), baseline.CompareOperation(d)
+	capture, compare := baseline.CaptureOperation(d, folders), baseline.CompareOperation(d)
 	capture.Related, compare.Related = baseline.RelatedToRun(d), baseline.RelatedToRun(d)
 	e.Register(capture)
 	e.Register(compare)

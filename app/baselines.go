@@ -44,7 +44,7 @@ func (d *Data) CaptureBaseline(ctx context.Context, workspaceSlug, profileSlug, 
 			return nil, err
 		}
 		defer cleanup()
-		req.Folder, req.SourceName = export.Path, filepath.Base(from)
+		req.Export, req.SourceName = export, filepath.Base(from)
 	}
 	err = d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		req.Profile, err = baseline.EnsureProfile(ctx, tx, wsID, 0, profileSlug)

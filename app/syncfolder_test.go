@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +62,54 @@ func TestSyncCommandRefusesTheDataFolder(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(e.Dir, "exports", "cli-*")); len(left) != 0 {
 		t.Errorf("the expanded zip was left behind: %v", left)
+	}
+}
+
+// TestRetryChecksTheFolderAgain: a retry of atlas sync's run, or of atlas
+// baseline capture --from's, reads the folder the command named only if it
+// still may (issue 17): swapped for a link to the data folder, both fail, and
+// nothing is captured or removed.
+func TestRetryChecksTheFolderAgain(t *testing.T) {
+	e := apptest.NewAcme(t)
+	ctx := context.Background()
+	folder := filepath.Join(t.TempDir(), "contoso")
+	if err := os.MkdirAll(filepath.Join(folder, "CompliancePolicies"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "CompliancePolicies", "Win.json"),
+		[]byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"cp-1","displayName":"Windows compliance"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sync, err := e.Data.Sync(ctx, "acme", "prod", folder)
+	if err != nil || sync.Outcome != "succeeded" {
+		t.Fatalf("sync: %v %+v", err, sync)
+	}
+	capture, err := e.Data.CaptureBaseline(ctx, "acme", "base", "", folder)
+	if err != nil || capture.Run.Outcome != "succeeded" {
+		t.Fatalf("capture: %v %+v", err, capture)
+	}
+	if err := os.Rename(folder, folder+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(e.Dir, folder); err != nil {
+		t.Fatal(err)
+	}
+	owner := e.Owner()
+	for _, run := range []int64{sync.ID, capture.Run.ID} {
+		r := owner.Post(fmt.Sprintf("/admin/operations/%d/retry", run), nil)
+		var retry int64
+		if _, err := fmt.Sscanf(r.Header.Get("Location"), "/admin/operations/%d", &retry); r.Status != http.StatusSeeOther || err != nil {
+			t.Fatalf("retry #%d: %d %q", run, r.Status, r.Header.Get("Location"))
+		}
+		done := e.Finished(retry)
+		if done.Outcome != "failed" || done.Failure == nil || !strings.Contains(done.Failure.Message, "The export folder contoso was replaced by a link") {
+			t.Errorf("retry of #%d: %s %+v", run, done.Outcome, done.Failure)
+		}
+	}
+	if n := count(t, e, `SELECT count(*) FROM baseline_snapshots`); n != 1 {
+		t.Errorf("%d snapshots, want the first capture's only", n)
+	}
+	if n := count(t, e, `SELECT count(*) FROM policies WHERE removed_at IS NULL`); n != 1 {
+		t.Errorf("%d present policies, want 1", n)
 	}
 }
