@@ -4,21 +4,26 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
+// twoPolicies is an export of a compliance policy and a settings catalog policy.
+var twoPolicies = map[string]string{
+	"CompliancePolicies/Win.json": `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"c1","displayName":"Win","passwordRequired":true}`,
+	"SettingsCatalog/Edge.json":   `{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","id":"s1","name":"Edge","platforms":"windows10","technologies":"mdm","settings":[]}`,
+}
+
 // backupFixture is a data folder with workspace contoso, environments prod
-// (synced from a two-policy export) and pilot (empty), and the export's folder.
-func backupFixture(t *testing.T) (data, export string) {
+// (synced from the export of files, by slash path) and pilot (empty), and the
+// export's folder.
+func backupFixture(t *testing.T, files map[string]string) (data, export string) {
 	t.Helper()
 	data, export = filepath.Join(t.TempDir(), "data"), t.TempDir()
-	for name, content := range map[string]string{
-		"CompliancePolicies/Win.json": `{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"c1","displayName":"Win","passwordRequired":true}`,
-		"SettingsCatalog/Edge.json":   `{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","id":"s1","name":"Edge","platforms":"windows10","technologies":"mdm","settings":[]}`,
-	} {
+	for name, content := range files {
 		path := filepath.Join(export, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			t.Fatal(err)
@@ -37,7 +42,7 @@ func backupFixture(t *testing.T) (data, export string) {
 }
 
 func TestBackupCommand(t *testing.T) {
-	data, _ := backupFixture(t)
+	data, _ := backupFixture(t, twoPolicies)
 	tests := []struct {
 		name   string
 		args   string
@@ -79,7 +84,7 @@ func TestBackupCommand(t *testing.T) {
 }
 
 func TestRestoreCommand(t *testing.T) {
-	data, _ := backupFixture(t)
+	data, _ := backupFixture(t, twoPolicies)
 	if code := run([]string{"backup", "create", "--workspace", "contoso", "--environment", "prod", "--data", data}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 		t.Fatalf("backup create: exit %d", code)
 	}
@@ -121,5 +126,53 @@ func TestRestoreCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRestoreCommandWritesOnlyInItsFolder: issue 17's attack through atlas
+// itself: an export whose @odata.type and technologies climb to a file
+// outside the data folder, synced, backed up and restored in IntuneCD's
+// layout, writes its files in the restore's folder and leaves that file alone.
+func TestRestoreCommandWritesOnlyInItsFolder(t *testing.T) {
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim+".json", []byte("original"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	climb := strings.Repeat("../", 40) + strings.TrimPrefix(filepath.ToSlash(victim), "/")
+	data, _ := backupFixture(t, map[string]string{
+		"DeviceConfiguration/x.json": `{"@odata.type":"#microsoft.graph.x/` + climb + `","id":"d1","displayName":"Type"}`,
+		"SettingsCatalog/y.json":     `{"id":"s1","name":"Technologies","platforms":"windows10","technologies":"mdm,` + climb + `","settings":[]}`,
+	})
+	if code := run(strings.Fields("backup create --workspace contoso --environment prod --data "+data), strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		t.Fatalf("backup create: exit %d", code)
+	}
+	var stdout bytes.Buffer
+	code := run(strings.Fields("restore --workspace contoso --environment pilot --backup 1 --layout intunecd --yes --json --data "+data),
+		strings.NewReader(""), &stdout, io.Discard)
+	if b, _ := os.ReadFile(victim + ".json"); string(b) != "original" {
+		t.Errorf("the file outside the data folder was overwritten: %q", b)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(victim)); len(entries) != 1 {
+		t.Errorf("files written beside it: %v", entries)
+	}
+	if code != 0 {
+		t.Fatalf("restore: exit %d\n%s", code, stdout.String())
+	}
+	var res struct {
+		Output string `json:"output"`
+		Items  []struct {
+			Result, File string
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Items) != 2 {
+		t.Fatalf("items %+v", res.Items)
+	}
+	for _, it := range res.Items {
+		if _, err := os.Stat(filepath.Join(res.Output, filepath.FromSlash(it.File))); it.Result != "written" || err != nil || !fs.ValidPath(it.File) {
+			t.Errorf("item %+v: not written inside %s (%v)", it, res.Output, err)
+		}
 	}
 }

@@ -29,6 +29,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", "workspace add --colour red", "", 2, "flag provided but not defined: -colour"},
 		{"unknown command", "frobnicate", "", 2, "unknown command"},
 		{"environment add", "environment add --workspace contoso --slug prod --name Production", "", 0, ""},
+		{"environment named as another", "environment add --workspace contoso --slug prod-2 --name PRODUCTION", "", 2, "already has this name"},
 		{"environment of unknown workspace", "environment add --workspace nope --slug prod --name P", "", 1, `workspace "nope"`},
 		{"user add", "user add --email op@contoso.test --name Op --password-stdin", "s3cret-pass\n", 0, ""},
 		{"user add short password", "user add --email x@contoso.test --name X --password-stdin", "short\n", 2, "at least 8"},

@@ -73,29 +73,34 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 	return &Data{Dir: dir, DB: d, Owner: owner, Engine: engine, Folders: folders}, nil
 }
 
-// newEngine registers every operation type, then completes the runs of Atlas
+// newEngine registers every operation type, with what starting it needs
+// (operationNeeds, beside the routes), then completes the runs of Atlas
 // processes that died (issue 3: at the start of any Atlas process).
 func newEngine(ctx context.Context, d *db.DB, folders *environment.ExportFolders, dir string) (*operation.Engine, error) {
 	e, err := operation.NewEngine(d)
 	if err != nil {
 		return nil, err
 	}
-	e.Register(operation.DemoCount)
+	register := func(t operation.Type) {
+		t.Need = operationNeeds[t.Name]
+		e.Register(t)
+	}
+	register(operation.DemoCount)
 	sync := inventory.Operation(d, folders)
 	sync.Handler = backup.VerifyingSync(d, sync.Handler) // a sync also verifies the restores into its environment
 	sync.Related = inventory.RelatedToSync(d)
-	e.Register(sync)
+	register(sync)
 	capture, compare := baseline.CaptureOperation(d, folders), baseline.CompareOperation(d)
 	capture.Related, compare.Related = baseline.RelatedToRun(d), baseline.RelatedToRun(d)
-	e.Register(capture)
-	e.Register(compare)
+	register(capture)
+	register(compare)
 	create := backup.CreateOperation(d)
 	create.Related = backup.RelatedToRun(d)
-	e.Register(create)
+	register(create)
 	restore := backup.RestoreOperation(d, dir)
 	restore.Panel = backup.RestorePanel(d, dir)
 	restore.Related = backup.RelatedToRun(d)
-	e.Register(restore)
+	register(restore)
 	if _, err := e.Recover(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("recover interrupted operations: %w", err)
@@ -160,7 +165,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 	}
 	// Set before the engine runs: the syncs it runs check their folders against them.
 	folders.FlagRoots = flagRoots
-	resolver := &access.Resolver{DB: data.DB}
+	resolver := &access.Resolver{DB: data.DB, OperationNeed: data.Engine.Need}
 	throttle := auth.NewThrottle()
 	operations := &operation.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine}
 	s := &Server{

@@ -22,10 +22,9 @@ func (d *Data) CreateBackup(ctx context.Context, workspaceSlug, environmentSlug,
 	if err := sel.Check(); err != nil {
 		return nil, nil, &UsageError{err}
 	}
-	if name != "" {
-		if err := web.ValidateName(name); err != nil {
-			return nil, nil, &UsageError{err}
-		}
+	name, err := web.ParseOptionalName(name)
+	if err != nil {
+		return nil, nil, &UsageError{err}
 	}
 	wsID, envID, err := d.environmentIDs(ctx, workspaceSlug, environmentSlug)
 	if err != nil {
@@ -281,8 +280,11 @@ func (d *Data) ApplyRestore(ctx context.Context, w io.Writer, workspaceSlug, tar
 	if _, err := fmt.Fprintf(w, "Run #%d %s%s\n", run.ID, run.Outcome, message); err != nil {
 		return run, err
 	}
-	if output != "" {
+	switch {
+	case output != "":
 		fmt.Fprintf(w, "Backup #%d taken first; written to %s\n", before, output)
+	case run.Outcome == operation.Succeeded:
+		fmt.Fprintf(w, "Backup #%d taken first. %s\n", before, backup.NothingToWrite)
 	}
 	for _, it := range items {
 		if _, err := fmt.Fprintf(w, "%-8s  %-7s  %s %q  %s%s\n", it.Action, it.Result, it.Type, it.Name, it.Path, it.Reason); err != nil {

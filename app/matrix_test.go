@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"atlas/app"
+	"atlas/app/access"
+	"atlas/app/apptest"
 )
 
 // Expected outcomes: ok is any answer that let the request through (2xx, 3xx, 409,
@@ -92,12 +94,9 @@ var matrix = map[string][actorCount]string{
 	"GET /admin/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
 	// spec 077: a run is its workspace's members', and those entitled to its environment (404);
-	// acting on it needs the role (403).
-	"GET /admin/operations":                 {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
-	"GET /admin/operations/:run":            {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
-	"POST /admin/operations/:run/cancel":    {ok, ok, ok, no, hide, hide, no, no, no, login},
-	"POST /admin/operations/:run/retry":     {ok, ok, ok, no, hide, hide, no, no, no, login},
-	"POST /admin/t/:environment/operations": {ok, ok, ok, no, hide, hide, no, no, no, login},
+	// acting on it (cancel, retry) needs what starting its type needs: see byType.
+	"GET /admin/operations":      {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
+	"GET /admin/operations/:run": {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
 	// spec 131: members see the workspace's baselines, managers and owners edit them (the
 	// outsider reaches its own workspace, where acme's baseline is not found).
@@ -131,8 +130,8 @@ var forms = map[string]url.Values{
 	"POST /admin/environments":                           {"slug": {"test"}, "name": {"Test"}},
 	"POST /admin/t/:environment/settings":                {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
 	"POST /admin/t/:environment/members":                 {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection":              {"path": {"exports/contoso"}}, // 422 for who may: access is what counts here
-	"POST /admin/t/:environment/operations":              {"type": {"demo.count"}, "count": {"2"}, "delay_ms": {"0"}},
+	"POST /admin/t/:environment/connection":              {"path": {"exports/contoso"}},       // 422 for who may: access is what counts here
+	"POST /admin/t/:environment/operations":              {"count": {"2"}, "delay_ms": {"0"}}, // and the type, see byType
 	"POST /admin/baselines":                              {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
 	"POST /admin/baselines/:profile":                     {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
 	"POST /admin/baselines/:profile/capture":             {"environment": {"prod"}},
@@ -218,12 +217,25 @@ func outcome(method string, r int, location string) string {
 	return strconv.Itoa(r)
 }
 
+// expect checks what actor gets for method path with form, on target.
+func (f *fixture) expect(t *testing.T, actor int, target *apptest.Env, method, path string, form url.Values, want string) {
+	t.Helper()
+	c := f.clients[actor].On(target)
+	r := c.Do(c.Request(method, path, form))
+	if got := outcome(method, r.Status, r.Header.Get("Location")); got != want {
+		t.Errorf("%s: got %s (status %d), want %s", actorNames[actor], got, r.Status, want)
+	}
+}
+
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t)
 	routes := app.Routes(f.env.Server)
 	seen := map[string]bool{}
 	reads := f.env.Clone(t)
 	for _, rt := range routes {
+		if rt.Need == access.NeedOfType {
+			continue // what each type needs: TestRetryNeedsTheCapabilityOfTheType
+		}
 		key := rt.Method + " " + rt.Path
 		seen[key] = true
 		want, found := matrix[key]
@@ -245,11 +257,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if rt.Method != http.MethodGet && want[actor] == ok {
 					target = f.env.Clone(t)
 				}
-				c := f.clients[actor].On(target)
-				r := c.Do(c.Request(rt.Method, f.path(t, rt.Path), f.form(key)))
-				if got := outcome(rt.Method, r.Status, r.Header.Get("Location")); got != want[actor] {
-					t.Errorf("%s: got %s (status %d), want %s", actorNames[actor], got, r.Status, want[actor])
-				}
+				f.expect(t, actor, target, rt.Method, f.path(t, rt.Path), f.form(key), want[actor])
 			}
 		})
 	}
@@ -257,5 +265,69 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if !seen[key] {
 			t.Errorf("matrix row %s matches no route", key)
 		}
+	}
+}
+
+// byType lists, for every operation type, what each actor gets (the matrix's
+// columns) for each route whose need is the type's (access.NeedOfType): cancel
+// and retry of a finished run of it in prod, and starting it in prod through the
+// generic start form (a type without a form there is a 422: let through).
+var byType = map[string][actorCount]string{
+	"demo.count":       {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"inventory.sync":   {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"backup.create":    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"drift.compare":    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"baseline.capture": {ok, ok, no, no, hide, hide, no, no, no, login}, // issue 17: an operator made a new latest snapshot
+	"restore.apply":    {ok, ok, no, no, hide, hide, no, no, no, login}, // issue 17: an operator wrote a restore folder
+}
+
+// TestRetryNeedsTheCapabilityOfTheType walks byType for every registered type
+// (each declares its need, or newEngine refuses it) and checks that the run
+// page's Retry is disabled, with the reason, exactly for an operator refused.
+func TestRetryNeedsTheCapabilityOfTheType(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.env.Data.CaptureBaseline(t.Context(), "acme", "golden", "prod", ""); err != nil {
+		t.Fatal(err)
+	}
+	needs := app.OperationNeeds()
+	if len(needs) != len(byType) {
+		t.Errorf("%d operation types declare a need, byType has %d rows", len(needs), len(byType))
+	}
+	for typ, want := range byType {
+		if _, registered := f.env.Data.Engine.Type(typ); !registered {
+			t.Errorf("byType row %s is no registered type", typ)
+			continue
+		}
+		var runID int64
+		f.env.Data.DB.Read.QueryRow(`SELECT max(r.id) FROM operation_runs r JOIN managed_environments e ON e.id = r.managed_environment_id
+			WHERE e.slug = 'prod' AND r.type = ? AND r.status = 'completed'`, typ).Scan(&runID)
+		if runID == 0 {
+			t.Fatalf("the fixture has no finished %s run in prod", typ)
+		}
+		run := "/admin/operations/" + strconv.FormatInt(runID, 10)
+		for _, rt := range app.Routes(f.env.Server) {
+			if rt.Need != access.NeedOfType {
+				continue
+			}
+			t.Run(rt.Method+" "+rt.Path+" "+typ, func(t *testing.T) {
+				t.Parallel()
+				path := strings.ReplaceAll(strings.ReplaceAll(rt.Path, "/admin/operations/:run", run), ":environment", "prod")
+				form := f.form(rt.Method + " " + rt.Path)
+				if form != nil {
+					form.Set("type", typ)
+				}
+				for actor := range actorCount {
+					f.expect(t, actor, f.env, rt.Method, path, form, want[actor])
+				}
+			})
+		}
+		t.Run("retry button of "+typ, func(t *testing.T) {
+			t.Parallel()
+			retry := `<button type="submit" class="btn">Retry</button>`
+			if want[operator] == no {
+				retry = `<button type="submit" class="btn" disabled title="Needs the manager role (you are operator)">Retry</button>`
+			}
+			f.clients[operator].Get(run).Shows(t, []string{retry}, nil)
+		})
 	}
 }

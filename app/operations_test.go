@@ -1,17 +1,22 @@
 package app_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"atlas/app/apptest"
 	"atlas/app/db"
+	"atlas/app/web"
 )
 
 // runIn returns the run id a start, cancel or retry redirected to.
@@ -283,5 +288,100 @@ func TestRunContextReadsAsWords(t *testing.T) {
 	}
 	if !strings.Contains(folded, "&#34;selection&#34;: {") {
 		t.Errorf("the folded JSON is not the context:\n%s", folded)
+	}
+}
+
+// formIn reads the fields of the form that page renders for action: its hidden
+// inputs (the one-time form key among them), as a browser would send them.
+func formIn(t *testing.T, page, action string) url.Values {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<form[^>]* method="post" action="` + regexp.QuoteMeta(action) + `">(.*?)</form>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form for %s:\n%s", action, page)
+	}
+	form := url.Values{}
+	for _, in := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(m[1], -1) {
+		form.Add(in[1], html.UnescapeString(in[2]))
+	}
+	if form.Get(web.FormKeyField) == "" {
+		t.Fatalf("the form for %s carries no form key:\n%s", action, m[1])
+	}
+	return form
+}
+
+// TestConcurrentStartsJoinOneRun: twenty parallel submissions of one rendered
+// start form, of every kind, make one run and all open it; the same form sent
+// again once that run has finished opens it again (issue 17: twenty "Apply
+// restore" of one set gave 3 restores, fast runs ending between submissions).
+func TestConcurrentStartsJoinOneRun(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients[owner]
+	export := t.TempDir()
+	os.MkdirAll(filepath.Join(export, "CompliancePolicies"), 0o700)
+	os.WriteFile(filepath.Join(export, "CompliancePolicies", "Baseline.json"),
+		[]byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p1","displayName":"Baseline compliance"}`), 0o600)
+	if r := c.Post("/admin/t/prod/connection", url.Values{"path": {export}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("connect prod to its export: %d: %s", r.Status, r.Body)
+	}
+	backup := "/admin/t/prod/backups/" + strconv.FormatInt(f.backupID, 10)
+	run := "/admin/operations/" + strconv.FormatInt(f.runID, 10)
+	tests := []struct {
+		name, page, action string // page renders the form; "" for a form no page renders
+		fields             url.Values
+	}{
+		{"sync", "/admin/t/prod/inventory", "/admin/t/prod/inventory/sync", nil},
+		{"backup", "/admin/t/prod/backups", "/admin/t/prod/backups", url.Values{"name": {"Twenty"}}},
+		{"restore apply", backup + "/restore?target=pilot&layout=intunemanagement", backup + "/restore", url.Values{"confirm": {"Pilot"}}},
+		{"capture", "/admin/baselines/golden", "/admin/baselines/golden/capture", url.Values{"environment": {"prod"}}},
+		{"compare", "/admin/t/prod/findings", "/admin/t/prod/compare", url.Values{"profile": {"golden"}}},
+		{"retry", run, run + "/retry", nil},
+		{"generic start", "", "/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}, web.FormKeyField: {web.NewFormKey()}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := url.Values{}
+			if tt.page != "" {
+				form = formIn(t, c.Get(tt.page).Body, tt.action)
+			}
+			for k, v := range tt.fields {
+				form[k] = v
+			}
+			key := form.Get(web.FormKeyField)
+			var last int64
+			f.env.Data.DB.Read.QueryRow(`SELECT max(id) FROM operation_runs`).Scan(&last)
+			answers := make([]*apptest.Response, 20)
+			var wg sync.WaitGroup
+			for i := range answers {
+				wg.Go(func() { answers[i] = c.Post(tt.action, form) })
+			}
+			wg.Wait()
+			id := runIn(t, answers[0])
+			for i, r := range answers {
+				if r.Status != http.StatusSeeOther || r.Header.Get("Location") != answers[0].Header.Get("Location") {
+					t.Errorf("submission %d: status %d, location %q; the first opened run %d", i, r.Status, r.Header.Get("Location"), id)
+				}
+			}
+			if n := count(t, f.env, `SELECT count(*) FROM operation_runs WHERE id > ?`, last); n != 1 {
+				t.Errorf("twenty submissions of one form made %d runs", n)
+			}
+			if n := count(t, f.env, `SELECT count(*) FROM operation_runs WHERE id = ? AND start_key = ?`, id, key); n != 1 {
+				t.Errorf("run %d does not carry the form's key", id)
+			}
+			path := "/admin/operations/" + strconv.FormatInt(id, 10)
+			until(t, c, path, "Retry</button>") // finished
+			if again := runIn(t, c.Post(tt.action, form)); again != id {
+				t.Errorf("the form sent again after run %d finished opened run %d", id, again)
+			}
+			c.Get(path).Shows(t, []string{"This form already started"}, nil)
+		})
+	}
+	var before int
+	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&before)
+	damaged := url.Values{"type": {"demo.count"}, "count": {"1"}, web.FormKeyField: {"<script>alert(1)</script>"}}
+	if r := c.Post("/admin/t/prod/operations", damaged); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "This form is damaged") {
+		t.Errorf("a damaged form key: %d", r.Status)
+	}
+	if n := count(t, f.env, `SELECT count(*) FROM operation_runs`); n != before {
+		t.Errorf("a damaged form key started a run: %d runs, before %d", n, before)
 	}
 }

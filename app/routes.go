@@ -2,6 +2,10 @@ package app
 
 import (
 	"atlas/app/access"
+	"atlas/app/backup"
+	"atlas/app/baseline"
+	"atlas/app/inventory"
+	"atlas/app/operation"
 
 	"github.com/uptrace/bunrouter"
 )
@@ -14,6 +18,19 @@ type Route struct {
 	Scope   access.Scope
 	Need    access.Capability
 	Handler bunrouter.HandlerFunc
+}
+
+// operationNeeds is what starting each operation type needs, on the run's
+// environment (DESIGN §6). The routes below that start one name it; Retry and
+// Cancel of a run, and the generic start form, check it (access.NeedOfType).
+// newEngine refuses to register a type that is not here.
+var operationNeeds = map[string]access.Capability{
+	operation.DemoCount.Name: access.RunOperations,
+	inventory.OperationType:  access.RunOperations,
+	backup.CreateType:        access.RunOperations,
+	baseline.CompareType:     access.RunOperations,
+	baseline.CaptureType:     access.ManageBaselines, // a new snapshot changes what every compare finds
+	backup.RestoreType:       access.RunRestore,
 }
 
 // routes is every route of Atlas, on one screen. The authorization-matrix test walks it.
@@ -57,9 +74,9 @@ func (s *Server) routes() []Route {
 
 		{"GET", "/admin/operations", access.CurrentWorkspace, access.View, op.Feed},
 		{"GET", "/admin/operations/:run", access.PathRun, access.View, op.Detail},
-		{"POST", "/admin/operations/:run/cancel", access.PathRun, access.RunOperations, op.Cancel},
-		{"POST", "/admin/operations/:run/retry", access.PathRun, access.RunOperations, op.Retry},
-		{"POST", "/admin/t/:environment/operations", access.PathEnvironment, access.RunOperations, op.Start},
+		{"POST", "/admin/operations/:run/cancel", access.PathRun, access.NeedOfType, op.Cancel},
+		{"POST", "/admin/operations/:run/retry", access.PathRun, access.NeedOfType, op.Retry},
+		{"POST", "/admin/t/:environment/operations", access.PathEnvironment, access.NeedOfType, op.Start},
 
 		{"GET", "/admin/environments", access.CurrentWorkspace, access.View, env.List},
 		{"GET", "/admin/environments/new", access.CurrentWorkspace, access.ManageEnvironments, env.New},
@@ -77,7 +94,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/connection/upload", access.PathEnvironment, access.ManageEnvironments, cx.Upload},
 
 		{"GET", "/admin/t/:environment/inventory", access.PathEnvironment, access.View, inv.Hub},
-		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, access.RunOperations, inv.SyncNow},
+		{"POST", "/admin/t/:environment/inventory/sync", access.PathEnvironment, operationNeeds[inventory.OperationType], inv.SyncNow},
 		{"GET", "/admin/t/:environment/policies", access.PathEnvironment, access.View, inv.Policies},
 		{"GET", "/admin/t/:environment/policies/:policy", access.PathEnvironment, access.View, inv.Policy},
 		{"GET", "/admin/t/:environment/policies/:policy/diff", access.PathEnvironment, access.View, inv.Diff},
@@ -90,9 +107,9 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/baselines", access.CurrentWorkspace, access.ManageBaselines, bl.Create},
 		{"GET", "/admin/baselines/:profile", access.CurrentWorkspace, access.View, bl.Detail},
 		{"POST", "/admin/baselines/:profile", access.CurrentWorkspace, access.ManageBaselines, bl.Update},
-		{"POST", "/admin/baselines/:profile/capture", access.CurrentWorkspace, access.ManageBaselines, bl.Capture},
+		{"POST", "/admin/baselines/:profile/capture", access.CurrentWorkspace, operationNeeds[baseline.CaptureType], bl.Capture},
 		{"GET", "/admin/baselines/:profile/snapshots/:snapshot", access.CurrentWorkspace, access.View, bl.Snapshot},
-		{"POST", "/admin/t/:environment/compare", access.PathEnvironment, access.RunOperations, bl.Compare},
+		{"POST", "/admin/t/:environment/compare", access.PathEnvironment, operationNeeds[baseline.CompareType], bl.Compare},
 		{"GET", "/admin/t/:environment/findings", access.PathEnvironment, access.View, fnd.List},
 		{"POST", "/admin/t/:environment/findings/acknowledge", access.PathEnvironment, access.TriageFindings, fnd.Acknowledge},
 		{"POST", "/admin/t/:environment/findings/accept", access.PathEnvironment, access.AcceptExceptions, fnd.Accept},
@@ -100,13 +117,13 @@ func (s *Server) routes() []Route {
 		{"POST", "/admin/t/:environment/findings/:finding/pin", access.PathEnvironment, access.ManageBaselines, fnd.Pin},
 		{"POST", "/admin/t/:environment/findings/:finding/unpin", access.PathEnvironment, access.ManageBaselines, fnd.Unpin},
 		{"GET", "/admin/t/:environment/backups", access.PathEnvironment, access.View, bk.List},
-		{"POST", "/admin/t/:environment/backups", access.PathEnvironment, access.RunOperations, bk.Create},
+		{"POST", "/admin/t/:environment/backups", access.PathEnvironment, operationNeeds[backup.CreateType], bk.Create},
 		{"POST", "/admin/t/:environment/backups/retention", access.PathEnvironment, access.ManageEnvironments, bk.SetRetention},
 		{"GET", "/admin/t/:environment/backups/:backup", access.PathEnvironment, access.View, bk.Detail},
 		{"POST", "/admin/t/:environment/backups/:backup/pin", access.PathEnvironment, access.ManageEnvironments, bk.Pin},
 		{"GET", "/admin/t/:environment/backups/:backup/download", access.PathEnvironment, access.View, bk.Download},
 		{"GET", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.View, bk.Preview},
-		{"POST", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, access.RunRestore, bk.Apply},
+		{"POST", "/admin/t/:environment/backups/:backup/restore", access.PathEnvironment, operationNeeds[backup.RestoreType], bk.Apply},
 		{"GET", "/admin/t/:environment/restores/:restore/items/:item", access.PathEnvironment, access.View, bk.ItemDiff},
 	}
 }

@@ -29,7 +29,13 @@ const (
 
 // Resolver makes every access decision: 404 for what the user may not know about,
 // 403 for what they may see but not do.
-type Resolver struct{ DB *db.DB }
+type Resolver struct {
+	DB *db.DB
+	// OperationNeed is what starting an operation type needs, as the type
+	// declares it (DESIGN §6), for routes whose need is NeedOfType; false for a
+	// type this Atlas does not run.
+	OperationNeed func(operationType string) (Capability, bool)
+}
 
 // Middleware loads the signed-in user and the current context (spec 279 §5) for
 // every request, and builds the header's frame. A link naming its workspace
@@ -249,7 +255,23 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	if !env.Archived() {
 		setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
 	}
-	return withEnvironment(ctx, env), Allow(env.Role, need)
+	ctx = withEnvironment(ctx, env)
+	if need == NeedOfType { // a start form names the type it starts
+		typ := req.PostFormValue("type")
+		var known bool
+		if need, known = r.operationNeed(typ); !known {
+			return ctx, web.Errorf(web.Invalid, "There is no operation %q to start here.", web.Truncate(typ, 100))
+		}
+	}
+	return ctx, Allow(env.Role, need)
+}
+
+// operationNeed is what starting an operation of type typ needs.
+func (r *Resolver) operationNeed(typ string) (Capability, bool) {
+	if r.OperationNeed == nil {
+		return "", false
+	}
+	return r.OperationNeed(typ)
 }
 
 // decideRun (spec 077): a run is the business of its own workspace's members, and
@@ -263,7 +285,8 @@ func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID 
 	}
 	var workspaceID int64
 	var environmentID sql.NullInt64
-	err = r.DB.Read.QueryRowContext(ctx, `SELECT workspace_id, managed_environment_id FROM operation_runs WHERE id = ?`, id).Scan(&workspaceID, &environmentID)
+	var typ string
+	err = r.DB.Read.QueryRowContext(ctx, `SELECT workspace_id, managed_environment_id, type FROM operation_runs WHERE id = ?`, id).Scan(&workspaceID, &environmentID, &typ)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ctx, web.ErrNotFound
 	}
@@ -293,6 +316,12 @@ func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID 
 			setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
 		}
 		web.SessionFrom(ctx).AddFlash("info", "Switched to "+ws.Name+" to show this run.")
+	}
+	if need == NeedOfType { // acting on a run needs what starting its type needs
+		var known bool
+		if need, known = r.operationNeed(typ); !known {
+			return ctx, web.Errorf(web.Conflict, "This Atlas does not run operations of type %q: there is nothing to do with this run.", web.Truncate(typ, 100))
+		}
 	}
 	switch {
 	case env == nil:

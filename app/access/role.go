@@ -61,6 +61,11 @@ const (
 	// Above workspaces (DESIGN §4): site administrators, the local owner always.
 	ManageSite     Capability = "site.manage" // create workspaces, manage users and export roots
 	GrantSiteAdmin Capability = "site.grant"  // make or unmake site administrators: the local owner only
+
+	// NeedOfType is a route's need when it depends on an operation type (DESIGN §6):
+	// the resolver checks what starting that type needs, the run's own type
+	// (cancel, retry) or the type a start form names. No role is granted it as such.
+	NeedOfType Capability = "operation-type"
 )
 
 // grants is the whole role → capability table of DESIGN §4.

@@ -86,8 +86,8 @@ func PrepareUser(ctx context.Context, email, name, password string) (*NewUser, e
 	if err != nil {
 		errs["email"] = err.Error()
 	}
-	name = strings.TrimSpace(name)
-	if err := web.ValidateName(name); err != nil {
+	name, err = web.ParseName(name)
+	if err != nil {
 		errs["name"] = err.Error()
 	}
 	if len(password) < 8 {

@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"path"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,23 +39,25 @@ type RestoreStart struct {
 	Choice      Choice
 	Layout      string
 	UndoOf      int64
+	StartKey    string // the start form's (operation.StartRequest)
 }
 
 // StartRestore queues a restore.apply run (execute runs it in this process
 // instead, for the command line) and records the restore, which keeps its set
-// from retention from then on. It returns the run already active when there is one.
+// from retention from then on. It returns the run it joins when there is one
+// (operation.Engine.Start).
 func StartRestore(ctx context.Context, d *db.DB, engine *operation.Engine, r RestoreStart, execute bool) (*operation.Run, bool, error) {
 	var m map[string]any
 	b, _ := json.Marshal(restoreContext{BackupID: r.Set.ID, Backup: r.Set.Name, Choice: r.Choice, Layout: r.Layout, UndoOf: r.UndoOf}) // plain data: cannot fail
 	json.Unmarshal(b, &m)
-	req := operation.StartRequest{WorkspaceID: r.WorkspaceID, EnvironmentID: r.TargetID, Type: RestoreType, Context: m, UserID: r.UserID}
+	req := operation.StartRequest{WorkspaceID: r.WorkspaceID, EnvironmentID: r.TargetID, Type: RestoreType, Context: m, UserID: r.UserID, StartKey: r.StartKey}
 	if execute {
 		// The run records its restore itself before it reads the set.
 		return engine.Execute(ctx, req)
 	}
-	run, active, err := engine.Start(ctx, req)
-	if err != nil || active {
-		return run, active, err
+	run, joined, err := engine.Start(ctx, req)
+	if err != nil || joined {
+		return run, joined, err
 	}
 	return run, false, recordRestore(ctx, d, run, r.Set.ID, r.Layout, r.UndoOf)
 }
@@ -70,7 +73,8 @@ func recordRestore(ctx context.Context, d *db.DB, run *operation.Run, setID int6
 // RestoreOperation is the restore.apply operation type: it takes a backup of
 // the target ("Before restore #<run>"), then writes exactly the chosen items
 // (skipped ones excepted) as an export folder under dataDir/restores/<environment>/<run>
-// in the chosen layout, and records every item's result.
+// in the chosen layout, and records every item's result. When every item is
+// skipped there is nothing to write: the run succeeds without a folder.
 func RestoreOperation(d *db.DB, dataDir string) operation.Type {
 	return operation.Type{Name: RestoreType, Label: "Restore",
 		Handler: func(ctx context.Context, run *operation.Run, p *operation.Progress) error {
@@ -136,15 +140,30 @@ func (a *applier) apply(ctx context.Context) error {
 		return err
 	}
 
-	rel := filepath.Join("restores", slug, strconv.FormatInt(a.run.ID, 10))
-	final := filepath.Join(a.dataDir, rel)
-	partial := final + ".partial"
-	if err := os.RemoveAll(partial); err != nil {
+	// Everything is done through the data folder's root: no name leads out of
+	// it, and errors name paths relative to it (a run's message is shown to
+	// every member who may see the run, not only to the local owner).
+	data, err := os.OpenRoot(a.dataDir)
+	if err != nil {
+		return fmt.Errorf("the data folder cannot be opened: %w", withoutPath(err))
+	}
+	defer data.Close()
+	rel := path.Join("restores", safeSegment(slug, maxSegment), strconv.FormatInt(a.run.ID, 10))
+	partial := rel + ".partial"
+	if err := data.RemoveAll(partial); err != nil {
 		return err
 	}
 	// Nothing half-written is left behind: the folder appears whole, or not at all.
-	defer os.RemoveAll(partial)
-	w, err := NewWriter(DirSink(partial), a.c.Layout)
+	defer data.RemoveAll(partial)
+	if err := data.MkdirAll(partial, 0o700); err != nil {
+		return err
+	}
+	folder, err := data.OpenRoot(partial)
+	if err != nil {
+		return err
+	}
+	defer folder.Close()
+	w, err := NewWriter(dirSink{folder}, a.c.Layout)
 	if err != nil {
 		return err
 	}
@@ -199,6 +218,10 @@ func (a *applier) apply(ctx context.Context) error {
 	if err := a.flush(ctx); err != nil {
 		return err
 	}
+	if !slices.ContainsFunc(results, func(r result) bool { return r.result == "written" }) {
+		// Nothing to write (the target holds every chosen item already): no folder.
+		return a.record(context.WithoutCancel(ctx), "", results)
+	}
 	tenant, err := tenantOf(ctx, a.d.Read, target.ID)
 	if err != nil {
 		return err
@@ -206,20 +229,26 @@ func (a *applier) apply(ctx context.Context) error {
 	if err := w.Close(tenant); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return err
-	}
 	// A folder already there is a leftover of a run no longer in the database
 	// (SQLite reuses the ids of deleted rows): kept aside, never mixed in.
-	if _, err := os.Stat(final); err == nil {
-		if err := os.Rename(final, fmt.Sprintf("%s.before-%d", final, time.Now().UnixNano())); err != nil {
+	if _, err := data.Stat(rel); err == nil {
+		if err := data.Rename(rel, fmt.Sprintf("%s.before-%d", rel, time.Now().UnixNano())); err != nil {
 			return err
 		}
 	}
-	if err := os.Rename(partial, final); err != nil {
+	if err := data.Rename(partial, rel); err != nil {
 		return fmt.Errorf("the restore folder: %w", err)
 	}
 	return a.record(context.WithoutCancel(ctx), rel, results)
+}
+
+// withoutPath is an error without the path it names.
+func withoutPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // keep queues a written payload for storing; flush stores the queue in one
@@ -259,10 +288,11 @@ func storePayloads(ctx context.Context, tx *sql.Tx, payloads map[string][]byte) 
 	return nil
 }
 
-// record stores the folder and every item's result on the restore.
+// record stores the folder (slash-separated, relative to the data folder; "" for
+// none) and every item's result on the restore.
 func (a *applier) record(ctx context.Context, rel string, results []result) error {
 	return a.d.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE restores SET output_path = ? WHERE operation_run_id = ?`, filepath.ToSlash(rel), a.run.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE restores SET output_path = ? WHERE operation_run_id = ?`, db.NullString(rel), a.run.ID); err != nil {
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO restore_items (operation_run_id, backup_item_id, action, policy_type, display_name,

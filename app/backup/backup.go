@@ -151,16 +151,11 @@ func (s Selection) Describe() string {
 	return strings.Join(parts, ", ")
 }
 
-// Check refuses unknown types and over-long names.
+// Check refuses unknown types (names are checked as they are read: web.ParseName).
 func (s Selection) Check() error {
 	for _, t := range s.Types {
 		if _, ok := intune.TypeByKey(t); !ok {
 			return web.Errorf(web.Invalid, "There is no policy type %q.", web.Truncate(t, 100))
-		}
-	}
-	for _, n := range s.Names {
-		if err := web.ValidateName(n); err != nil {
-			return err
 		}
 	}
 	return nil

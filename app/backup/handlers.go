@@ -50,7 +50,9 @@ type createForm struct {
 	Names string // one policy name a line
 }
 
-func (f createForm) selection() Selection {
+// selection is what the form asks to capture; each policy name goes through
+// web.ParseName, as every name a person types does.
+func (f createForm) selection() (Selection, error) {
 	var sel Selection
 	for t, on := range f.Types {
 		if on {
@@ -58,11 +60,16 @@ func (f createForm) selection() Selection {
 		}
 	}
 	for _, line := range strings.Split(f.Names, "\n") {
-		if n := strings.TrimSpace(line); n != "" {
-			sel.Names = append(sel.Names, n)
+		if strings.TrimSpace(line) == "" {
+			continue
 		}
+		n, err := web.ParseName(line)
+		if err != nil {
+			return sel, err
+		}
+		sel.Names = append(sel.Names, n)
 	}
-	return sel
+	return sel, sel.Check()
 }
 
 type listPage struct {
@@ -126,18 +133,17 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	if err := req.ParseForm(); err != nil {
 		return web.Errorf(web.Invalid, "The form could not be read.")
 	}
-	form := createForm{Name: strings.TrimSpace(req.PostForm.Get("name")), Types: map[string]bool{}, Names: req.PostForm.Get("names")}
+	form := createForm{Name: req.PostForm.Get("name"), Types: map[string]bool{}, Names: req.PostForm.Get("names")}
 	for _, t := range req.PostForm["type"] {
 		form.Types[t] = true
 	}
-	sel := form.selection()
 	errs := web.FieldErrors{}
-	if form.Name != "" {
-		if err := web.ValidateName(form.Name); err != nil {
-			errs["name"] = err.Error()
-		}
+	name, err := web.ParseOptionalName(form.Name)
+	if err != nil {
+		errs["name"] = err.Error()
 	}
-	if err := sel.Check(); err != nil {
+	sel, err := form.selection()
+	if err != nil {
 		errs["names"] = err.Error()
 	}
 	if errs.Any() {
@@ -148,21 +154,15 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 		p.Form, p.Errors = createForm{Name: web.Echo(form.Name), Types: form.Types, Names: web.Echo(form.Names)}, errs
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "backup/list", p)
 	}
-	run, active, err := h.Engine.Start(ctx, StartRequest(ws.ID, env.ID, user.ID, form.Name, sel))
+	start := StartRequest(ws.ID, env.ID, user.ID, name, sel)
+	if start.StartKey, err = web.FormKey(req.Request); err != nil {
+		return err
+	}
+	run, joined, err := h.Engine.Start(ctx, start)
 	if err != nil {
 		return err
 	}
-	return opened(w, req, run, active, "Backup started.")
-}
-
-// opened redirects to a run just started, or to the one of its type already going.
-func opened(w http.ResponseWriter, req bunrouter.Request, run *operation.Run, alreadyActive bool, message string) error {
-	to := fmt.Sprintf("/admin/operations/%d", run.ID)
-	if alreadyActive {
-		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("A run of this kind is already %s here: this is that run.", run.Status))
-		return web.Redirect(w, req.Request, to, "")
-	}
-	return web.Redirect(w, req.Request, to, message)
+	return h.Engine.Opened(w, req.Request, run, joined, "Backup started.")
 }
 
 // SetRetention stores the environment's retention (keep_last, keep_days) and applies it.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"atlas/app/intune"
 )
@@ -45,17 +45,26 @@ type Sink interface {
 	WriteFile(name string, data []byte) error
 }
 
-// DirSink writes under a folder of this computer (folders 0700, files 0600:
-// exports hold customers' configuration).
-type DirSink string
+// dirSink writes under a folder of this computer through os.Root, which no
+// name, however it was made, leads out of (folders 0700, files 0600: exports
+// hold customers' configuration). It never overwrites a file.
+type dirSink struct{ root *os.Root }
 
 // WriteFile writes one file, making its folders.
-func (d DirSink) WriteFile(name string, data []byte) error {
-	p := filepath.Join(string(d), filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+func (d dirSink) WriteFile(name string, data []byte) error {
+	if err := checkEntry(name); err != nil {
 		return err
 	}
-	return os.WriteFile(p, data, 0o600)
+	p := filepath.FromSlash(name)
+	if err := d.root.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	f, err := d.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Close())
 }
 
 // ZipSink writes into a zip.
@@ -64,8 +73,12 @@ type ZipSink struct {
 	Modified time.Time
 }
 
-// WriteFile adds one entry.
+// WriteFile adds one entry; an entry that would extract outside the folder
+// it is extracted into is refused.
 func (z ZipSink) WriteFile(name string, data []byte) error {
+	if err := checkEntry(name); err != nil {
+		return err
+	}
 	w, err := z.Zip.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.Modified})
 	if err != nil {
 		return err
@@ -137,7 +150,7 @@ const otherFolder = "Other"
 type Writer struct {
 	sink   Sink
 	layout string
-	taken  map[string]bool // paths written, case-folded (Windows and macOS fold case)
+	taken  map[string]bool // twinKeys of the paths written
 	groups map[string]string
 }
 
@@ -250,9 +263,10 @@ func (w *Writer) folder(doc Document) string {
 }
 
 // fileStem names a policy's file as its tool does: IntuneManagement drops the
-// characters Windows refuses, IntuneBackupAndRestore replaces them with "_",
-// IntuneCD replaces them and appends "_<Graph type>" (settings catalog:
-// "_<last technology>").
+// characters Windows refuses, IntuneBackupAndRestore replaces them with "_"
+// (as safeSegment does when the name is claimed), IntuneCD replaces them and
+// appends "_<Graph type>" (settings catalog: "_<last technology>"), the name
+// cut to keep the suffix.
 func (w *Writer) fileStem(doc Document, obj map[string]any) string {
 	name := doc.Name
 	if strings.TrimSpace(name) == "" {
@@ -260,55 +274,53 @@ func (w *Writer) fileStem(doc Document, obj map[string]any) string {
 	}
 	switch w.layout {
 	case intune.IntuneManagement:
-		return cutName(strings.Map(func(r rune) rune {
+		return strings.Map(func(r rune) rune {
 			if r < 0x20 || strings.ContainsRune(`"<>|:*?\/`, r) {
 				return -1
 			}
 			return r
-		}, name))
+		}, name)
 	case intune.IntuneCD:
 		suffix := ""
 		if t, ok := obj["@odata.type"].(string); ok && strings.Count(t, ".") >= 2 {
-			suffix = "_" + strings.SplitN(t, ".", 3)[2]
+			suffix = strings.SplitN(t, ".", 3)[2]
 		} else if tech, ok := obj["technologies"].(string); ok && tech != "" {
-			suffix = "_" + tech[strings.LastIndexByte(tech, ',')+1:]
+			suffix = tech[strings.LastIndexByte(tech, ',')+1:]
 		}
-		return replaceInvalid(cutName(name)) + suffix
-	}
-	return replaceInvalid(cutName(name))
-}
-
-func replaceInvalid(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>|:*?\/`, r) {
-			return '_'
+		if suffix == "" {
+			return name
 		}
-		return r
-	}, name)
-}
-
-// cutName keeps a file name's stem within 180 bytes, on a character boundary:
-// file systems allow 255 and a copy's suffix needs room.
-func cutName(name string) string {
-	if len(name) <= 180 {
-		return name
-	}
-	name = name[:180]
-	for !utf8.ValidString(name) {
-		name = name[:len(name)-1]
+		suffix = "_" + cut(suffix, maxSuffix)
+		return cut(name, maxSegment-len(suffix)) + suffix
 	}
 	return name
 }
 
-// claim returns folder/stem+ext, or with " (2)", " (3)"… when two policies of
-// one folder have the same file name.
+// maxSuffix caps IntuneCD's type suffix: Graph's longest type names are
+// about 60 bytes, and a longer suffix is cut.
+const maxSuffix = 80
+
+// claim returns folder/stem+ext, stem made a safe name, or with " (2)", " (3)"…
+// when two files of one folder would be one file on Windows or macOS. ext is
+// ".json" or checked by extension.
 func (w *Writer) claim(folder, stem, ext string) string {
+	stem = safeSegment(stem, maxSegment)
 	p := path.Join(folder, stem+ext)
-	for n := 2; w.taken[strings.ToLower(p)]; n++ {
+	for n := 2; w.taken[twinKey(p)]; n++ {
 		p = path.Join(folder, fmt.Sprintf("%s (%d)%s", stem, n, ext))
 	}
-	w.taken[strings.ToLower(p)] = true
+	w.taken[twinKey(p)] = true
 	return p
+}
+
+// extension splits a file name from export content into its stem and its
+// extension when that is a short safe one (".ps1"); otherwise all is stem.
+func extension(name string) (stem, ext string) {
+	ext = path.Ext(name)
+	if ext == "" || len(ext) > 16 || safeSegment(ext, maxSegment) != ext {
+		return name, ""
+	}
+	return strings.TrimSuffix(name, ext), ext
 }
 
 func (w *Writer) writeJSON(p string, v any) error {
@@ -332,7 +344,8 @@ func (w *Writer) scriptData(folder string, doc Document, obj map[string]any) err
 		if s == "" || err != nil {
 			return nil
 		}
-		return w.sink.WriteFile(w.claim(dir, replaceInvalid(cutName(strings.TrimSuffix(name, path.Ext(name)))), path.Ext(name)), script)
+		stem, ext := extension(name)
+		return w.sink.WriteFile(w.claim(dir, stem, ext), script)
 	}
 	fileName, _ := obj["fileName"].(string)
 	switch doc.Type {

@@ -39,6 +39,9 @@ func RestoreOfRun(ctx context.Context, q db.Querier, runID int64) (*Restore, err
 	return &r, err
 }
 
+// NothingToWrite is what a restore that wrote no folder, and succeeded, did.
+const NothingToWrite = "Nothing to write: the target already holds every chosen item."
+
 // RestoreItem is one chosen item of a restore and what became of it.
 type RestoreItem struct {
 	ID              int64
@@ -98,7 +101,10 @@ type restoreView struct {
 	Source   SetLink
 	Before   SetLink
 	Layout   string
-	Folder   string // where the export was written
+	Folder   string // where the export was written: absolute for the local owner, else relative to the data folder
+	Relative bool   // Folder is relative to the data folder
+	// Nothing is NothingToWrite when the restore succeeded without a folder.
+	Nothing  string
 	Items    []*RestoreItem
 	Verified map[string]int // items by verification state ("" not checked yet)
 	// UndoURL previews the restore of the "Before restore" set for the
@@ -130,10 +136,16 @@ func RestorePanel(d *db.DB, dataDir string) func(ctx context.Context, run *opera
 		if l, ok := LayoutOf(r.Layout); ok {
 			v.Layout = l.Label
 		}
-		if r.Output != "" {
-			v.Folder = filepath.Join(dataDir, filepath.FromSlash(r.Output))
-		}
 		ws, user := access.MustWorkspace(ctx), access.UserFrom(ctx)
+		switch {
+		case r.Output != "" && user.IsLocalOwner:
+			v.Folder = filepath.Join(dataDir, filepath.FromSlash(r.Output))
+		case r.Output != "":
+			// Where the data folder is, is the local owner's business.
+			v.Folder, v.Relative = r.Output, true
+		case run.Outcome == operation.Succeeded:
+			v.Nothing = NothingToWrite
+		}
 		if v.Source, err = setLink(ctx, d.Read, resolver, ws, user.ID, r.SetID); err != nil {
 			return nil, err
 		}

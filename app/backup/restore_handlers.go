@@ -292,15 +292,19 @@ func (h *Handlers) Apply(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	start := RestoreStart{WorkspaceID: ws.ID, TargetID: target.ID, UserID: user.ID, Set: s, Choice: choice, Layout: layout}
-	if undo != nil {
-		start.UndoOf = undo.RunID
-	}
-	run, active, err := StartRestore(ctx, h.DB, h.Engine, start, false)
+	key, err := web.FormKey(req.Request)
 	if err != nil {
 		return err
 	}
-	return opened(w, req, run, active, fmt.Sprintf("Restore into %s started: Atlas backs %s up first.", target.Label(), target.Label()))
+	start := RestoreStart{WorkspaceID: ws.ID, TargetID: target.ID, UserID: user.ID, Set: s, Choice: choice, Layout: layout, StartKey: key}
+	if undo != nil {
+		start.UndoOf = undo.RunID
+	}
+	run, joined, err := StartRestore(ctx, h.DB, h.Engine, start, false)
+	if err != nil {
+		return err
+	}
+	return h.Engine.Opened(w, req.Request, run, joined, fmt.Sprintf("Restore into %s started: Atlas backs %s up first.", target.Label(), target.Label()))
 }
 
 // undoOf is the restore named by the form's undo field, which must have taken

@@ -296,15 +296,15 @@ func (h *Handlers) Capture(w http.ResponseWriter, req bunrouter.Request) error {
 	if env.Archived() {
 		return web.Errorf(web.Conflict, "%s is archived: restore it before capturing from it.", env.Label())
 	}
-	run, active, err := StartCapture(ctx, h.Engine, Capture{WorkspaceID: ws.ID, Profile: prof, EnvironmentID: env.ID, UserID: access.UserFrom(ctx).ID})
+	key, err := web.FormKey(req.Request)
 	if err != nil {
 		return err
 	}
-	message := "Capture of " + env.Label() + " into " + prof.Name + " started."
-	if active {
-		message = "A capture from " + env.Label() + " is already " + string(run.Status) + ": this is that run."
+	run, joined, err := StartCapture(ctx, h.Engine, Capture{WorkspaceID: ws.ID, Profile: prof, EnvironmentID: env.ID, UserID: access.UserFrom(ctx).ID, StartKey: key})
+	if err != nil {
+		return err
 	}
-	return web.Redirect(w, req.Request, fmt.Sprintf("/admin/operations/%d", run.ID), message)
+	return h.Engine.Opened(w, req.Request, run, joined, "Capture of "+env.Label()+" into "+prof.Name+" started.")
 }
 
 // environment is the environment slug of the workspace, as the person may see it.
@@ -333,15 +333,15 @@ func (h *Handlers) Compare(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return web.Errorf(web.Invalid, "Choose a baseline to compare %s with.", env.Label())
 	}
-	run, active, err := StartCompare(ctx, h.Engine, Compare{WorkspaceID: ws.ID, Profile: prof, EnvironmentID: env.ID, UserID: access.UserFrom(ctx).ID})
+	key, err := web.FormKey(req.Request)
 	if err != nil {
 		return err
 	}
-	message := "Compare with " + prof.Name + " started."
-	if active {
-		message = "A compare with " + prof.Name + " is already " + string(run.Status) + " here: this is that run."
+	run, joined, err := StartCompare(ctx, h.Engine, Compare{WorkspaceID: ws.ID, Profile: prof, EnvironmentID: env.ID, UserID: access.UserFrom(ctx).ID, StartKey: key})
+	if err != nil {
+		return err
 	}
-	return web.Redirect(w, req.Request, fmt.Sprintf("/admin/operations/%d", run.ID), message)
+	return h.Engine.Opened(w, req.Request, run, joined, "Compare with "+prof.Name+" started.")
 }
 
 // SnapshotItems are a snapshot's policies of one type.

@@ -123,8 +123,9 @@ type Settings struct {
 // check validates settings; field errors name the form's fields.
 func (s *Settings) check() web.FieldErrors {
 	errs := web.FieldErrors{}
-	s.Name, s.Slug = strings.TrimSpace(s.Name), strings.TrimSpace(s.Slug)
-	if err := web.ValidateName(s.Name); err != nil {
+	s.Slug = strings.TrimSpace(s.Slug)
+	var err error
+	if s.Name, err = web.ParseName(s.Name); err != nil {
 		errs["name"] = err.Error()
 	}
 	if err := web.ValidateSlug(s.Slug); err != nil {

@@ -20,16 +20,17 @@ type Capture struct {
 	Export        environment.Export
 	SourceName    string // the folder's or zip's name
 	UserID        int64  // 0: the command line
+	StartKey      string // the start form's (operation.StartRequest)
 }
 
 func (c Capture) request() operation.StartRequest {
-	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CaptureType, UserID: c.UserID,
+	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CaptureType, UserID: c.UserID, StartKey: c.StartKey,
 		Context: contextMap(CaptureContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name, Folder: c.Export.Path, SourceName: c.SourceName,
 			SourceKind: c.Export.Kind, ConnectedBy: c.Export.ConnectedBy})}
 }
 
-// StartCapture queues the capture, or returns the capture already active for
-// the same source (alreadyActive).
+// StartCapture queues the capture, or returns the run it joins
+// (operation.Engine.Start): the capture already active for the same source.
 func StartCapture(ctx context.Context, engine *operation.Engine, c Capture) (*operation.Run, bool, error) {
 	return engine.Start(ctx, c.request())
 }
@@ -49,7 +50,8 @@ type Compare struct {
 	WorkspaceID   int64
 	Profile       *Profile
 	EnvironmentID int64
-	UserID        int64 // 0: the command line
+	UserID        int64  // 0: the command line
+	StartKey      string // the start form's (operation.StartRequest)
 }
 
 // request names the snapshot in the run's context: the profile's latest when
@@ -65,23 +67,23 @@ func (c Compare) request(ctx context.Context, q db.Querier) (operation.StartRequ
 	if err != nil {
 		return operation.StartRequest{}, err
 	}
-	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CompareType, UserID: c.UserID,
+	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CompareType, UserID: c.UserID, StartKey: c.StartKey,
 		Context: contextMap(CompareContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name, SnapshotID: snapshot.ID})}, nil
 }
 
 // StartCompare queues the compare. One compare runs per environment at a
-// time: the one already active is returned (alreadyActive) when it compares
+// time: the run it joins (operation.Engine.Start) is returned when it compares
 // against the same profile, and is a conflict when it compares another.
 func StartCompare(ctx context.Context, engine *operation.Engine, c Compare) (*operation.Run, bool, error) {
 	req, err := c.request(ctx, engine.DB.Read)
 	if err != nil {
 		return nil, false, err
 	}
-	run, active, err := engine.Start(ctx, req)
-	if err == nil && active {
+	run, joined, err := engine.Start(ctx, req)
+	if err == nil && joined {
 		err = sameProfile(run, c.Profile)
 	}
-	return run, active, err
+	return run, joined, err
 }
 
 // CompareNow runs the compare in this process (atlas compare) and returns the completed run.

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 
 	"atlas/schema"
@@ -184,6 +186,18 @@ func IsUniqueViolation(err error) bool {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// IsUniqueViolationOn reports whether err is a unique violation of a key that
+// holds column ("table.column"): which of a table's keys refused the row.
+func IsUniqueViolationOn(err error, column string) bool {
+	if !IsUniqueViolation(err) {
+		return false
+	}
+	// SQLite names the key's columns: "UNIQUE constraint failed: t.a, t.b (2067)".
+	_, columns, _ := strings.Cut(err.Error(), "UNIQUE constraint failed: ")
+	columns, _, _ = strings.Cut(columns, " (")
+	return slices.Contains(strings.Split(columns, ", "), column)
 }
 
 // ErrDiskFull and ErrReadOnly are what StorageProblem finds.

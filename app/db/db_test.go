@@ -198,8 +198,12 @@ func TestUniqueViolationIsRecognised(t *testing.T) {
 	if err := insert(); err != nil {
 		t.Fatal(err)
 	}
-	if err := insert(); !IsUniqueViolation(err) {
+	err = insert()
+	if !IsUniqueViolation(err) {
 		t.Errorf("second insert: %v, want a unique violation", err)
+	}
+	if !IsUniqueViolationOn(err, "workspaces.slug") || IsUniqueViolationOn(err, "workspaces.name") || IsUniqueViolationOn(err, "workspaces.sl") {
+		t.Errorf("%v: the violation is of workspaces.slug only", err)
 	}
 	if IsUniqueViolation(errors.New("other")) {
 		t.Error("plain error taken for a unique violation")

@@ -28,7 +28,7 @@ type Fields struct {
 }
 
 func (f *Fields) clean() web.FieldErrors {
-	f.Slug, f.Name, f.DisplayName = strings.TrimSpace(f.Slug), strings.TrimSpace(f.Name), strings.TrimSpace(f.DisplayName)
+	f.Slug = strings.TrimSpace(f.Slug)
 	if f.Kind == "" {
 		f.Kind = "production"
 	}
@@ -36,13 +36,12 @@ func (f *Fields) clean() web.FieldErrors {
 	if err := web.ValidateSlug(f.Slug); err != nil {
 		errs["slug"] = err.Error()
 	}
-	if err := web.ValidateName(f.Name); err != nil {
+	var err error
+	if f.Name, err = web.ParseName(f.Name); err != nil {
 		errs["name"] = err.Error()
 	}
-	if f.DisplayName != "" {
-		if err := web.ValidateName(f.DisplayName); err != nil {
-			errs["display_name"] = err.Error()
-		}
+	if f.DisplayName, err = web.ParseOptionalName(f.DisplayName); err != nil {
+		errs["display_name"] = err.Error()
 	}
 	if !slices.Contains(Kinds, f.Kind) {
 		errs["kind"] = "Choose one of: " + strings.Join(Kinds, ", ") + "."
@@ -50,19 +49,57 @@ func (f *Fields) clean() web.FieldErrors {
 	return errs
 }
 
+// sameName refuses a name another environment of the workspace reads as.
+func sameName() web.FieldErrors {
+	return web.FieldErrors{"name": "Another environment of this workspace already has this name (names that differ only in case are the same name)."}
+}
+
+// checkSaved turns the refusal of a workspace's keys into the field it concerns:
+// the index on name_key is what keeps two saves of one name from both winning.
+func checkSaved(err error) error {
+	switch {
+	case db.IsUniqueViolationOn(err, "managed_environments.name_key"):
+		return sameName()
+	case db.IsUniqueViolationOn(err, "managed_environments.slug"):
+		return web.FieldErrors{"slug": "This workspace already has an environment with this slug."}
+	}
+	return err
+}
+
+// checkOlderNames refuses a name that an environment saved before names had
+// keys (schema 0015: its name_key is NULL, which no index compares) reads as.
+func checkOlderNames(ctx context.Context, tx *sql.Tx, workspaceID, environmentID int64, key string) error {
+	scanName := func(r db.Row) (name string, err error) {
+		err = r.Scan(&name)
+		return name, err
+	}
+	names, err := db.Collect(ctx, tx, scanName, `SELECT name FROM managed_environments WHERE workspace_id = ? AND name_key IS NULL AND id <> ?`,
+		workspaceID, environmentID)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if web.NameKey(name) == key {
+			return sameName()
+		}
+	}
+	return nil
+}
+
 // Create adds an environment to a workspace. Invalid fields come back as web.FieldErrors.
 func Create(ctx context.Context, tx *sql.Tx, workspaceID, actorID int64, f Fields) (int64, error) {
 	if errs := f.clean(); errs.Any() {
 		return 0, errs
 	}
-	now := db.Now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO managed_environments (workspace_id, slug, name, display_name, kind, lifecycle_status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 'active', ?, ?)`, workspaceID, f.Slug, f.Name, db.NullString(f.DisplayName), f.Kind, now, now)
-	if db.IsUniqueViolation(err) {
-		return 0, web.FieldErrors{"slug": "This workspace already has an environment with this slug."}
-	}
-	if err != nil {
+	key := web.NameKey(f.Name)
+	if err := checkOlderNames(ctx, tx, workspaceID, 0, key); err != nil {
 		return 0, err
+	}
+	now := db.Now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO managed_environments (workspace_id, slug, name, name_key, display_name, kind, lifecycle_status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`, workspaceID, f.Slug, f.Name, key, db.NullString(f.DisplayName), f.Kind, now, now)
+	if err != nil {
+		return 0, checkSaved(err)
 	}
 	id, _ := res.LastInsertId()
 	return id, audit.Record(ctx, tx, audit.Event{WorkspaceID: workspaceID, UserID: actorID, Action: "environment.created",
@@ -73,13 +110,14 @@ func update(ctx context.Context, tx *sql.Tx, env *access.Environment, actorID in
 	if errs := f.clean(); errs.Any() {
 		return errs
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE managed_environments SET slug = ?, name = ?, display_name = ?, kind = ?, updated_at = ? WHERE id = ?`,
-		f.Slug, f.Name, db.NullString(f.DisplayName), f.Kind, db.Now(), env.ID)
-	if db.IsUniqueViolation(err) {
-		return web.FieldErrors{"slug": "This workspace already has an environment with this slug."}
-	}
-	if err != nil {
+	key := web.NameKey(f.Name)
+	if err := checkOlderNames(ctx, tx, env.WorkspaceID, env.ID, key); err != nil {
 		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE managed_environments SET slug = ?, name = ?, name_key = ?, display_name = ?, kind = ?, updated_at = ? WHERE id = ?`,
+		f.Slug, f.Name, key, db.NullString(f.DisplayName), f.Kind, db.Now(), env.ID)
+	if err != nil {
+		return checkSaved(err)
 	}
 	return audit.Record(ctx, tx, audit.Event{WorkspaceID: env.WorkspaceID, UserID: actorID, Action: "environment.updated",
 		RecordType: "managed_environment", RecordID: env.ID, RecordLabel: f.Name,

@@ -170,12 +170,12 @@ func TestConnectedFolderRulesAtSync(t *testing.T) {
 	}
 }
 
-// TestConnectedByComesFromTheAuditTrail: migration 0015 gives each existing
+// TestConnectedByComesFromTheAuditTrail: migration 0017 gives each existing
 // connection the user who saved it last, as the audit trail records, so that
 // its syncs are checked with that user's standing.
 func TestConnectedByComesFromTheAuditTrail(t *testing.T) {
 	d := dbtest.Open(t)
-	m := dbtest.Migration(t, d.Path)
+	m := dbtest.Migrations(t, d.Path)
 	if err := m.Steps(-1); err != nil {
 		t.Fatal(err)
 	}

@@ -103,18 +103,18 @@ func (h *Handlers) SyncNow(w http.ResponseWriter, req bunrouter.Request) error {
 	if env.Archived() {
 		return web.Errorf(web.Conflict, "%s is archived: restore it before syncing it.", env.Label())
 	}
-	run, active, err := StartSync(ctx, h.DB, h.Engine, h.Folders, ws.ID, env.ID, access.UserFrom(ctx).ID)
+	key, err := web.FormKey(req.Request)
+	if err != nil {
+		return err
+	}
+	run, joined, err := StartSync(ctx, h.DB, h.Engine, h.Folders, ws.ID, env.ID, access.UserFrom(ctx).ID, key)
 	if errors.Is(err, ErrNoSource) {
 		return web.Errorf(web.Conflict, "There is nothing to sync yet: %s.", err)
 	}
 	if err != nil {
 		return err
 	}
-	message := "Inventory sync started."
-	if active {
-		message = "An inventory sync is already " + string(run.Status) + " here: this is that run."
-	}
-	return web.Redirect(w, req.Request, fmt.Sprintf("/admin/operations/%d", run.ID), message)
+	return h.Engine.Opened(w, req.Request, run, joined, "Inventory sync started.")
 }
 
 type listPage struct {

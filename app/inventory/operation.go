@@ -66,9 +66,9 @@ func (r *runReporter) Cancelled(ctx context.Context) bool { return ctx.Err() != 
 // ErrNoSource is Start's answer for an environment without an export source.
 var ErrNoSource = errors.New("connect an export folder or upload a zip first")
 
-// StartSync queues a sync of the environment's connection, or returns the one
-// already active (alreadyActive).
-func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, folders *environment.ExportFolders, workspaceID, environmentID, userID int64) (*operation.Run, bool, error) {
+// StartSync queues a sync of the environment's connection, or returns the run
+// it joins (operation.Engine.Start); startKey is the start form's.
+func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, folders *environment.ExportFolders, workspaceID, environmentID, userID int64, startKey string) (*operation.Run, bool, error) {
 	c, err := environment.ConnectionOf(ctx, d.Read, environmentID)
 	if errors.Is(err, environment.ErrNoConnection) {
 		return nil, false, ErrNoSource
@@ -80,6 +80,7 @@ func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, folders 
 	if err != nil {
 		return nil, false, err
 	}
+	req.StartKey = startKey
 	return engine.Start(ctx, req)
 }
 

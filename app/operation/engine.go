@@ -32,6 +32,10 @@ type Type struct {
 	Name    string // e.g. inventory.sync
 	Label   string // e.g. Inventory sync
 	Handler Handler
+	// Need is what starting a run of the type needs, on the run's environment
+	// (its workspace for a workspace-level run); Retry and Cancel need it too
+	// (DESIGN §6). Every type declares one.
+	Need access.Capability
 	// Form builds a run's context from the generic start form (POST
 	// /admin/t/{environment}/operations); a type without one is started only from
 	// its own domain's pages.
@@ -62,6 +66,9 @@ type StartRequest struct {
 	Context       map[string]any
 	UserID        int64 // 0: the command line
 	RetryOf       int64
+	// StartKey is the one-time key of the form that asked (web.FormKey): a
+	// repeated submission of it gets the run the first one made. "" for none.
+	StartKey string
 }
 
 // ErrCancelled is the cause of a run's context when someone cancelled it.
@@ -116,7 +123,17 @@ func (e *Engine) Register(t Type) {
 	if _, dup := e.types[t.Name]; dup {
 		panic("operation: type " + t.Name + " registered twice")
 	}
+	// Without a need, anyone who may see an environment could start the type in it.
+	if t.Need == "" {
+		panic("operation: type " + t.Name + " declares no capability that starting it needs")
+	}
 	e.types[t.Name] = t
+}
+
+// Need is what starting a run of the named type needs; false for a type not registered here.
+func (e *Engine) Need(name string) (access.Capability, bool) {
+	t, ok := e.types[name]
+	return t.Need, ok
 }
 
 // KnownTypes is every type the feed may filter by, for a workspace whose runs are
@@ -152,18 +169,19 @@ func (e *Engine) Label(name string) string {
 	return web.Title(strings.NewReplacer(".", " ", "_", " ").Replace(name))
 }
 
-// Start queues a run. When a run of the same type is already active for the
-// environment, Start returns that one and alreadyActive (spec: one active run per
+// Start queues a run, unless it joins one (joined): the run its start key already
+// made, active or finished (the same form submitted again), or the run of the same
+// type already active for the environment (DESIGN §6: one active run per
 // environment and type).
-func (e *Engine) Start(ctx context.Context, req StartRequest) (run *Run, alreadyActive bool, err error) {
-	run, alreadyActive, err = e.insert(ctx, req, false)
-	if err == nil && !alreadyActive {
+func (e *Engine) Start(ctx context.Context, req StartRequest) (run *Run, joined bool, err error) {
+	run, joined, err = e.insert(ctx, req, false)
+	if err == nil && !joined {
 		select {
 		case e.wake <- struct{}{}:
 		default:
 		}
 	}
-	return run, alreadyActive, err
+	return run, joined, err
 }
 
 // Execute starts a run owned by this process, executes it here and returns it
@@ -183,8 +201,10 @@ func (e *Engine) Execute(ctx context.Context, req StartRequest) (run *Run, alrea
 	return run, false, err
 }
 
-// insert writes a new run (claimed by this process when claim is set), unless one
-// is already active for (environment, type).
+// insert writes a new run (claimed by this process when claim is set), unless
+// the start key made one already or one is active for (environment, type).
+// Both are read on the one writer, in the transaction that inserts: two starts
+// cannot both miss them.
 func (e *Engine) insert(ctx context.Context, req StartRequest, claim bool) (*Run, bool, error) {
 	t, ok := e.types[req.Type]
 	if !ok {
@@ -197,6 +217,21 @@ func (e *Engine) insert(ctx context.Context, req StartRequest, claim bool) (*Run
 	var id int64
 	existing := false
 	err := e.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if req.StartKey != "" {
+			var typ string
+			var environmentID int64
+			err := tx.QueryRowContext(ctx, `SELECT id, type, COALESCE(managed_environment_id, 0) FROM operation_runs WHERE workspace_id = ? AND start_key = ?`,
+				req.WorkspaceID, req.StartKey).Scan(&id, &typ, &environmentID)
+			switch {
+			case err == nil && (typ != req.Type || environmentID != req.EnvironmentID):
+				return web.Errorf(web.Conflict, "This form has already started another operation: reload the page to start this one.")
+			case err == nil:
+				existing = true
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
 		err := tx.QueryRowContext(ctx, `SELECT id FROM operation_runs
 			WHERE workspace_id = ? AND COALESCE(managed_environment_id, 0) = ? AND type = ? AND status IN ('queued', 'running')`,
 			req.WorkspaceID, req.EnvironmentID, req.Type).Scan(&id)
@@ -213,10 +248,10 @@ func (e *Engine) insert(ctx context.Context, req StartRequest, claim bool) (*Run
 			status, started, pid, token = Running, now, e.owner.pid, e.owner.token
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO operation_runs (workspace_id, managed_environment_id, type, status, created_at,
-			started_at, heartbeat_at, context, initiated_by_user_id, retry_of_run_id, owner_pid, owner_token)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, heartbeat_at, context, initiated_by_user_id, retry_of_run_id, owner_pid, owner_token, start_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			req.WorkspaceID, db.NullID(req.EnvironmentID), req.Type, status, now, started, started, ctxJSON,
-			db.NullID(req.UserID), db.NullID(req.RetryOf), pid, token)
+			db.NullID(req.UserID), db.NullID(req.RetryOf), pid, token, db.NullString(req.StartKey))
 		if err != nil {
 			return err
 		}
@@ -271,8 +306,9 @@ func (e *Engine) Cancel(ctx context.Context, workspaceID, runID, userID int64) (
 }
 
 // Retry starts a new run of a finished run's type and environment whose context
-// references the old run (context.retry_of).
-func (e *Engine) Retry(ctx context.Context, workspaceID, runID, userID int64) (*Run, bool, error) {
+// references the old run (context.retry_of); startKey is the retry form's, as
+// for Start.
+func (e *Engine) Retry(ctx context.Context, workspaceID, runID, userID int64, startKey string) (*Run, bool, error) {
 	old, err := Get(ctx, e.DB.Read, workspaceID, runID)
 	if err != nil {
 		return nil, false, err
@@ -286,7 +322,7 @@ func (e *Engine) Retry(ctx context.Context, workspaceID, runID, userID int64) (*
 	}
 	c["retry_of"] = old.ID
 	return e.Start(ctx, StartRequest{WorkspaceID: workspaceID, EnvironmentID: old.EnvironmentID, Type: old.Type,
-		Context: c, UserID: userID, RetryOf: old.ID})
+		Context: c, UserID: userID, RetryOf: old.ID, StartKey: startKey})
 }
 
 // Run executes queued runs with e.Workers workers until ctx is cancelled, then

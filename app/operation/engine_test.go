@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"atlas/app/access"
 	"atlas/app/db"
 	"atlas/app/db/dbtest"
 	"atlas/app/web"
@@ -40,6 +41,9 @@ func newEngine(t testing.TB, d *db.DB, types ...Type) *Engine {
 	}
 	t.Cleanup(func() { e.Close() })
 	for _, typ := range types {
+		if typ.Need == "" {
+			typ.Need = access.RunOperations // wiring declares each type's (app.operationNeeds)
+		}
 		e.Register(typ)
 	}
 	return e
@@ -152,6 +156,63 @@ func TestStartDedupesPerEnvironmentAndType(t *testing.T) {
 	}
 }
 
+// A start key joins the run it made, active or finished; a start without one
+// makes a new run once the active one finished. The key is the workspace's:
+// another workspace's same key starts its own run, and a key that started
+// another operation is refused.
+func TestStartKeyJoinsTheRunItMade(t *testing.T) {
+	d := world(t)
+	_, gateType := newGate("gate")
+	e := newEngine(t, d, gateType, DemoCount)
+	ctx := context.Background()
+	const key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	first, joined, err := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "gate", StartKey: key})
+	if err != nil || joined {
+		t.Fatalf("first start: %v, joined %v", err, joined)
+	}
+	if _, err := e.Cancel(ctx, 1, first.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	again, joined, err := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "gate", StartKey: key})
+	if err != nil {
+		t.Fatalf("the same key after the run finished: %v", err)
+	}
+	if !joined || again.ID != first.ID || again.Active() {
+		t.Errorf("the same key after the run finished: run %d (active %v), joined %v; want the finished run %d", again.ID, again.Active(), joined, first.ID)
+	}
+	if _, _, err := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 2, Type: "gate", StartKey: key}); web.Classify(err).Code != web.Conflict {
+		t.Errorf("the key of a run of prod, for pilot: %v", err)
+	}
+	if _, _, err := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "demo.count", StartKey: key}); web.Classify(err).Code != web.Conflict {
+		t.Errorf("the key of a gate run, for a demo count: %v", err)
+	}
+	if _, joined, err := e.Start(ctx, StartRequest{WorkspaceID: 2, Type: "gate", StartKey: key}); err != nil || joined {
+		t.Errorf("the same key in another workspace: joined %v, %v", joined, err)
+	}
+	if _, joined, err := e.Start(ctx, StartRequest{WorkspaceID: 1, EnvironmentID: 1, Type: "gate"}); err != nil || joined {
+		t.Errorf("a start without a key after the run finished: joined %v, %v", joined, err)
+	}
+	var n int
+	d.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&n)
+	if n != 3 {
+		t.Errorf("%d runs stored, want 3", n)
+	}
+}
+
+func TestRegisterRefusesATypeWithoutANeed(t *testing.T) {
+	e, err := NewEngine(world(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	defer func() {
+		if recover() == nil {
+			t.Error("a type that declares no capability was registered")
+		}
+	}()
+	e.Register(Type{Name: "open", Label: "Open", Handler: DemoCount.Handler})
+}
+
 func TestRunSucceedsWithCounts(t *testing.T) {
 	d := world(t)
 	e := newEngine(t, d, DemoCount)
@@ -239,7 +300,7 @@ func TestRetryReferencesTheOldRun(t *testing.T) {
 	if err != nil || old.Outcome != Failed {
 		t.Fatalf("first run: %v, %v", err, old.Outcome)
 	}
-	retry, active, err := e.Retry(ctx, 1, old.ID, 1)
+	retry, active, err := e.Retry(ctx, 1, old.ID, 1, "")
 	if err != nil || active {
 		t.Fatalf("retry: %v, alreadyActive %v", err, active)
 	}
@@ -248,7 +309,7 @@ func TestRetryReferencesTheOldRun(t *testing.T) {
 	if retry.RetryOf != old.ID || c["retry_of"] != float64(old.ID) || c["count"] != float64(2) || retry.EnvironmentID != 2 || retry.Status != Queued {
 		t.Errorf("retry run %+v, context %v", retry, c)
 	}
-	if _, _, err := e.Retry(ctx, 1, retry.ID, 1); web.Classify(err).Code != web.Conflict {
+	if _, _, err := e.Retry(ctx, 1, retry.ID, 1, ""); web.Classify(err).Code != web.Conflict {
 		t.Errorf("retry of an active run: %v", err)
 	}
 	by, err := RetriedBy(ctx, d.Read, 1, old.ID)

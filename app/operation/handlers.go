@@ -316,10 +316,15 @@ func (h *Handlers) load(ctx context.Context, req bunrouter.Request) (*viewer, *R
 	return v, run, err
 }
 
-// whyNot is mayAct's answer as a disabled button's reason.
-func whyNot(v *viewer, run *Run) string {
+// whyNot is why the viewer may not cancel or retry the run, as a disabled
+// button's reason: acting on a run needs what starting its type needs (DESIGN §6).
+func (h *Handlers) whyNot(v *viewer, run *Run) string {
+	need, ok := h.Engine.Need(run.Type)
+	if !ok {
+		return "This Atlas does not run operations of this type"
+	}
 	if run.EnvironmentID == 0 {
-		return v.ws.Why(access.RunOperations)
+		return v.ws.Why(need)
 	}
 	env, ok := v.entitled[run.EnvironmentID]
 	switch {
@@ -328,7 +333,7 @@ func whyNot(v *viewer, run *Run) string {
 	case env.Archived():
 		return "The environment is archived"
 	}
-	return env.Why(access.RunOperations)
+	return env.Why(need)
 }
 
 // Detail is /admin/operations/{run}. While the run is active its content polls
@@ -342,7 +347,7 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	row := h.row(v, run)
 	page := &detailPage{Page: web.Page{Title: fmt.Sprintf("%s #%d", row.Label, run.ID), Section: "operations",
 		Crumbs: runCrumbs(v, run, h.Engine.RunLabel(run))},
-		Run: row, CancelWhy: whyNot(v, run), RetryWhy: whyNot(v, run)}
+		Run: row, CancelWhy: h.whyNot(v, run), RetryWhy: h.whyNot(v, run)}
 	if run.Active() {
 		page.PollURL = row.URL() + "?live=1"
 	} else if req.URL.Query().Get("live") == "1" {
@@ -507,7 +512,8 @@ func countProps(c Counts) []Prop {
 
 // Start is POST /admin/t/{environment}/operations: form field type names a
 // registered type with a start form; its other fields are the type's to read.
-// Starting a type that is already running opens the active run instead.
+// The resolver has checked what starting that type needs. Starting a type that
+// is already running opens the active run instead.
 func (h *Handlers) Start(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws, env, user := access.MustWorkspace(ctx), access.MustEnvironment(ctx), access.UserFrom(ctx)
@@ -525,20 +531,30 @@ func (h *Handlers) Start(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return web.Errorf(web.Invalid, "%s: %s.", t.Label, err.Error())
 	}
-	run, active, err := h.Engine.Start(ctx, StartRequest{WorkspaceID: ws.ID, EnvironmentID: env.ID, Type: t.Name, Context: c, UserID: user.ID})
+	key, err := web.FormKey(req.Request)
 	if err != nil {
 		return err
 	}
-	return h.opened(w, req, run, active, t.Label+" started.")
+	run, joined, err := h.Engine.Start(ctx, StartRequest{WorkspaceID: ws.ID, EnvironmentID: env.ID, Type: t.Name, Context: c, UserID: user.ID, StartKey: key})
+	if err != nil {
+		return err
+	}
+	return h.Engine.Opened(w, req.Request, run, joined, t.Label+" started.")
 }
 
-func (h *Handlers) opened(w http.ResponseWriter, req bunrouter.Request, run *Run, alreadyActive bool, message string) error {
+// Opened answers a start with the run's page: with started as the notice when
+// the start made the run, otherwise saying which run it joined.
+func (e *Engine) Opened(w http.ResponseWriter, req *http.Request, run *Run, joined bool, started string) error {
 	to := "/admin/operations/" + strconv.FormatInt(run.ID, 10)
-	if alreadyActive {
-		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("%s is already %s here: this is that run.", h.Engine.Label(run.Type), run.Status))
-		return web.Redirect(w, req.Request, to, "")
+	switch {
+	case !joined:
+		return web.Redirect(w, req, to, started)
+	case run.Active():
+		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("%s is already %s here: this is that run.", e.Label(run.Type), run.Status))
+	default:
+		web.SessionFrom(req.Context()).AddFlash("info", fmt.Sprintf("This form already started %s #%d: this is that run. Reload the page to start another.", e.Label(run.Type), run.ID))
 	}
-	return web.Redirect(w, req.Request, to, message)
+	return web.Redirect(w, req, to, "")
 }
 
 // Cancel is POST /admin/operations/{run}/cancel.
@@ -567,11 +583,15 @@ func (h *Handlers) Retry(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	next, active, err := h.Engine.Retry(ctx, v.ws.ID, run.ID, v.userID)
+	key, err := web.FormKey(req.Request)
 	if err != nil {
 		return err
 	}
-	return h.opened(w, req, next, active, fmt.Sprintf("Retry of #%d started.", run.ID))
+	next, joined, err := h.Engine.Retry(ctx, v.ws.ID, run.ID, v.userID, key)
+	if err != nil {
+		return err
+	}
+	return h.Engine.Opened(w, req.Request, next, joined, fmt.Sprintf("Retry of #%d started.", run.ID))
 }
 
 // RecentRuns is the "Operations" panel of the hub and an environment dashboard

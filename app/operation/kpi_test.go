@@ -173,7 +173,7 @@ func TestKPICountersMatchCountingTheRuns(t *testing.T) {
 	}
 
 	kept := counters(t, d.Read)
-	migration := dbtest.Migration(t, d.Path)
+	migration := dbtest.Migrations(t, d.Path)
 	if err := migration.Steps(-1); err != nil {
 		t.Fatalf("down 0010: %v", err)
 	}

@@ -1,11 +1,17 @@
 package web
 
 import (
+	"crypto/rand"
 	"fmt"
+	"html/template"
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // FieldErrors maps a form field's name to what is wrong with it.
@@ -43,21 +49,58 @@ func ValidateSlug(slug string) error {
 // members, so an unbounded one makes every page heavy.
 const MaxNameLength = 200
 
-// ValidateName checks a name as typed (already trimmed): required, at most
-// MaxNameLength characters of valid UTF-8, no control characters (line breaks,
-// tabs). Its error is an Invalid *Error, whose message a form shows as is.
-func ValidateName(name string) error {
-	switch {
-	case name == "":
-		return Errorf(Invalid, "A name is required.")
-	case !utf8.ValidString(name):
-		return Errorf(Invalid, "The name is not valid text (UTF-8).")
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return Errorf(Invalid, "A name is at most %d characters; this one has %s.", MaxNameLength, Number(utf8.RuneCountInString(name)))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return Errorf(Invalid, "A name is one line of text: no line breaks, tabs or other control characters.")
+// ParseName turns a name as typed into the name to store, or refuses it; every
+// name a person gives goes through it. The name is trimmed and NFC-normalised
+// (é typed as one letter or as e and an accent is one name), and must be at most
+// MaxNameLength characters of valid UTF-8 on one line, with nothing invisible
+// in it: bidi controls, zero-width and other format characters make one name
+// look like another, or like none. Its error is an Invalid *Error, whose
+// message a form shows as is.
+func ParseName(typed string) (string, error) {
+	name := strings.TrimSpace(typed)
+	if !utf8.ValidString(name) {
+		return "", Errorf(Invalid, "The name is not valid text (UTF-8).")
 	}
-	return nil
+	name = norm.NFC.String(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return "", Errorf(Invalid, "A name is required.")
+	case n > MaxNameLength:
+		return "", Errorf(Invalid, "A name is at most %d characters; this one has %s.", MaxNameLength, Number(n))
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp) }); i >= 0 {
+		return "", Errorf(Invalid, "A name is one line of text: no line breaks, tabs or other control characters.")
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return unicode.In(r, unicode.Cf, invisibleLetters) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return "", Errorf(Invalid, "A name may not hold invisible characters (this one has U+%04X): bidi controls, zero-width and other format characters make a name look like another.", r)
+	}
+	return name, nil
+}
+
+// ParseOptionalName is ParseName for a name that may be left blank ("" then).
+func ParseOptionalName(typed string) (string, error) {
+	if strings.TrimSpace(typed) == "" {
+		return "", nil
+	}
+	return ParseName(typed)
+}
+
+// invisibleLetters are the letters that show nothing (Unicode's default-ignorable
+// code points outside the format characters, but for the variation selectors
+// emoji need): a name of Hangul fillers looks blank.
+var invisibleLetters = &unicode.RangeTable{R16: []unicode.Range16{
+	{Lo: 0x034f, Hi: 0x034f, Stride: 1}, // combining grapheme joiner
+	{Lo: 0x115f, Hi: 0x1160, Stride: 1}, // Hangul choseong and jungseong fillers
+	{Lo: 0x17b4, Hi: 0x17b5, Stride: 1}, // Khmer inherent vowels
+	{Lo: 0x3164, Hi: 0x3164, Stride: 1}, // Hangul filler
+	{Lo: 0xffa0, Hi: 0xffa0, Stride: 1}, // halfwidth Hangul filler
+}}
+
+// NameKey is what two names that read the same share: the name case-folded
+// (full folding, so "Straße" and "STRASSE" share one) and NFC-normalised again.
+func NameKey(name string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
 }
 
 // MaxSearchLength bounds a list's search text (SQLite refuses long LIKE patterns).
@@ -90,3 +133,31 @@ func Truncate(s string, n int) string {
 // Echo is a typed value as a re-rendered form shows it back: whole when it is a
 // sane size, else cut, so a 9 MiB paste does not make a 9 MiB page.
 func Echo(value string) string { return Truncate(value, 4*MaxNameLength) }
+
+// FormKeyField is the hidden field of a form that must act once however often it
+// is sent (a double click, twenty parallel posts, a resubmitted page): the page
+// renders a fresh key into it ({{formKey}}) and the handler knows a repeat by it.
+const FormKeyField = "form_key"
+
+// NewFormKey is a fresh form key: at least 128 random bits, as base32 text.
+func NewFormKey() string { return rand.Text() }
+
+// formKeyInput is the hidden input that carries a fresh form key, for templates.
+func formKeyInput() template.HTML {
+	return template.HTML(`<input type="hidden" name="` + FormKeyField + `" value="` + NewFormKey() + `">`)
+}
+
+// FormKey is the key of the submitted form: "" for a request without one (the
+// command line's, a script's), an Invalid error for one Atlas did not make.
+func FormKey(r *http.Request) (string, error) {
+	key := r.PostFormValue(FormKeyField)
+	if key == "" {
+		return "", nil
+	}
+	if len(key) < 26 || len(key) > 64 || strings.Trim(key, base32Alphabet) != "" {
+		return "", Errorf(Invalid, "This form is damaged: reload the page and send it again.")
+	}
+	return key, nil
+}
+
+const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -15,6 +15,7 @@ var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"title":    Title,
 	"envURL":   EnvironmentURL,
+	"formKey":  formKeyInput,
 }
 
 // When renders a timestamp as a <time> element: app.js shows it relative, the title keeps the exact UTC time.

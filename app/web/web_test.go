@@ -4,10 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestDuration(t *testing.T) {
@@ -165,32 +170,95 @@ func TestFlashesFitTheCookie(t *testing.T) {
 	}
 }
 
-func TestValidateName(t *testing.T) {
+func TestParseName(t *testing.T) {
 	tests := []struct {
-		name string
-		want string // "" when valid
+		typed  string
+		stored string // when valid
+		want   string // the error, "" when valid
 	}{
-		{"Contoso Ltd", ""},
-		{strings.Repeat("é", MaxNameLength), ""},
-		{strings.Repeat("😀", MaxNameLength), ""},
-		{"", "A name is required."},
-		{strings.Repeat("a", MaxNameLength+1), "A name is at most 200 characters; this one has 201."},
-		{strings.Repeat("x", 9<<20), "this one has 9,437,184."},
-		{"Contoso\nLtd", "no line breaks"},
-		{"Contoso\tLtd", "no line breaks"},
-		{"Contoso\x00", "no line breaks"},
-		{"Contoso\u0085", "no line breaks"},
-		{"Contoso \xff", "not valid text (UTF-8)"},
+		{"Contoso Ltd", "Contoso Ltd", ""},
+		{"  Contoso Ltd \r\n", "Contoso Ltd", ""},
+		{"Cafe\u0301", "Caf\u00e9", ""}, // NFC: e and a combining acute are é
+		{strings.Repeat("e\u0301", MaxNameLength), strings.Repeat("é", MaxNameLength), ""},
+		{strings.Repeat("😀", MaxNameLength), strings.Repeat("😀", MaxNameLength), ""},
+		{"Ünïcødé – Straße ❤️ 東京", "Ünïcødé – Straße ❤️ 東京", ""}, // U+FE0F, the emoji's variation selector, is kept
+		{"", "", "A name is required."},
+		{" \t ", "", "A name is required."},
+		{strings.Repeat("a", MaxNameLength+1), "", "A name is at most 200 characters; this one has 201."},
+		{strings.Repeat("x", 9<<20), "", "this one has 9,437,184."},
+		{"Contoso\nLtd", "", "no line breaks"},
+		{"Contoso\tLtd", "", "no line breaks"},
+		{"Contoso\x00", "", "no line breaks"},
+		{"Contoso\u0085Ltd", "", "no line breaks"},
+		{"Contoso\u2028Ltd", "", "no line breaks"},
+		{"Contoso \xff", "", "not valid text (UTF-8)"},
+		{"Contoso\u202Edtl", "", "invisible characters (this one has U+202E)"},
+		{"\u2066Contoso\u2069", "", "U+2066"},
+		{"Contoso\u200B", "", "U+200B"},
+		{"\uFEFFContoso", "", "U+FEFF"},
+		{"Con\u00ADtoso", "", "U+00AD"},
+		{"Contoso\U000E0041", "", "U+E0041"},
+		{"\u3164", "", "U+3164"},
 	}
 	for _, tt := range tests {
-		err := ValidateName(tt.name)
+		got, err := ParseName(tt.typed)
 		var e *Error
 		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("ValidateName(%.20q) = %v, want valid", tt.name, err)
+		case tt.want == "" && (err != nil || got != tt.stored):
+			t.Errorf("ParseName(%.20q) = %.20q, %v; want %.20q", tt.typed, got, err, tt.stored)
 		case tt.want != "" && (!errors.As(err, &e) || e.Code != Invalid || !strings.Contains(e.Message, tt.want)):
-			t.Errorf("ValidateName(%.20q) = %v, want an Invalid error with %q", tt.name, err, tt.want)
+			t.Errorf("ParseName(%.20q) = %v, want an Invalid error with %q", tt.typed, err, tt.want)
 		}
+	}
+	if got, err := ParseOptionalName("  "); got != "" || err != nil {
+		t.Errorf("ParseOptionalName(blank) = %q, %v; want no name", got, err)
+	}
+	if _, err := ParseOptionalName("\u200B"); err == nil {
+		t.Errorf("ParseOptionalName(a zero-width space) is accepted")
+	}
+}
+
+// FuzzParseName: a name accepted is stored as ParseName would store it again
+// (trimmed, NFC), bounded, one line, with nothing invisible in it; its key is
+// a fixed point of NameKey.
+func FuzzParseName(f *testing.F) {
+	for _, seed := range []string{"Contoso Ltd", " Cafe\u0301 ", "Straße", "\u202Eabc", "a\u200Db", "\u0345", "\u1E9E", "İstanbul", "\xff"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		name, err := ParseName(typed)
+		if err != nil {
+			return
+		}
+		if again, err := ParseName(name); err != nil || again != name {
+			t.Fatalf("ParseName(%+q) = %+q, which parses as %+q, %v", typed, name, again, err)
+		}
+		if !norm.NFC.IsNormalString(name) || utf8.RuneCountInString(name) > MaxNameLength || strings.TrimSpace(name) != name {
+			t.Fatalf("ParseName(%+q) = %+q: not NFC, too long or not trimmed", typed, name)
+		}
+		if i := strings.IndexFunc(name, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }); i >= 0 {
+			t.Fatalf("ParseName(%+q) = %+q holds a control or format character", typed, name)
+		}
+		if key := NameKey(name); NameKey(key) != key {
+			t.Fatalf("NameKey(%+q) = %+q, whose key is %+q", name, key, NameKey(key))
+		}
+	})
+}
+
+func TestNameKey(t *testing.T) {
+	same := [][2]string{
+		{"Production", "PRODUCTION"},
+		{"Straße", "STRASSE"},       // full case folding
+		{"Caf\u00e9", "CAFE\u0301"}, // and canonical equivalence
+		{"Σίσυφος", "ΣΊΣΥΦΟΣ"},
+	}
+	for _, p := range same {
+		if NameKey(p[0]) != NameKey(p[1]) {
+			t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q: want one key", p[0], NameKey(p[0]), p[1], NameKey(p[1]))
+		}
+	}
+	if NameKey("Production") == NameKey("Production 2") || NameKey("Cafe") == NameKey("Café") {
+		t.Errorf("different names share a key")
 	}
 }
 
@@ -246,4 +314,55 @@ func TestFingerprintFollowsContent(t *testing.T) {
 	if _, err := a.URL("missing.js"); err == nil {
 		t.Error("a missing static file has a URL")
 	}
+}
+
+// formKeyRequest is a form post carrying key as its form key.
+func formKeyRequest(key string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(url.Values{FormKeyField: {key}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func TestFormKey(t *testing.T) {
+	fresh := NewFormKey()
+	for key, ok := range map[string]bool{
+		"":                                  true, // a form without one: the command line's, a script's
+		fresh:                               true,
+		strings.ToLower(fresh):              false,
+		fresh[:25]:                          false,
+		strings.Repeat("A", 65):             false,
+		"../../etc/passwd%00AAAAAAAAAAAAAA": false,
+		"<script>alert(1)</script>AAAAAAAA": false,
+	} {
+		got, err := FormKey(formKeyRequest(key))
+		switch {
+		case ok && (err != nil || got != key):
+			t.Errorf("FormKey(%q) = %q, %v; want it back", key, got, err)
+		case !ok && (Classify(err).Code != Invalid || got != ""):
+			t.Errorf("FormKey(%q) = %q, %v; want an invalid-input error", key, got, err)
+		}
+	}
+	if NewFormKey() == fresh {
+		t.Error("two form keys are the same")
+	}
+}
+
+// FuzzFormKey: whatever a form sends, FormKey gives it back as a key Atlas could
+// have made, or refuses it as invalid input; never anything else.
+func FuzzFormKey(f *testing.F) {
+	f.Add(NewFormKey())
+	f.Add("")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAA\x00")
+	f.Fuzz(func(t *testing.T, key string) {
+		got, err := FormKey(formKeyRequest(key))
+		if err != nil {
+			if Classify(err).Code != Invalid || got != "" {
+				t.Fatalf("FormKey(%q) = %q, %v", key, got, err)
+			}
+			return
+		}
+		if got != key || (key != "" && (len(key) < 26 || len(key) > 64 || strings.Trim(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "")) {
+			t.Fatalf("FormKey(%q) accepted %q", key, got)
+		}
+	})
 }

@@ -16,22 +16,25 @@ import (
 // ErrNoWorkspace is returned when no workspace has the given slug.
 var ErrNoWorkspace = errors.New("no such workspace")
 
-// validate checks a workspace's name and slug, field by field.
-func validate(name, slug string) web.FieldErrors {
+// parse checks a workspace's name and slug as typed, field by field, and
+// returns them as stored.
+func parse(name, slug string) (string, string, web.FieldErrors) {
 	errs := web.FieldErrors{}
-	if err := web.ValidateName(name); err != nil {
+	name, err := web.ParseName(name)
+	if err != nil {
 		errs["name"] = err.Error()
 	}
+	slug = strings.TrimSpace(slug)
 	if err := web.ValidateSlug(slug); err != nil {
 		errs["slug"] = err.Error()
 	}
-	return errs
+	return name, slug, errs
 }
 
 // Create adds a workspace with ownerID as its owner. Invalid fields come back as web.FieldErrors.
 func Create(ctx context.Context, tx *sql.Tx, name, slug string, ownerID int64) (int64, error) {
-	name, slug = strings.TrimSpace(name), strings.TrimSpace(slug)
-	if errs := validate(name, slug); errs.Any() {
+	name, slug, errs := parse(name, slug)
+	if errs.Any() {
 		return 0, errs
 	}
 	now := db.Now()
@@ -62,8 +65,8 @@ func IDBySlug(ctx context.Context, q db.Querier, slug string) (int64, error) {
 }
 
 func rename(ctx context.Context, tx *sql.Tx, ws *access.Workspace, userID int64, name string) error {
-	name = strings.TrimSpace(name)
-	if err := web.ValidateName(name); err != nil {
+	name, err := web.ParseName(name)
+	if err != nil {
 		return web.FieldErrors{"name": err.Error()}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = ?, updated_at = ? WHERE id = ?`, name, db.Now(), ws.ID); err != nil {
