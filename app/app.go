@@ -31,12 +31,14 @@ import (
 	"github.com/uptrace/bunrouter"
 )
 
-// Data is an opened data folder: the database, the local owner and the operations engine.
+// Data is an opened data folder: the database, the local owner, the operations
+// engine, and the rules of which export folders may be read.
 type Data struct {
-	Dir    string
-	DB     *db.DB
-	Owner  *auth.User
-	Engine *operation.Engine
+	Dir     string
+	DB      *db.DB
+	Owner   *auth.User
+	Engine  *operation.Engine
+	Folders *environment.ExportFolders // NewServer adds the --export-root roots
 }
 
 // OpenData creates the data folder (0700) if needed, opens and migrates the
@@ -62,18 +64,19 @@ func OpenData(ctx context.Context, dir, osUser string) (*Data, error) {
 		d.Close()
 		return nil, openError(dir, err)
 	}
-	engine, err := newEngine(ctx, d, dir)
+	folders := &environment.ExportFolders{DB: d, DataDir: dir}
+	engine, err := newEngine(ctx, d, folders, dir)
 	if err != nil {
 		d.Close()
 		return nil, openError(dir, err)
 	}
-	return &Data{Dir: dir, DB: d, Owner: owner, Engine: engine}, nil
+	return &Data{Dir: dir, DB: d, Owner: owner, Engine: engine, Folders: folders}, nil
 }
 
 // newEngine registers every operation type, with what starting it needs
 // (operationNeeds, beside the routes), then completes the runs of Atlas
 // processes that died (issue 3: at the start of any Atlas process).
-func newEngine(ctx context.Context, d *db.DB, dir string) (*operation.Engine, error) {
+func newEngine(ctx context.Context, d *db.DB, folders *environment.ExportFolders, dir string) (*operation.Engine, error) {
 	e, err := operation.NewEngine(d)
 	if err != nil {
 		return nil, err
@@ -83,11 +86,11 @@ func newEngine(ctx context.Context, d *db.DB, dir string) (*operation.Engine, er
 		e.Register(t)
 	}
 	register(operation.DemoCount)
-	sync := inventory.Operation(d)
+	sync := inventory.Operation(d, folders)
 	sync.Handler = backup.VerifyingSync(d, sync.Handler) // a sync also verifies the restores into its environment
 	sync.Related = inventory.RelatedToSync(d)
 	register(sync)
-	capture, compare := baseline.CaptureOperation(d), baseline.CompareOperation(d)
+	capture, compare := baseline.CaptureOperation(d, folders), baseline.CompareOperation(d)
 	capture.Related, compare.Related = baseline.RelatedToRun(d), baseline.RelatedToRun(d)
 	register(capture)
 	register(compare)
@@ -148,7 +151,8 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	folders := &environment.ExportFolders{DB: data.DB, DataDir: data.Dir}
+	folders := data.Folders
+	var flagRoots []string
 	for _, root := range opts.ExportRoots {
 		abs, err := filepath.Abs(root)
 		if err == nil {
@@ -157,8 +161,10 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		if err != nil {
 			return nil, &UsageError{fmt.Errorf("--export-root %s: %w", root, err)}
 		}
-		folders.FlagRoots = append(folders.FlagRoots, abs)
+		flagRoots = append(flagRoots, abs)
 	}
+	// Set before the engine runs: the syncs it runs check their folders against them.
+	folders.FlagRoots = flagRoots
 	resolver := &access.Resolver{DB: data.DB, OperationNeed: data.Engine.Need}
 	throttle := auth.NewThrottle()
 	operations := &operation.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine}
@@ -173,7 +179,7 @@ func NewServer(data *Data, opts ServerOptions) (*Server, error) {
 		audit:        &audit.Handlers{DB: data.DB, Views: views},
 		connections:  &environment.ConnectionHandlers{DB: data.DB, Views: views, Folders: folders, Uploads: environment.NewUploads(data.Dir, environment.MaxUploadBytes)},
 		site:         &site.Handlers{DB: data.DB, Views: views, Folders: folders, Throttle: throttle},
-		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations},
+		inventory:    &inventory.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine, Operations: operations, Folders: folders},
 		backups:      &backup.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
 		search:       &search.Handlers{DB: data.DB, Views: views, Resolver: resolver, Engine: data.Engine},
 		static:       views.Assets.Serve,

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -27,7 +28,13 @@ func seedRestore(t *testing.T, e *apptest.Env, backupID int64) (runID, itemID in
 	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Data.Sync(context.Background(), "acme", "prod", res.Output); err != nil {
+	// The tenant's next export holds what was restored: a copy of the folder,
+	// outside the data folder (a sync never reads inside it).
+	export := t.TempDir()
+	if err := os.CopyFS(export, os.DirFS(res.Output)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Data.Sync(context.Background(), "acme", "prod", export); err != nil {
 		t.Fatal(err)
 	}
 	itemID = int64(count(t, e, `SELECT id FROM restore_items WHERE operation_run_id = ? AND verification = 'verified'`, run.ID))

@@ -39,12 +39,12 @@ func (d *Data) CaptureBaseline(ctx context.Context, workspaceSlug, profileSlug, 
 			return nil, err
 		}
 	} else {
-		folder, cleanup, err := d.exportFolder(from)
+		export, cleanup, err := d.exportFolder(ctx, from)
 		if err != nil {
 			return nil, err
 		}
 		defer cleanup()
-		req.Folder, req.SourceName = folder, filepath.Base(from)
+		req.Export, req.SourceName = export, filepath.Base(from)
 	}
 	err = d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		req.Profile, err = baseline.EnsureProfile(ctx, tx, wsID, 0, profileSlug)

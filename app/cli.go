@@ -146,32 +146,42 @@ func (d *Data) Sync(ctx context.Context, workspaceSlug, environmentSlug, path st
 	if err != nil {
 		return nil, err
 	}
-	folder, cleanup, err := d.exportFolder(path)
+	export, cleanup, err := d.exportFolder(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	return inventory.SyncFolder(ctx, d.Engine, wsID, envID, folder)
+	return inventory.SyncExport(ctx, d.Engine, d.Folders, wsID, envID, export)
 }
 
-// exportFolder is the folder to read for an export at path: the folder itself,
-// or a zip expanded under the data folder (removed by cleanup).
-func (d *Data) exportFolder(path string) (folder string, cleanup func(), err error) {
-	folder, err = filepath.Abs(path)
+// exportFolder is the export at path, as the local owner names it: a folder
+// the local owner may connect (anywhere apart from the data folder), or a zip
+// expanded into Atlas's own exports folder (removed by cleanup).
+func (d *Data) exportFolder(ctx context.Context, path string) (export environment.Export, cleanup func(), err error) {
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", nil, &UsageError{err}
+		return export, nil, &UsageError{err}
 	}
-	st, err := os.Stat(folder)
+	st, err := os.Stat(abs)
 	if err != nil {
-		return "", nil, &UsageError{fmt.Errorf("the export %s cannot be read: %w", path, err)}
+		return export, nil, &UsageError{fmt.Errorf("the export %s cannot be read: %w", path, err)}
 	}
 	if st.IsDir() {
-		return folder, func() {}, nil
+		folder, err := d.Folders.Check(ctx, d.Owner, abs)
+		var refused web.FieldErrors
+		if errors.As(err, &refused) {
+			return export, nil, &UsageError{fmt.Errorf("%s: %s", path, refused["path"])}
+		}
+		if err != nil {
+			return export, nil, err
+		}
+		return environment.Export{Kind: "folder", Path: folder, ConnectedBy: d.Owner.ID}, func() {}, nil
 	}
-	if folder, err = d.expandZip(folder); err != nil {
-		return "", nil, err
+	folder, err := d.expandZip(abs)
+	if err != nil {
+		return export, nil, err
 	}
-	return folder, func() { os.RemoveAll(folder) }, nil
+	return environment.Export{Kind: "zip", Path: folder, ZipName: filepath.Base(abs), ConnectedBy: d.Owner.ID}, func() { os.RemoveAll(folder) }, nil
 }
 
 // environmentIDs resolves a workspace and an environment by their slugs; a
@@ -197,7 +207,7 @@ func (d *Data) expandZip(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parent := filepath.Join(d.Dir, "exports")
+	parent := filepath.Join(d.Dir, environment.ExportsFolder)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return "", err
 	}
@@ -205,7 +215,8 @@ func (d *Data) expandZip(path string) (string, error) {
 	if _, err := intune.ExtractZip(f, st.Size(), dest, intune.DefaultZipLimits); err != nil {
 		return "", &UsageError{fmt.Errorf("%s is neither a folder nor an acceptable zip: %w", path, err)}
 	}
-	return dest, nil
+	// Resolved, as a connection's folder is: the sync reads it only there.
+	return filepath.EvalSymlinks(dest)
 }
 
 // PrintRun writes a finished run's summary: one line of counts and its failures,

@@ -46,6 +46,11 @@ func TestExportRootFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The syncs the engine runs check their folders against the roots given at
+	// start (issue 17): those of this start, not of an earlier one.
+	if resolved, _ := filepath.EvalSymlinks(root); len(data.Folders.FlagRoots) != 1 || data.Folders.FlagRoots[0] != resolved {
+		t.Errorf("the syncs check against %v, want [%s]", data.Folders.FlagRoots, resolved)
+	}
 	web := httptest.NewServer(srv.Handler())
 	defer web.Close()
 	jar, _ := cookiejar.New(nil)

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"atlas/app/db"
+	"atlas/app/environment"
 	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/operation"
@@ -24,10 +25,24 @@ type CaptureContext struct {
 	ProfileName string `json:"baseline_profile"`
 	Folder      string `json:"folder,omitempty"`      // "": the run's environment
 	SourceName  string `json:"source_name,omitempty"` // the folder's or zip's name
+	// The folder's kind (folder, or zip expanded) and who named it: a capture
+	// (a retry too) checks again that it may read it, as a sync does.
+	SourceKind  string `json:"source_kind,omitempty"`
+	ConnectedBy int64  `json:"connected_by,omitempty"`
 }
 
-// CaptureOperation is the baseline.capture operation type.
-func CaptureOperation(d *db.DB) operation.Type {
+// export is the folder the context names, for ExportFolders.Open.
+func (c CaptureContext) export() environment.Export {
+	e := environment.Export{Kind: c.SourceKind, Path: c.Folder, ConnectedBy: c.ConnectedBy}
+	if e.Kind == "zip" {
+		e.ZipName = c.SourceName
+	}
+	return e
+}
+
+// CaptureOperation is the baseline.capture operation type; a capture from a
+// folder reads it only if folders still allow it.
+func CaptureOperation(d *db.DB, folders *environment.ExportFolders) operation.Type {
 	return operation.Type{Name: CaptureType, Label: "Baseline capture",
 		Handler: func(ctx context.Context, run *operation.Run, p *operation.Progress) error {
 			var c CaptureContext
@@ -44,7 +59,11 @@ func CaptureOperation(d *db.DB) operation.Type {
 			job := &capture{profile: profile, progress: p, summary: Summary{Name: c.SourceName}}
 			if c.Folder != "" {
 				job.summary.Source = "export"
-				err = job.readExport(ctx, d, c.Folder)
+				var root *os.Root
+				if root, err = folders.Open(ctx, c.export()); err == nil {
+					err = job.readExport(ctx, d, root)
+					root.Close()
+				}
 			} else {
 				job.summary.Source = "environment"
 				err = job.readEnvironment(ctx, d.Read, run.WorkspaceID, run.EnvironmentID)
@@ -121,14 +140,12 @@ func (c *capture) readEnvironment(ctx context.Context, q db.Querier, workspaceID
 	return rows.Err()
 }
 
-// readExport reads an export folder with the reader a sync uses; its payloads
-// join the content-addressed store, so a baseline costs no copies. A file that
-// cannot be read fails as an item (the run ends partial) and is a fidelity note.
-func (c *capture) readExport(ctx context.Context, d *db.DB, folder string) error {
-	if st, err := os.Stat(folder); err != nil || !st.IsDir() {
-		return fmt.Errorf("the export %s cannot be read", folder)
-	}
-	c.progress.SetTotal(intune.DetectLayout(os.DirFS(folder)).Files)
+// readExport reads an export folder with the reader a sync uses, through the
+// os.Root ExportFolders.Open opened on it; its payloads join the
+// content-addressed store, so a baseline costs no copies. A file that cannot
+// be read fails as an item (the run ends partial) and is a fidelity note.
+func (c *capture) readExport(ctx context.Context, d *db.DB, root *os.Root) error {
+	c.progress.SetTotal(intune.DetectLayout(root.FS()).Files)
 	seen := map[string]string{}
 	var payloads [][2]string // hash, canonical: written in batches
 	flush := func() error {
@@ -147,7 +164,7 @@ func (c *capture) readExport(ctx context.Context, d *db.DB, folder string) error
 		payloads = payloads[:0]
 		return err
 	}
-	err := intune.Read(os.DirFS(folder), func(e intune.Entry) error {
+	err := intune.Read(root.FS(), func(e intune.Entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -6,17 +6,18 @@ import (
 	"errors"
 
 	"atlas/app/db"
+	"atlas/app/environment"
 	"atlas/app/operation"
 	"atlas/app/web"
 )
 
 // Capture asks for a capture of p: from the environment (EnvironmentID), or
-// from an export folder (Folder, with EnvironmentID 0).
+// from an export folder (Export, with EnvironmentID 0).
 type Capture struct {
 	WorkspaceID   int64
 	Profile       *Profile
 	EnvironmentID int64
-	Folder        string
+	Export        environment.Export
 	SourceName    string // the folder's or zip's name
 	UserID        int64  // 0: the command line
 	StartKey      string // the start form's (operation.StartRequest)
@@ -24,7 +25,8 @@ type Capture struct {
 
 func (c Capture) request() operation.StartRequest {
 	return operation.StartRequest{WorkspaceID: c.WorkspaceID, EnvironmentID: c.EnvironmentID, Type: CaptureType, UserID: c.UserID, StartKey: c.StartKey,
-		Context: contextMap(CaptureContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name, Folder: c.Folder, SourceName: c.SourceName})}
+		Context: contextMap(CaptureContext{ProfileID: c.Profile.ID, ProfileName: c.Profile.Name, Folder: c.Export.Path, SourceName: c.SourceName,
+			SourceKind: c.Export.Kind, ConnectedBy: c.Export.ConnectedBy})}
 }
 
 // StartCapture queues the capture, or returns the run it joins

@@ -29,6 +29,7 @@ import (
 	"atlas/app/baseline"
 	"atlas/app/db"
 	"atlas/app/environment"
+	"atlas/app/intune"
 	"atlas/app/inventory"
 	"atlas/app/operation"
 	"atlas/app/web"
@@ -61,10 +62,10 @@ type Summary struct {
 	Took                                               time.Duration
 }
 
-// exportsFolder is where the demo's exports are written under the data folder:
-// each environment's connection points at its folder, so "Sync now" works in
-// a live demo.
-const exportsFolder = "demo-exports"
+// exportsFolder is where the demo's exports are written under the data folder,
+// in Atlas's own exports folder (the only part a sync may read): each
+// environment's connection points at its folder, so "Sync now" works in a live demo.
+var exportsFolder = filepath.Join(environment.ExportsFolder, "demo")
 
 // Load writes the demo dataset as the local owner (ownerID), with exports
 // under dataDir; its inventory syncs run on engine (which must have the
@@ -416,7 +417,7 @@ func (g *generator) runReal(ctx context.Context, t *tenant, planned []*run, from
 // syncContext is a sync run's context: spec 058's selection and its hash, the
 // files it expects, and who started it.
 func syncContext(conn *environment.Connection, by *actor) obj {
-	rc := inventory.ContextFor(inventory.SelectionOf(conn))
+	rc := inventory.ContextFor(inventory.SelectionOf(conn), intune.DetectLayout(os.DirFS(conn.SourcePath)))
 	trigger := "schedule"
 	if by != nil {
 		trigger = "manual"

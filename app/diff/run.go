@@ -195,9 +195,15 @@ func readExport(p string) ([]*intune.Object, Names, error) {
 			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
+	// Through an os.Root: no link inside the export leads out of it.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: reading the export: %w", p, err)
+	}
+	defer root.Close()
 	var objects []*intune.Object
 	var failures []error
-	err := intune.Read(os.DirFS(dir), func(e intune.Entry) error {
+	err = intune.Read(root.FS(), func(e intune.Entry) error {
 		switch {
 		case e.Err != nil:
 			failures = append(failures, fmt.Errorf("%s: %s: %w", p, e.Path, e.Err))
@@ -209,7 +215,7 @@ func readExport(p string) ([]*intune.Object, Names, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", p, err)
 	}
-	return objects, intune.ObjectNames(os.DirFS(dir)), errors.Join(failures...)
+	return objects, intune.ObjectNames(root.FS()), errors.Join(failures...)
 }
 
 func extract(zipPath, dir string) error {

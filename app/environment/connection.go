@@ -34,6 +34,7 @@ type Connection struct {
 	LayoutVerdict    string
 	ProviderTenantID string
 	ProviderDomain   string
+	ConnectedBy      int64 // who chose the source; 0 when unknown
 	UpdatedAt        db.Time
 }
 
@@ -54,6 +55,11 @@ func (c *Connection) SourceShownTo(env *access.Environment) string {
 	return c.Source()
 }
 
+// Export is the connection's export, for ExportFolders.Open.
+func (c *Connection) Export() Export {
+	return Export{Kind: c.SourceKind, Path: c.SourcePath, ZipName: c.SourceName, ConnectedBy: c.ConnectedBy}
+}
+
 // Recognised reports whether the layout detection found an Intune export.
 func (c *Connection) Recognised() bool { return c.Layout != "" && c.Layout != intune.UnknownLayout }
 
@@ -64,9 +70,10 @@ var ErrNoConnection = errors.New("no export source connected")
 func ConnectionOf(ctx context.Context, q db.Querier, environmentID int64) (*Connection, error) {
 	var c Connection
 	err := q.QueryRowContext(ctx, `SELECT id, workspace_id, managed_environment_id, source_kind, source_path, COALESCE(source_name, ''),
-		COALESCE(layout, ''), COALESCE(layout_verdict, ''), COALESCE(provider_tenant_id, ''), COALESCE(provider_domain, ''), updated_at
+		COALESCE(layout, ''), COALESCE(layout_verdict, ''), COALESCE(provider_tenant_id, ''), COALESCE(provider_domain, ''),
+		COALESCE(connected_by_user_id, 0), updated_at
 		FROM provider_connections WHERE managed_environment_id = ?`, environmentID).Scan(&c.ID, &c.WorkspaceID, &c.EnvironmentID,
-		&c.SourceKind, &c.SourcePath, &c.SourceName, &c.Layout, &c.LayoutVerdict, &c.ProviderTenantID, &c.ProviderDomain, &c.UpdatedAt)
+		&c.SourceKind, &c.SourcePath, &c.SourceName, &c.Layout, &c.LayoutVerdict, &c.ProviderTenantID, &c.ProviderDomain, &c.ConnectedBy, &c.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoConnection
 	}
@@ -92,43 +99,57 @@ func (id *Identity) clean() web.FieldErrors {
 }
 
 // inspect detects the export's layout and, when the person typed no tenant id,
-// takes the one the export names.
-func inspect(c *Connection, id Identity) {
-	fsys := os.DirFS(c.SourcePath)
-	layout := intune.DetectLayout(fsys)
+// takes the one the export names; it reads through an os.Root, as a sync does.
+func inspect(c *Connection, id Identity) error {
+	root, err := os.OpenRoot(c.SourcePath)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	layout := intune.DetectLayout(root.FS())
 	c.Layout, c.LayoutVerdict = layout.Kind, layout.Verdict
 	if id.TenantID == "" {
-		id.TenantID = intune.TenantOf(fsys)
+		id.TenantID = intune.TenantOf(root.FS())
 	}
 	c.ProviderTenantID, c.ProviderDomain = id.TenantID, id.Domain
+	return nil
 }
 
-// ConnectFolder makes a folder on this machine the environment's source. The
-// folder is one ExportFolders.Check allowed, or Atlas's own (the demo's exports).
+// ConnectFolder makes a folder on this machine the environment's source, as
+// actorID chose it. The folder is one ExportFolders.Check allowed, or under
+// Atlas's own exports folder (the demo's). It is stored with its symlinks
+// resolved: a sync reads it only there (ExportFolders.Open).
 func ConnectFolder(ctx context.Context, d *db.DB, env *access.Environment, actorID int64, folder string, id Identity) (*Connection, error) {
 	if errs := id.clean(); errs.Any() {
 		return nil, errs
 	}
-	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "folder", SourcePath: filepath.Clean(folder)}
-	inspect(c, id)
-	return c, d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) })
+	resolved, err := filepath.EvalSymlinks(folder)
+	if err != nil {
+		return nil, err
+	}
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "folder", SourcePath: resolved, ConnectedBy: actorID}
+	if err := inspect(c, id); err != nil {
+		return nil, err
+	}
+	return c, d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c) })
 }
 
 // save stores c as the environment's one connection (a new source replaces the
-// old) and records who changed it.
-func save(ctx context.Context, tx *sql.Tx, c *Connection, actorID int64) error {
+// old) and records who changed it (c.ConnectedBy).
+func save(ctx context.Context, tx *sql.Tx, c *Connection) error {
 	now := db.Now()
 	err := tx.QueryRowContext(ctx, `INSERT INTO provider_connections (workspace_id, managed_environment_id, source_kind, source_path, source_name,
-		layout, layout_verdict, provider_tenant_id, provider_domain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		layout, layout_verdict, provider_tenant_id, provider_domain, connected_by_user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (managed_environment_id) DO UPDATE SET source_kind = excluded.source_kind, source_path = excluded.source_path,
 		source_name = excluded.source_name, layout = excluded.layout, layout_verdict = excluded.layout_verdict,
-		provider_tenant_id = excluded.provider_tenant_id, provider_domain = excluded.provider_domain, updated_at = excluded.updated_at
+		provider_tenant_id = excluded.provider_tenant_id, provider_domain = excluded.provider_domain,
+		connected_by_user_id = excluded.connected_by_user_id, updated_at = excluded.updated_at
 		RETURNING id`, c.WorkspaceID, c.EnvironmentID, c.SourceKind, c.SourcePath, db.NullString(c.SourceName), c.Layout,
-		c.LayoutVerdict, db.NullString(c.ProviderTenantID), db.NullString(c.ProviderDomain), now, now).Scan(&c.ID)
+		c.LayoutVerdict, db.NullString(c.ProviderTenantID), db.NullString(c.ProviderDomain), db.NullID(c.ConnectedBy), now, now).Scan(&c.ID)
 	if err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, audit.Event{WorkspaceID: c.WorkspaceID, UserID: actorID, Action: "connection.saved",
+	return audit.Record(ctx, tx, audit.Event{WorkspaceID: c.WorkspaceID, UserID: c.ConnectedBy, Action: "connection.saved",
 		RecordType: "provider_connection", RecordID: c.ID, RecordLabel: c.Source(),
 		Detail: map[string]any{"source_kind": c.SourceKind, "layout": c.Layout, "provider_tenant_id": c.ProviderTenantID, "provider_domain": c.ProviderDomain}})
 }
@@ -201,11 +222,18 @@ func (u Uploads) tooLarge() web.FieldErrors {
 	return web.FieldErrors{"export": "The zip is larger than " + u.LimitText() + ": upload a smaller export, or extract it and use the folder instead."}
 }
 
+// ExportsFolder is the folder under the data folder that holds the exports
+// Atlas keeps itself: uploaded zips, the zips atlas sync expands, the demo's.
+// It is the only part of the data folder a sync may read (ExportFolders.Open).
+const ExportsFolder = "exports"
+
 func (u Uploads) environmentDir(environmentID int64) string {
-	return filepath.Join(u.Dir, "exports", fmt.Sprintf("environment-%d", environmentID))
+	return filepath.Join(u.Dir, ExportsFolder, fmt.Sprintf("environment-%d", environmentID))
 }
 
-// Refused is a zip the guard would not extract: its Message says why, for the page.
+// Refused is an export Atlas will not take or read: a zip the guard would not
+// extract, a folder a sync may no longer read. Its Message says why, for the
+// page or the run.
 type Refused struct{ Message string }
 
 func (r *Refused) Error() string { return r.Message }
@@ -234,9 +262,17 @@ func (u Uploads) ConnectZip(ctx context.Context, d *db.DB, env *access.Environme
 	if _, err := intune.ExtractZip(f, size, dest, intune.DefaultZipLimits); err != nil {
 		return nil, &Refused{Message: "The zip was refused: " + err.Error()}
 	}
-	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest, SourceName: web.Truncate(filepath.Base(name), web.MaxNameLength)}
-	inspect(c, id)
-	if err := d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c, actorID) }); err != nil {
+	c := &Connection{WorkspaceID: env.WorkspaceID, EnvironmentID: env.ID, SourceKind: "zip", SourcePath: dest,
+		SourceName: web.Truncate(filepath.Base(name), web.MaxNameLength), ConnectedBy: actorID}
+	// Stored with its symlinks resolved, as a folder is: a sync reads it only there.
+	c.SourcePath, err = filepath.EvalSymlinks(dest)
+	if err == nil {
+		err = inspect(c, id)
+	}
+	if err == nil {
+		err = d.Tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, c) })
+	}
+	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dest))
 	}
 	// Saved: a folder left behind is only disk space, not the person's to fix.
@@ -261,8 +297,9 @@ func (u Uploads) removeUploadsExcept(environmentID int64, keep string) error {
 	}
 	var errs []error
 	for _, e := range entries {
-		if p := filepath.Join(dir, e.Name()); p != keep {
-			errs = append(errs, os.RemoveAll(p))
+		// By name: keep is stored resolved, dir may lie beyond a link.
+		if keep == "" || e.Name() != filepath.Base(keep) {
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
 		}
 	}
 	return errors.Join(errs...)

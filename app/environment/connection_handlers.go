@@ -181,7 +181,7 @@ func (u Uploads) receive(req bunrouter.Request) (f *os.File, size int64, name st
 			if f != nil || part.FileName() == "" {
 				continue
 			}
-			dir := filepath.Join(u.Dir, "exports")
+			dir := filepath.Join(u.Dir, ExportsFolder)
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, 0, "", id, err
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -91,15 +92,20 @@ func (f *ExportFolders) Check(ctx context.Context, u *auth.User, folder string) 
 	if err != nil {
 		return "", refused
 	}
-	if u.IsLocalOwner {
+	if u.IsLocalOwner || underAny(resolved, roots) {
 		return resolved, nil
 	}
+	return "", refused
+}
+
+// underAny reports whether the folder (resolved) lies under one of the roots.
+func underAny(folder string, roots []ExportRoot) bool {
 	for _, root := range roots {
-		if r, err := filepath.EvalSymlinks(root.Path); err == nil && within(resolved, r) {
-			return resolved, nil
+		if r, err := filepath.EvalSymlinks(root.Path); err == nil && within(folder, r) {
+			return true
 		}
 	}
-	return "", refused
+	return false
 }
 
 func refusal(u *auth.User, roots []ExportRoot) string {
@@ -137,14 +143,23 @@ func (f *ExportFolders) usableFolder(folder string) (string, error) {
 	if _, err := dir.Readdirnames(1); err != nil && !errors.Is(err, io.EOF) {
 		return "", errNotUsable
 	}
-	data, err := filepath.EvalSymlinks(f.DataDir)
+	data, err := f.dataFolder()
 	if err != nil {
-		return "", fmt.Errorf("resolve the data folder: %w", err)
+		return "", err
 	}
 	if within(resolved, data) || within(data, resolved) {
 		return "", errNotUsable
 	}
 	return resolved, nil
+}
+
+// dataFolder is the data folder, symlinks resolved.
+func (f *ExportFolders) dataFolder() (string, error) {
+	data, err := filepath.EvalSymlinks(f.DataDir)
+	if err != nil {
+		return "", fmt.Errorf("resolve the data folder: %w", err)
+	}
+	return data, nil
 }
 
 // within reports whether path is dir or lies inside it (both resolved).
@@ -191,8 +206,9 @@ func (f *ExportFolders) AddRoot(ctx context.Context, actorID int64, root string)
 	return resolved, err
 }
 
-// RemoveRoot deletes an export root set on the users page. Folders already
-// connected under it stay connected: removing a root stops new choices only.
+// RemoveRoot deletes an export root set on the users page. Folders connected
+// under it stay connected, but a sync no longer reads those that anyone but the
+// local owner chose (Open), unless another root holds them.
 func (f *ExportFolders) RemoveRoot(ctx context.Context, actorID, id int64) (string, error) {
 	var path string
 	err := f.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -206,4 +222,137 @@ func (f *ExportFolders) RemoveRoot(ctx context.Context, actorID, id int64) (stri
 		return audit.Record(ctx, tx, audit.Event{UserID: actorID, Action: "export_root.removed", RecordType: "export_root", RecordID: id, RecordLabel: path})
 	})
 	return path, err
+}
+
+// Export is an export folder a sync reads, as it was connected.
+type Export struct {
+	Kind        string // folder or zip
+	Path        string // absolute, symlinks resolved when it was connected
+	ZipName     string // the zip's file name, for a zip
+	ConnectedBy int64  // who chose it, whose standing decides where it may lie; 0 when unknown
+}
+
+// name is what a refusal calls the export: never its full path, which not
+// everyone who sees a run may see (issue 8), nor where a link leads.
+func (e Export) name() string {
+	if e.Kind == "zip" && e.ZipName != "" {
+		return e.ZipName
+	}
+	return filepath.Base(e.Path)
+}
+
+// Open checks the export again and opens it for reading (DESIGN §7: re-checked
+// at every sync, since a folder can change after it was connected):
+//   - it is still where it was connected, reached through no link: a folder
+//     replaced by a link, or one on its way, is refused wherever it leads;
+//   - inside the data folder, only Atlas's own exports folder may be read
+//     (uploads, atlas sync's zips, the demo), and there only an upload or a
+//     folder the local owner connected;
+//   - elsewhere it must not hold the data folder, and unless the local owner
+//     chose it, it must lie under an export root set now.
+//
+// The folder is opened as an os.Root, so that no link inside it leads out. A
+// refusal is a *Refused that says why.
+func (f *ExportFolders) Open(ctx context.Context, e Export) (*os.Root, error) {
+	if err := f.mayRead(ctx, e); err != nil {
+		return nil, err
+	}
+	root, err := openWithoutLinks(e.Path)
+	switch {
+	case errors.Is(err, errLinked):
+		return nil, &Refused{Message: fmt.Sprintf("The export folder %s was replaced by a link, or a folder on its way was: "+
+			"Atlas reads a folder only where it was connected, so nothing was read. Put the export back, or connect the folder again.", e.name())}
+	case err != nil:
+		return nil, &Refused{Message: fmt.Sprintf("The export %s cannot be read: connect the environment's export source again.", e.name())}
+	}
+	return root, nil
+}
+
+// mayRead applies the rules of where an export may lie to its path.
+func (f *ExportFolders) mayRead(ctx context.Context, e Export) error {
+	data, err := f.dataFolder()
+	if err != nil {
+		return err
+	}
+	chooser, err := auth.UserByID(ctx, f.DB.Read, e.ConnectedBy)
+	if errors.Is(err, auth.ErrNoUser) {
+		chooser, err = &auth.User{}, nil // removed, or never recorded: no standing
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case within(e.Path, data):
+		if within(e.Path, filepath.Join(data, ExportsFolder)) && (e.Kind == "zip" || chooser.IsLocalOwner) {
+			return nil
+		}
+		return &Refused{Message: fmt.Sprintf("The export folder %s lies inside Atlas's data folder, which holds other workspaces' exports: nothing was read. Connect another folder.", e.name())}
+	case within(data, e.Path):
+		return &Refused{Message: fmt.Sprintf("The export folder %s holds Atlas's data folder, which holds other workspaces' exports: nothing was read. Connect another folder.", e.name())}
+	case e.Kind == "zip":
+		return &Refused{Message: fmt.Sprintf("The uploaded export %s is no longer in Atlas's data folder: upload it again.", e.name())}
+	case chooser.IsLocalOwner:
+		return nil
+	}
+	roots, err := f.Roots(ctx)
+	if err != nil {
+		return err
+	}
+	if underAny(e.Path, roots) {
+		return nil
+	}
+	return &Refused{Message: fmt.Sprintf("The export folder %s is under no export root now (a site administrator may have removed its root), "+
+		"and only the local owner may connect a folder elsewhere: nothing was read. Ask a site administrator for an export root that holds it, or upload a zip.", e.name())}
+}
+
+// errLinked: a folder on the way to an export is a link.
+var errLinked = errors.New("reached through a link")
+
+// openWithoutLinks opens the folder dir (absolute, clean) one folder at a time
+// from the top, and refuses (errLinked) when any of them is a link: the root
+// returned is the folder at dir itself, not one a link leads to. Each folder
+// is opened from the one above it, and is checked to be the folder that was
+// found there, so a link swapped in meanwhile is refused too.
+func openWithoutLinks(dir string) (*os.Root, error) {
+	volume := filepath.VolumeName(dir)
+	root, err := os.OpenRoot(volume + string(filepath.Separator))
+	if err != nil {
+		return nil, err
+	}
+	for name := range strings.SplitSeq(strings.Trim(dir[len(volume):], string(filepath.Separator)), string(filepath.Separator)) {
+		if name == "" {
+			continue
+		}
+		next, err := openChild(root, name)
+		root.Close()
+		if err != nil {
+			return nil, err
+		}
+		root = next
+	}
+	return root, nil
+}
+
+// openChild opens the folder name in parent, refusing a link.
+func openChild(parent *os.Root, name string) (*os.Root, error) {
+	found, err := parent.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if found.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
+		return nil, errLinked // ModeIrregular: a Windows junction
+	}
+	child, err := parent.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := child.Stat(".")
+	if err == nil && !os.SameFile(found, opened) {
+		err = errLinked
+	}
+	if err != nil {
+		child.Close()
+		return nil, err
+	}
+	return child, nil
 }

@@ -168,3 +168,57 @@ func TestReadBackupAndRestoreTree(t *testing.T) {
 		t.Errorf("layout %s, want %s", got, intune.IntuneBackupAndRestore)
 	}
 }
+
+// TestReadFollowsNoLink: issue 17 — a file beside a policy that is a link
+// (its assignments, an intent's settings), or a migration table that is one,
+// is not read, whether the link leads out of the export or stays inside: the
+// policy fails (it is not read without what it holds) and no names or tenant
+// come from it. Read through an os.Root, as a sync reads.
+func TestReadFollowsNoLink(t *testing.T) {
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "assignments.json"), []byte(`[{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}]`))
+	writeFile(t, filepath.Join(outside, "MigrationTable.json"), []byte(`{"TenantId":"leaked","Objects":[{"Id":"g-1","DisplayName":"Leaked group"}]}`))
+	dir := t.TempDir()
+	policy := []byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"%s","displayName":"%s"}`)
+	for _, name := range []string{"Out", "In", "Alone"} {
+		writeFile(t, filepath.Join(dir, "Device Compliance Policies", name+".json"), []byte(strings.NewReplacer("%s", name).Replace(string(policy))))
+	}
+	writeFile(t, filepath.Join(dir, "tables", "names.json"), []byte(`{"TenantId":"inside","Objects":[{"Id":"g-1","DisplayName":"Inside group"}]}`))
+	assignments := filepath.Join(dir, "Device Compliance Policies", "Assignments")
+	writeFile(t, filepath.Join(assignments, "Alone.json"), []byte(`[]`))
+	for link, target := range map[string]string{
+		filepath.Join(assignments, "Out.json"):    filepath.Join(outside, "assignments.json"),
+		filepath.Join(assignments, "In.json"):     "Alone.json",
+		filepath.Join(dir, "MigrationTable.json"): filepath.Join("tables", "names.json"),
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	failed := map[string]string{}
+	err = intune.Read(root.FS(), func(e intune.Entry) error {
+		if e.Err != nil {
+			failed[e.Path] = e.Err.Error()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "it is a link: Atlas reads only the files an export holds, not what links point to"
+	want := map[string]string{
+		"Device Compliance Policies/Out.json": "its assignments file Device Compliance Policies/Assignments/Out.json: " + why,
+		"Device Compliance Policies/In.json":  "its assignments file Device Compliance Policies/Assignments/In.json: " + why,
+	}
+	if !maps.Equal(failed, want) {
+		t.Errorf("failed %v,\nwant %v", failed, want)
+	}
+	if names, tenant := intune.ObjectNames(root.FS()), intune.TenantOf(root.FS()); names != nil || tenant != "" {
+		t.Errorf("read through the migration table's link: names %v, tenant %q", names, tenant)
+	}
+}

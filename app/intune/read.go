@@ -276,8 +276,11 @@ func (r *reader) entry(p string, d fs.DirEntry, inNativeImport bool) (Entry, str
 	if reason, ok := skippedFolders[foldName(path.Base(dir))]; ok && dir != "" {
 		return Entry{Path: p, Skipped: reason}, ""
 	}
-	if !d.Type().IsRegular() {
-		return Entry{Path: p, Skipped: "not a regular file (a link or a device)"}, ""
+	switch {
+	case d.Type()&fs.ModeSymlink != 0:
+		return Entry{Path: p, Skipped: "a link: Atlas reads only the files an export holds, not what links point to"}, ""
+	case !d.Type().IsRegular():
+		return Entry{Path: p, Skipped: "not a regular file (a device, a socket)"}, ""
 	}
 	info, err := d.Info()
 	if err != nil {
@@ -365,14 +368,17 @@ func (r *reader) readBeside(o *Object, value any) (settingsFile string, err erro
 	return settingsFile, nil
 }
 
-// decodeIfThere decodes the file at p, or returns nil when there is none.
+// decodeIfThere decodes the file at p, or returns nil when there is none. A
+// link there is an error: the object is not read without what it holds.
 func (r *reader) decodeIfThere(p string) (any, int64, error) {
-	info, err := fs.Stat(r.fsys, p)
+	info, err := fs.Lstat(r.fsys, p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0, nil
 	case err != nil:
 		return nil, 0, err
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, 0, errLink
 	case !info.Mode().IsRegular():
 		return nil, 0, nil
 	}
@@ -446,9 +452,17 @@ func (o *Object) setPayload(v any) {
 	o.Hash = Hash(o.Canonical)
 }
 
+// errLink: Atlas reads the files an export holds, never what a link in it
+// points to, inside the export or out (the folder is read through an os.Root,
+// which stops a link leading out even when it was swapped in after this check).
+var errLink = errors.New("it is a link: Atlas reads only the files an export holds, not what links point to")
+
 // readFile reads at most one byte over MaxFileSize, so that a file that grew
-// after its Stat still cannot exhaust memory (Decode refuses it).
+// after its Stat still cannot exhaust memory (Decode refuses it). A link is errLink.
 func readFile(fsys fs.FS, p string) ([]byte, error) {
+	if info, err := fs.Lstat(fsys, p); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		return nil, errLink
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, err

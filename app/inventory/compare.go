@@ -146,16 +146,16 @@ func higher(a, b diff.Severity) diff.Severity {
 
 // comparePayloads reads two stored payloads and compares them, naming groups
 // and filters as the exports of the environments they come from do.
-func comparePayloads(ctx context.Context, q db.Querier, left, right Side, beforeHash, afterHash string, environmentIDs ...int64) (*Comparison, error) {
-	before, err := Payload(ctx, q, beforeHash)
+func (h *Handlers) comparePayloads(ctx context.Context, left, right Side, beforeHash, afterHash string, environmentIDs ...int64) (*Comparison, error) {
+	before, err := Payload(ctx, h.DB.Read, beforeHash)
 	if err != nil {
 		return nil, err
 	}
-	after, err := Payload(ctx, q, afterHash)
+	after, err := Payload(ctx, h.DB.Read, afterHash)
 	if err != nil {
 		return nil, err
 	}
-	names, err := objectNames(ctx, q, environmentIDs...)
+	names, err := h.objectNames(ctx, environmentIDs...)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func (h *Handlers) Diff(w http.ResponseWriter, req bunrouter.Request) error {
 	side := func(v *Version) Side {
 		return Side{Heading: fmt.Sprintf("Version %d", v.Number), At: v.CapturedAt, Download: downloadURL(env, pol, v.Number)}
 	}
-	if p.Comparison, err = comparePayloads(ctx, h.DB.Read, side(old), side(new), old.ContentHash, new.ContentHash, env.ID); err != nil {
+	if p.Comparison, err = h.comparePayloads(ctx, side(old), side(new), old.ContentHash, new.ContentHash, env.ID); err != nil {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/compare", p)
@@ -228,7 +228,7 @@ func (h *Handlers) ComparePolicy(w http.ResponseWriter, req bunrouter.Request) e
 		}
 		return s
 	}
-	if p.Comparison, err = comparePayloads(ctx, h.DB.Read, side(env, pol), side(p.OtherEnv, p.Other), pol.ContentHash, p.Other.ContentHash, env.ID, p.OtherEnv.ID); err != nil {
+	if p.Comparison, err = h.comparePayloads(ctx, side(env, pol), side(p.OtherEnv, p.Other), pol.ContentHash, p.Other.ContentHash, env.ID, p.OtherEnv.ID); err != nil {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/compare_policy", p)

@@ -29,6 +29,7 @@ type Handlers struct {
 	Resolver   *access.Resolver // for the other environment of a cross-environment compare
 	Engine     *operation.Engine
 	Operations *operation.Handlers
+	Folders    *environment.ExportFolders // where a sync may read, and the names a page reads from the export
 }
 
 type hubPage struct {
@@ -110,7 +111,7 @@ func (h *Handlers) SyncNow(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	run, joined, err := StartSync(ctx, h.DB, h.Engine, ws.ID, env.ID, access.UserFrom(ctx).ID, key)
+	run, joined, err := StartSync(ctx, h.DB, h.Engine, h.Folders, ws.ID, env.ID, access.UserFrom(ctx).ID, key)
 	if errors.Is(err, ErrNoSource) {
 		return web.Errorf(web.Conflict, "There is nothing to sync yet: %s.", err)
 	}
@@ -291,7 +292,7 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	if err := fillSummaries(ctx, h.DB, versions); err != nil {
 		return err
 	}
-	names, err := objectNames(ctx, h.DB.Read, env.ID)
+	names, err := h.objectNames(ctx, env.ID)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"atlas/app/apptest"
 )
@@ -181,18 +180,9 @@ func TestSyncNow(t *testing.T) {
 	if r := s.owner.Post("/admin/t/pilot/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d %s", r.Status, r.Body)
 	}
-	r = s.owner.Post("/admin/t/pilot/inventory/sync", nil)
-	run := r.Header.Get("Location")
-	if r.Status != http.StatusSeeOther || !strings.HasPrefix(run, "/admin/operations/") {
-		t.Fatalf("sync now: %d → %q", r.Status, run)
-	}
-	var status, outcome, ctx string
-	// A wait for the engine, not a timing assertion: generous for a loaded machine.
-	for deadline := time.Now().Add(time.Minute); status != "completed" && time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		s.env.Data.DB.Read.QueryRow(`SELECT status, COALESCE(outcome, ''), context FROM operation_runs WHERE id = ?`, strings.TrimPrefix(run, "/admin/operations/")).Scan(&status, &outcome, &ctx)
-	}
-	if outcome != "succeeded" || !strings.Contains(ctx, `"selection_hash"`) || !strings.Contains(ctx, `"path":"`+folder+`"`) {
-		t.Fatalf("run %s %s, context %s", status, outcome, ctx)
+	run := s.env.Finished(apptest.SyncNow(t, s.owner, "pilot"))
+	if ctx := string(run.Context); run.Outcome != "succeeded" || !strings.Contains(ctx, `"selection_hash"`) || !strings.Contains(ctx, `"path":"`+folder+`"`) {
+		t.Fatalf("run %s, context %s", run.Outcome, ctx)
 	}
 	if page := s.owner.Get("/admin/t/pilot/policies").Body; !strings.Contains(page, "5 present") {
 		t.Errorf("the synced policies are not listed")

@@ -12,8 +12,9 @@ import (
 )
 
 // Operation is the inventory.sync operation type: it reads the export its run's
-// context selects (spec 058 InventorySyncRun) into the run's environment.
-func Operation(d *db.DB) operation.Type {
+// context selects (spec 058 InventorySyncRun) into the run's environment, if
+// folders still allow it.
+func Operation(d *db.DB, folders *environment.ExportFolders) operation.Type {
 	return operation.Type{Name: OperationType, Label: "Inventory sync",
 		Handler: func(ctx context.Context, run *operation.Run, p *operation.Progress) error {
 			var rc RunContext
@@ -21,7 +22,7 @@ func Operation(d *db.DB) operation.Type {
 				return fmt.Errorf("read the run's context: %w", err)
 			}
 			p.SetTotal(rc.ExpectedFiles)
-			_, err := SyncRun(ctx, d, Target{WorkspaceID: run.WorkspaceID, EnvironmentID: run.EnvironmentID, RunID: run.ID}, run.Context, &runReporter{p: p})
+			_, err := SyncRun(ctx, d, folders, Target{WorkspaceID: run.WorkspaceID, EnvironmentID: run.EnvironmentID, RunID: run.ID}, run.Context, &runReporter{p: p})
 			return err
 		}}
 }
@@ -67,7 +68,7 @@ var ErrNoSource = errors.New("connect an export folder or upload a zip first")
 
 // StartSync queues a sync of the environment's connection, or returns the run
 // it joins (operation.Engine.Start); startKey is the start form's.
-func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, workspaceID, environmentID, userID int64, startKey string) (*operation.Run, bool, error) {
+func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, folders *environment.ExportFolders, workspaceID, environmentID, userID int64, startKey string) (*operation.Run, bool, error) {
 	c, err := environment.ConnectionOf(ctx, d.Read, environmentID)
 	if errors.Is(err, environment.ErrNoConnection) {
 		return nil, false, ErrNoSource
@@ -75,23 +76,34 @@ func StartSync(ctx context.Context, d *db.DB, engine *operation.Engine, workspac
 	if err != nil {
 		return nil, false, err
 	}
-	req := startRequest(workspaceID, environmentID, userID, SelectionOf(c))
+	req, err := startRequest(ctx, folders, workspaceID, environmentID, userID, SelectionOf(c))
+	if err != nil {
+		return nil, false, err
+	}
 	req.StartKey = startKey
 	return engine.Start(ctx, req)
 }
 
-func startRequest(workspaceID, environmentID, userID int64, sel Selection) operation.StartRequest {
+func startRequest(ctx context.Context, folders *environment.ExportFolders, workspaceID, environmentID, userID int64, sel Selection) (operation.StartRequest, error) {
+	rc, err := contextOf(ctx, folders, sel)
+	if err != nil {
+		return operation.StartRequest{}, err
+	}
 	var m map[string]any
-	b, _ := json.Marshal(ContextFor(sel)) // plain strings and numbers: cannot fail
+	b, _ := json.Marshal(rc) // plain strings and numbers: cannot fail
 	json.Unmarshal(b, &m)
-	return operation.StartRequest{WorkspaceID: workspaceID, EnvironmentID: environmentID, Type: OperationType, Context: m, UserID: userID}
+	return operation.StartRequest{WorkspaceID: workspaceID, EnvironmentID: environmentID, Type: OperationType, Context: m, UserID: userID}, nil
 }
 
-// SyncFolder runs a sync of folder in this process (the command line's atlas
-// sync) and returns the completed run. The environment's connection is left as it is.
-func SyncFolder(ctx context.Context, engine *operation.Engine, workspaceID, environmentID int64, folder string) (*operation.Run, error) {
-	run, active, err := engine.Execute(ctx, startRequest(workspaceID, environmentID, 0,
-		Selection{SourceKind: "folder", Source: folder, Path: folder}))
+// SyncExport runs a sync of an export that is no connection in this process
+// (the command line's atlas sync) and returns the completed run. The
+// environment's connection is left as it is.
+func SyncExport(ctx context.Context, engine *operation.Engine, folders *environment.ExportFolders, workspaceID, environmentID int64, export environment.Export) (*operation.Run, error) {
+	req, err := startRequest(ctx, folders, workspaceID, environmentID, 0, selectionOfExport(export))
+	if err != nil {
+		return nil, err
+	}
+	run, active, err := engine.Execute(ctx, req)
 	if active {
 		return run, fmt.Errorf("a sync of this environment is already %s (run #%d): wait for it to finish", run.Status, run.ID)
 	}

@@ -3,8 +3,8 @@ package inventory
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 
 	"atlas/app/db"
 	"atlas/app/environment"
@@ -21,11 +21,31 @@ type Selection struct {
 	Source       string `json:"source"`      // the folder, or the zip's file name
 	Path         string `json:"path"`        // the folder read
 	Layout       string `json:"layout"`
+	// ConnectedBy is who chose the folder: the sync checks again that it may
+	// read it with that user's standing now (issue 17).
+	ConnectedBy int64 `json:"connected_by,omitempty"`
 }
 
 // SelectionOf is the selection of an environment's connection.
 func SelectionOf(c *environment.Connection) Selection {
-	return Selection{ConnectionID: c.ID, SourceKind: c.SourceKind, Source: c.Source(), Path: c.SourcePath, Layout: c.Layout}
+	return Selection{ConnectionID: c.ID, SourceKind: c.SourceKind, Source: c.Source(), Path: c.SourcePath, Layout: c.Layout, ConnectedBy: c.ConnectedBy}
+}
+
+// selectionOfExport is the selection of an export that is no connection (atlas sync's).
+func selectionOfExport(e environment.Export) Selection {
+	source := e.Path
+	if e.Kind == "zip" {
+		source = e.ZipName
+	}
+	return Selection{SourceKind: e.Kind, Source: source, Path: e.Path, ConnectedBy: e.ConnectedBy}
+}
+
+func (s Selection) export() environment.Export {
+	e := environment.Export{Kind: s.SourceKind, Path: s.Path, ConnectedBy: s.ConnectedBy}
+	if s.SourceKind == "zip" {
+		e.ZipName = s.Source
+	}
+	return e
 }
 
 // RunContext is the context of a sync run: the selection, its hash and the
@@ -36,26 +56,44 @@ type RunContext struct {
 	ExpectedFiles int       `json:"expected_files"`
 }
 
-// ContextFor builds a run's context for sel, counting its files (a walk of the
-// folder, no file read) and naming its layout when sel does not.
-func ContextFor(sel Selection) RunContext {
-	layout := intune.DetectLayout(os.DirFS(sel.Path))
+// ContextFor builds a run's context for sel from the export's layout (its
+// files, and its kind when sel names none).
+func ContextFor(sel Selection, layout intune.Layout) RunContext {
 	if sel.Layout == "" {
 		sel.Layout = layout.Kind
 	}
 	return RunContext{Selection: sel, SelectionHash: intune.Hash(intune.Canonical(sel)), ExpectedFiles: layout.Files}
 }
 
+// contextOf builds a run's context for sel, counting its files (a walk of the
+// folder, no file read) only when the sync may read it: one it may not read
+// fails the run, which says why (SyncRun).
+func contextOf(ctx context.Context, folders *environment.ExportFolders, sel Selection) (RunContext, error) {
+	var refused *environment.Refused
+	root, err := folders.Open(ctx, sel.export())
+	switch {
+	case errors.As(err, &refused):
+		return ContextFor(sel, intune.Layout{}), nil
+	case err != nil:
+		return RunContext{}, err
+	}
+	defer root.Close()
+	return ContextFor(sel, intune.DetectLayout(root.FS())), nil
+}
+
 // SyncRun runs the sync a run's context selects: the handler of the
-// inventory.sync operation type. The folder is read as it is now; a folder that
-// is gone is an error for the whole run, never a removal of every policy.
-func SyncRun(ctx context.Context, d *db.DB, t Target, runContext []byte, r Reporter) (Result, error) {
+// inventory.sync operation type. The folder is checked again and read as it is
+// now, through an os.Root (folders.Open): a folder that is gone, or that may no
+// longer be read, is an error for the whole run, never a removal of every policy.
+func SyncRun(ctx context.Context, d *db.DB, folders *environment.ExportFolders, t Target, runContext []byte, r Reporter) (Result, error) {
 	var rc RunContext
 	if err := json.Unmarshal(runContext, &rc); err != nil || rc.Selection.Path == "" {
 		return Result{}, fmt.Errorf("the run's context names no export to read: %s", runContext)
 	}
-	if st, err := os.Stat(rc.Selection.Path); err != nil || !st.IsDir() {
-		return Result{}, fmt.Errorf("the export %s cannot be read: connect the environment's export source again", rc.Selection.Source)
+	root, err := folders.Open(ctx, rc.Selection.export())
+	if err != nil {
+		return Result{}, err
 	}
-	return Sync(ctx, d, t, os.DirFS(rc.Selection.Path), r)
+	defer root.Close()
+	return Sync(ctx, d, t, root.FS(), r)
 }

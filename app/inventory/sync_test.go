@@ -17,6 +17,7 @@ import (
 
 	"atlas/app/db"
 	"atlas/app/db/dbtest"
+	"atlas/app/environment"
 	"atlas/app/intune"
 	"atlas/app/shareddata"
 )
@@ -29,6 +30,7 @@ type recorder struct {
 	cancelAfter int                // files visited before it asks to cancel; 0 never
 	cancelCtx   context.CancelFunc // set: cancel by cancelling the sync's context, as the engine does
 	checks      int
+	atFirstFile func() // called once, when the sync reaches its first file
 }
 
 func (r *recorder) Progress(_ context.Context, c Counts) error {
@@ -47,6 +49,10 @@ func (r *recorder) Problem(_ context.Context, p Problem) error {
 
 func (r *recorder) Cancelled(context.Context) bool {
 	r.checks++
+	if r.atFirstFile != nil {
+		r.atFirstFile()
+		r.atFirstFile = nil
+	}
 	cancel := r.cancelAfter > 0 && r.checks > r.cancelAfter
 	if cancel && r.cancelCtx != nil {
 		r.cancelCtx()
@@ -519,24 +525,75 @@ func TestSyncOfAnEmptyExportRemovesNothing(t *testing.T) {
 }
 
 func TestSyncRun(t *testing.T) {
-	src := shareddata.Dir(t, "intune", "Azure-securedworkstation", "ENT")
+	src, err := filepath.EvalSymlinks(shareddata.Dir(t, "intune", "Azure-securedworkstation", "ENT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlace(t, dbtest.Open(t), "ws")
+	folders := &environment.ExportFolders{DB: p.d, DataDir: t.TempDir(), FlagRoots: []string{src}}
 	sel := Selection{ConnectionID: 1, SourceKind: "folder", Source: src, Path: src, Layout: intune.GraphJSON}
-	rc := ContextFor(sel)
-	if rc.ExpectedFiles != 8 || len(rc.SelectionHash) != 64 || ContextFor(sel).SelectionHash != rc.SelectionHash {
-		t.Errorf("context %+v", rc)
+	rc, err := contextOf(context.Background(), folders, sel)
+	if err != nil || rc.ExpectedFiles != 8 || len(rc.SelectionHash) != 64 || ContextFor(sel, intune.Layout{}).SelectionHash != rc.SelectionHash {
+		t.Errorf("context %+v %v", rc, err)
 	}
 	b, err := json.Marshal(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPlace(t, dbtest.Open(t), "ws")
-	res, err := SyncRun(context.Background(), p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, b, &recorder{})
+	res, err := SyncRun(context.Background(), p.d, folders, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, b, &recorder{})
 	if err != nil || res.Counts.Created != 8 {
 		t.Errorf("SyncRun: %+v %v", res.Counts, err)
 	}
 	for name, ctx := range map[string]string{"no selection": `{}`, "folder gone": `{"selection":{"path":"/nonexistent/atlas","source":"x"}}`} {
-		if _, err := SyncRun(context.Background(), p.d, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, []byte(ctx), &recorder{}); err == nil {
+		if _, err := SyncRun(context.Background(), p.d, folders, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, []byte(ctx), &recorder{}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestSyncReadsTheFolderItChecked: issue 17 — the sync reads the folder it
+// checked, through an os.Root opened on it: swapped for a link to another
+// export while the sync reads it, the rest of it is still read from where it
+// was, none of the other.
+func TestSyncReadsTheFolderItChecked(t *testing.T) {
+	top, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder, decoy := filepath.Join(top, "export"), filepath.Join(top, "decoy")
+	// Many folders of one file: the walk cannot have listed them all when the
+	// sync reaches its first file (it reads a few files ahead, no more).
+	const n = 100
+	own, other := fstest.MapFS{}, fstest.MapFS{}
+	for i := range n {
+		own[fmt.Sprintf("f%03d/p.json", i)] = graphFile(fmt.Sprint("own-", i), fmt.Sprint("Own ", i), "2025-01-01T00:00:00Z", "")
+		other[fmt.Sprintf("f%03d/p.json", i)] = graphFile(fmt.Sprint("decoy-", i), fmt.Sprint("Decoy ", i), "2025-01-01T00:00:00Z", "")
+	}
+	if err := os.CopyFS(folder, own); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(decoy, other); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlace(t, dbtest.Open(t), "ws")
+	folders := &environment.ExportFolders{DB: p.d, DataDir: t.TempDir(), FlagRoots: []string{top}}
+	rc, err := json.Marshal(ContextFor(Selection{SourceKind: "folder", Source: folder, Path: folder}, intune.Layout{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{atFirstFile: func() {
+		if err := os.Rename(folder, folder+".moved"); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(decoy, folder); err != nil {
+			t.Error(err)
+		}
+	}}
+	res, err := SyncRun(context.Background(), p.d, folders, Target{WorkspaceID: p.ws, EnvironmentID: p.env}, rc, rec)
+	if err != nil || res.Counts.Created != n || res.Counts.Failed != 0 {
+		t.Fatalf("sync: %+v %v %+v", res.Counts, err, rec.problems)
+	}
+	if decoys := p.count(t, `SELECT count(*) FROM policies WHERE display_name LIKE 'Decoy %'`); decoys != 0 {
+		t.Errorf("%d policies read from the folder swapped in", decoys)
 	}
 }

@@ -104,7 +104,7 @@ func (h *Handlers) Version(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := objectNames(ctx, h.DB.Read, env.ID)
+	names, err := h.objectNames(ctx, env.ID)
 	if err != nil {
 		return err
 	}

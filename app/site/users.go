@@ -274,7 +274,7 @@ func (h *Handlers) RemoveRoot(w http.ResponseWriter, req bunrouter.Request) erro
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/users", path+" is no longer an export root; folders already connected under it stay connected.")
+	return web.Redirect(w, req.Request, "/admin/users", path+" is no longer an export root: folders connected under it, unless the local owner chose them, are no longer synced.")
 }
 
 func plural(n int64, word string) string {

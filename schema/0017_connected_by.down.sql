@@ -1,0 +1,1 @@
+ALTER TABLE provider_connections DROP COLUMN connected_by_user_id;
