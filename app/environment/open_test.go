@@ -170,13 +170,13 @@ func TestConnectedFolderRulesAtSync(t *testing.T) {
 	}
 }
 
-// TestConnectedByComesFromTheAuditTrail: migration 0017 gives each existing
+// TestConnectedByComesFromTheAuditTrail: migration 0018 gives each existing
 // connection the user who saved it last, as the audit trail records, so that
 // its syncs are checked with that user's standing.
 func TestConnectedByComesFromTheAuditTrail(t *testing.T) {
 	d := dbtest.Open(t)
 	m := dbtest.Migrations(t, d.Path)
-	if err := m.Steps(-1); err != nil {
+	if err := m.Migrate(17); err != nil {
 		t.Fatal(err)
 	}
 	now := db.Now()
@@ -195,7 +195,7 @@ func TestConnectedByComesFromTheAuditTrail(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	if err := m.Steps(1); err != nil {
+	if err := m.Up(); err != nil {
 		t.Fatal(err)
 	}
 	var got string
