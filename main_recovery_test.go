@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"atlas/app"
+	"atlas/app/auth"
 	"atlas/app/db"
 )
 
 // TestMain lets a test start this binary as the real atlas command: with
 // ATLAS_TEST_MAIN=1 it runs main's command line instead of the tests.
 func TestMain(m *testing.M) {
+	auth.UseCheapHashes() // here and in the atlas processes it starts; app/auth's tests check the real cost
 	if os.Getenv("ATLAS_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}

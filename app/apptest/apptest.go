@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"atlas/app"
+	"atlas/app/auth"
 	"atlas/app/db/dbtest"
 )
 
@@ -39,6 +40,7 @@ func New(t testing.TB) *Env {
 
 func open(t testing.TB, dir string) *Env {
 	t.Helper()
+	auth.UseCheapHashes() // the argon2 cost itself is app/auth's tests' to check
 	data, err := app.OpenData(context.Background(), dir, "owner")
 	if err != nil {
 		t.Fatalf("open data: %v", err)

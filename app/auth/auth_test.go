@@ -36,6 +36,30 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
+// TestCheapHashes: a test binary may make cheap hashes, which check as any
+// other; hashes of the full cost made before still check.
+func TestCheapHashes(t *testing.T) {
+	ctx := context.Background()
+	full, err := HashPassword(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	UseCheapHashes()
+	t.Cleanup(func() { cheapHashes.Store(false) })
+	cheap, err := HashPassword(ctx, "correct horse")
+	if err != nil || !strings.HasPrefix(cheap, "$argon2id$v=19$m=64,t=1,p=2$") {
+		t.Fatalf("cheap hash %q (%v)", cheap, err)
+	}
+	for _, hash := range []string{full, cheap} {
+		if ok, err := CheckPassword(ctx, hash, "correct horse"); !ok || err != nil {
+			t.Errorf("CheckPassword(%q) = %v, %v", hash, ok, err)
+		}
+		if ok, _ := CheckPassword(ctx, hash, "correct horsE"); ok {
+			t.Errorf("CheckPassword(%q) accepts another password", hash)
+		}
+	}
+}
+
 // TestHashingIsBounded: with two hashes running, a third waits for a slot and
 // is refused as busy (429, Retry-After) when none comes free in time, or runs
 // as soon as one does.

@@ -61,8 +61,14 @@ func ParseName(typed string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", Errorf(Invalid, "The name is not valid text (UTF-8).")
 	}
-	name = norm.NFC.String(name)
-	switch n := utf8.RuneCountInString(name); {
+	// NFC joins a letter and its marks into one: a name several times over the
+	// limit cannot come under it, and is refused without being normalised.
+	n := utf8.RuneCountInString(name)
+	if n <= 8*MaxNameLength {
+		name = norm.NFC.String(name)
+		n = utf8.RuneCountInString(name)
+	}
+	switch {
 	case n == 0:
 		return "", Errorf(Invalid, "A name is required.")
 	case n > MaxNameLength:

@@ -186,6 +186,9 @@ func TestParseName(t *testing.T) {
 		{" \t ", "", "A name is required."},
 		{strings.Repeat("a", MaxNameLength+1), "", "A name is at most 200 characters; this one has 201."},
 		{strings.Repeat("x", 9<<20), "", "this one has 9,437,184."},
+		// Up to 8× the limit a name is counted composed; beyond, as typed (NFC cannot bring it under).
+		{strings.Repeat("e\u0301", 4*MaxNameLength), "", "this one has 800."},
+		{strings.Repeat("e\u0301", 4*MaxNameLength) + "e", "", "this one has 1,601."},
 		{"Contoso\nLtd", "", "no line breaks"},
 		{"Contoso\tLtd", "", "no line breaks"},
 		{"Contoso\x00", "", "no line breaks"},
