@@ -198,9 +198,9 @@ func serveFigures(t *testing.T, bin, dir, workspace string, f *benchFigures) {
 		base := launch[:strings.Index(launch, "/auth/")]
 		c := launchClient(t, launch)
 		c.Post(base+"/admin/workspaces/"+workspace+"/select", "application/x-www-form-urlencoded", nil)
-		f.browser = browserFigures(t, c, base)
+		f.browser = browserFigures(t, c, base, workspace)
 		f.hubHTTP = concurrently(4, 10*time.Second, func() error {
-			r, err := c.Get(base + "/admin")
+			r, err := c.Get(base + web.WorkspaceURL(workspace, ""))
 			if err != nil {
 				return err
 			}
@@ -231,7 +231,7 @@ func launchClient(t *testing.T, launch string) *http.Client {
 // browserFigures loads pages in Chromium with the client's session: navigation
 // start to the load event, the median of 10 loads, beside a static file of
 // Atlas (the browser's own floor).
-func browserFigures(t *testing.T, c *http.Client, base string) map[string]time.Duration {
+func browserFigures(t *testing.T, c *http.Client, base, workspace string) map[string]time.Duration {
 	ctx := browsertest.New(t)
 	u, _ := url.Parse(base)
 	for _, k := range c.Jar.Cookies(u) {
@@ -240,7 +240,7 @@ func browserFigures(t *testing.T, c *http.Client, base string) map[string]time.D
 		}
 	}
 	figures := map[string]time.Duration{}
-	for _, p := range browserPages {
+	for _, p := range browserPages(workspace) {
 		var loads []time.Duration
 		for range 10 {
 			var ms float64
@@ -256,10 +256,12 @@ func browserFigures(t *testing.T, c *http.Client, base string) map[string]time.D
 	return figures
 }
 
-var browserPages = []struct{ name, path string }{
-	{"workspace hub", "/admin"},
-	{"policies list, first page", "/admin/t/prod/policies"},
-	{"a static file (app.css)", "/static/app.css"},
+func browserPages(workspace string) []struct{ name, path string } {
+	return []struct{ name, path string }{
+		{"workspace hub", web.WorkspaceURL(workspace, "")},
+		{"policies list, first page", web.EnvironmentURL(workspace, "prod", "/policies")},
+		{"a static file (app.css)", "/static/app.css"},
+	}
 }
 
 func scalePages(dir string) ([]demo.ScalePage, error) {
@@ -405,7 +407,7 @@ func pageFigures(t *testing.T, dir string, only *regexp.Regexp, f *benchFigures)
 		return
 	}
 	f.hubRPS = concurrently(4, 5*time.Second, func() error {
-		if w := get("/admin"); w.Code != http.StatusOK {
+		if w := get(pages[0].Path); w.Code != http.StatusOK { // the heavy workspace's hub
 			return fmt.Errorf("hub: %d", w.Code)
 		}
 		return nil
@@ -539,7 +541,7 @@ func writeBenchmarks(path string, f *benchFigures) error {
 	w("| binary (`-trimpath -s -w`, no cgo) | %.1f MB | ≤ 25 MB: %s |", float64(f.binary)/1e6, metIf(f.binary <= 25e6))
 	w("| idle memory (VmRSS 3 s after start) | %.1f MB | ≤ 40 MB: %s |", float64(f.idleRSS)/1e6, metIf(f.idleRSS <= 40e6))
 	w("| memory under the load run (VmHWM after 10 s of the hub, 4 clients) | %.1f MB | |", float64(f.loadRSS)/1e6)
-	for _, p := range browserPages {
+	for _, p := range browserPages(workspace) {
 		w("| Chromium, navigation start → load event, %s `%s` (median of 10) | %.0f ms | |", p.name, p.path, ms(f.browser[p.name]))
 	}
 	if len(f.blocking) == 0 {

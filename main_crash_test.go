@@ -81,7 +81,7 @@ func TestCrashCycles(t *testing.T) {
 		}
 		w := &crashWriter{t: t, client: client, base: base, j: j, s: state, cycle: cycle, rng: rand.New(rand.NewPCG(seed, uint64(cycle+1)))}
 		if cycle == 0 && w.use("acme") {
-			if acked, _, _ := w.post("/admin/t/web/connection", url.Values{"path": {export}}); acked {
+			if acked, _, _ := w.post("/admin/w/acme/t/web/connection", url.Values{"path": {export}}); acked {
 				j.exists("connection", "of web to "+export, `SELECT count(*) FROM provider_connections c
 					JOIN managed_environments e ON e.id = c.managed_environment_id WHERE e.slug = 'web' AND c.source_path = ?`, export)
 			}
@@ -420,7 +420,7 @@ func (w *crashWriter) createEnvironment() bool {
 		return false
 	}
 	slug := fmt.Sprintf("c%d-e%d", w.cycle, w.n)
-	acked, alive, _ := w.post("/admin/environments", url.Values{"name": {"Environment " + slug}, "slug": {slug}, "kind": {"pilot"}})
+	acked, alive, _ := w.post("/admin/w/"+ws+"/environments", url.Values{"name": {"Environment " + slug}, "slug": {slug}, "kind": {"pilot"}})
 	if acked {
 		w.j.exists("environment", ws+"/"+slug, `SELECT count(*) FROM managed_environments e JOIN workspaces w ON w.id = e.workspace_id
 			WHERE w.slug = ? AND e.slug = ?`, ws, slug)
@@ -436,7 +436,7 @@ func (w *crashWriter) renameWorkspace() bool {
 	}
 	name := fmt.Sprintf("Renamed %d.%d", w.cycle, w.n)
 	w.j.renameSent("workspace "+ws, name, `SELECT name FROM workspaces WHERE slug = ?`, ws)
-	acked, alive, _ := w.post("/admin/settings", url.Values{"name": {name}})
+	acked, alive, _ := w.post("/admin/w/"+ws+"/settings", url.Values{"name": {name}})
 	if acked {
 		w.j.renameAcked("workspace " + ws)
 	}
@@ -456,7 +456,7 @@ func (w *crashWriter) renameEnvironment() bool {
 	key := "environment " + ws + "/" + env
 	w.j.renameSent(key, name, `SELECT e.name FROM managed_environments e JOIN workspaces w ON w.id = e.workspace_id
 		WHERE w.slug = ? AND e.slug = ?`, ws, env)
-	acked, alive, _ := w.post("/admin/t/"+env+"/settings", url.Values{"slug": {env}, "name": {name}, "kind": {"test"}})
+	acked, alive, _ := w.post("/admin/w/"+ws+"/t/"+env+"/settings", url.Values{"slug": {env}, "name": {name}, "kind": {"test"}})
 	if acked {
 		w.j.renameAcked(key)
 	}
@@ -472,7 +472,7 @@ func (w *crashWriter) addMember() bool {
 		return false
 	}
 	// 422: an earlier add whose answer the kill cut off did commit.
-	acked, alive, _ := w.post("/admin/members", url.Values{"email": {email}, "role": {"operator"}}, http.StatusUnprocessableEntity)
+	acked, alive, _ := w.post("/admin/w/"+ws+"/members", url.Values{"email": {email}, "role": {"operator"}}, http.StatusUnprocessableEntity)
 	if acked {
 		w.j.exists("member", email+" of "+ws, `SELECT count(*) FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id
 			JOIN users u ON u.id = m.user_id WHERE w.slug = ? AND u.email = ? AND m.role = 'operator'`, ws, email)
@@ -487,7 +487,7 @@ func (w *crashWriter) startSync() bool {
 	if !w.use("acme") {
 		return false
 	}
-	acked, alive, location := w.post("/admin/t/web/inventory/sync", nil)
+	acked, alive, location := w.post("/admin/w/acme/t/web/inventory/sync", nil)
 	if acked {
 		m := runLocation.FindStringSubmatch(location)
 		if m == nil {

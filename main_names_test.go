@@ -52,7 +52,7 @@ func TestInvisibleNamesRefused(t *testing.T) {
 	if r := c.Post("/admin/workspaces/acme/select", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("select acme: %d", r.Status)
 	}
-	if r := c.Post("/admin/baselines", url.Values{"name": {"Windows"}, "slug": {"windows"}}); r.Status != http.StatusSeeOther {
+	if r := c.Post("/admin/w/acme/baselines", url.Values{"name": {"Windows"}, "slug": {"windows"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add a baseline: %d\n%.1000s", r.Status, r.Body)
 	}
 	environment := url.Values{"name": {"Pilot"}, "slug": {"pilot"}, "kind": {"pilot"}}
@@ -63,15 +63,15 @@ func TestInvisibleNamesRefused(t *testing.T) {
 		optional bool       // blank means "none" or "the default"
 	}{
 		{"name", "/admin/workspaces", url.Values{"slug": {"contoso"}}, false},
-		{"name", "/admin/settings", nil, false},
-		{"name", "/admin/environments", environment, false},
-		{"display_name", "/admin/environments", environment, true},
-		{"name", "/admin/t/prod/settings", environment, false},
-		{"display_name", "/admin/t/prod/settings", environment, true},
-		{"name", "/admin/baselines", url.Values{"slug": {"macos"}}, false},
-		{"name", "/admin/baselines/windows", url.Values{"slug": {"windows"}, "status": {"active"}, "capture_mode": {"full"}}, false},
-		{"name", "/admin/t/prod/backups", nil, true},
-		{"names", "/admin/t/prod/backups", nil, true},
+		{"name", "/admin/w/acme/settings", nil, false},
+		{"name", "/admin/w/acme/environments", environment, false},
+		{"display_name", "/admin/w/acme/environments", environment, true},
+		{"name", "/admin/w/acme/t/prod/settings", environment, false},
+		{"display_name", "/admin/w/acme/t/prod/settings", environment, true},
+		{"name", "/admin/w/acme/baselines", url.Values{"slug": {"macos"}}, false},
+		{"name", "/admin/w/acme/baselines/windows", url.Values{"slug": {"windows"}, "status": {"active"}, "capture_mode": {"full"}}, false},
+		{"name", "/admin/w/acme/t/prod/backups", nil, true},
+		{"names", "/admin/w/acme/t/prod/backups", nil, true},
 		{"name", "/admin/users", url.Values{"email": {"new@acme.test"}, "password": {"s3cret-pass"}}, false},
 	}
 	cli := []struct {
@@ -157,11 +157,11 @@ func TestNamesAreStoredNFC(t *testing.T) {
 	}{
 		{"/admin/workspaces", url.Values{"name": {typed}, "slug": {"cafe"}}},
 		{"/admin/workspaces/acme/select", nil},
-		{"/admin/settings", url.Values{"name": {typed}}},
-		{"/admin/environments", url.Values{"name": {typed}, "display_name": {" " + typed + " "}, "slug": {"cafe"}, "kind": {"pilot"}}},
-		{"/admin/baselines", url.Values{"name": {typed}, "slug": {"cafe"}}},
+		{"/admin/w/acme/settings", url.Values{"name": {typed}}},
+		{"/admin/w/acme/environments", url.Values{"name": {typed}, "display_name": {" " + typed + " "}, "slug": {"cafe"}, "kind": {"pilot"}}},
+		{"/admin/w/acme/baselines", url.Values{"name": {typed}, "slug": {"cafe"}}},
 		{"/admin/users", url.Values{"name": {typed}, "email": {"cafe@acme.test"}, "password": {"s3cret-pass"}}},
-		{"/admin/t/prod/backups", url.Values{"name": {typed}, "names": {typed}}},
+		{"/admin/w/acme/t/prod/backups", url.Values{"name": {typed}, "names": {typed}}},
 	}
 	for _, p := range posts {
 		if r := c.Post(p.path, p.form); r.Status != http.StatusSeeOther {

@@ -128,7 +128,7 @@ func TestCrashRecovery(t *testing.T) {
 	conn.SetMaxIdleConns(0)
 
 	first, base, client := atlasServe(t, dataDir)
-	resp, err := client.PostForm(base+"/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1000000"}, "delay_ms": {"5"}})
+	resp, err := client.PostForm(base+"/admin/w/acme/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1000000"}, "delay_ms": {"5"}})
 	if err != nil {
 		t.Fatal(err)
 	}

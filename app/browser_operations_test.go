@@ -32,11 +32,11 @@ func TestBrowserOperationProgress(t *testing.T) {
 		browsertest.Do("sign in and open the dashboard",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//main//h1[contains(., "Contoso Ltd")]`),
-			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
+			chromedp.Navigate(e.HTTP.URL+"/admin/w/contoso/t/prod"),
 			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
 		browsertest.Do("start a run and open it",
 			chromedp.ActionFunc(func(ctx context.Context) error {
-				started := e.Owner().Post("/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"50"}, "delay_ms": {"100"}})
+				started := e.Owner().Post("/admin/w/contoso/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"50"}, "delay_ms": {"100"}})
 				return chromedp.Navigate(e.HTTP.URL + started.Header.Get("Location")).Do(ctx)
 			}),
 			browsertest.Visible(`#run progress`),

@@ -70,7 +70,7 @@ func runPath(id int64) string { return "/admin/operations/" + strconv.FormatInt(
 // currentWorkspace is the name the header's workspace switcher shows.
 func currentWorkspace(t *testing.T, c *apptest.Client) string {
 	t.Helper()
-	body := c.Get("/admin/environments").Body
+	body := c.Get("/admin/workspaces").Body // names no workspace: it shows the current one
 	_, rest, _ := strings.Cut(body, `<details class="switcher">`+"\n<summary>")
 	name, _, _ := strings.Cut(rest, "</summary>")
 	return name
@@ -105,7 +105,7 @@ func runSwitches(t *testing.T, f *twoWorkspaces) {
 		t.Fatalf("status %d, want 200", r.Status)
 	}
 	for _, want := range []string{`class="flash flash-info"`, "Switched to Fabrikam to show this run.", "<summary>Fabrikam</summary>",
-		"<summary>Fabrikam Production</summary>", `href="/admin/t/prod?workspace=fabrikam">Fabrikam Production</a>`} {
+		"<summary>Fabrikam Production</summary>", `href="/admin/w/fabrikam/t/prod">Fabrikam Production</a>`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("run page lacks %q", want)
 		}
@@ -149,12 +149,13 @@ func runsNotFound(t *testing.T, f *twoWorkspaces) {
 	}
 }
 
-// A link names its workspace: /admin/t/prod?workspace=fabrikam is fabrikam's prod
-// whatever is current, and never acme's.
+// A link names its workspace (issue 26): /admin/w/fabrikam/t/prod is
+// fabrikam's prod whatever is current, never acme's, and opening it makes
+// fabrikam current.
 func linksNameTheirWorkspace(t *testing.T, f *twoWorkspaces) {
-	r := f.two.Get("/admin/t/prod?workspace=fabrikam")
-	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Switched to Fabrikam.") || !strings.Contains(r.Body, "<h1>Fabrikam Production") {
-		t.Fatalf("status %d, want fabrikam's prod with a notice:\n%s", r.Status, r.Body)
+	r := f.two.Get("/admin/w/fabrikam/t/prod")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Fabrikam</summary>") || !strings.Contains(r.Body, "<h1>Fabrikam Production") {
+		t.Fatalf("status %d, want fabrikam's prod in fabrikam:\n%s", r.Status, r.Body)
 	}
 	if strings.Contains(r.Body, ">Production<") {
 		t.Error("fabrikam's prod page names acme's Production")
@@ -163,7 +164,7 @@ func linksNameTheirWorkspace(t *testing.T, f *twoWorkspaces) {
 		t.Errorf("current workspace %q, want Fabrikam", got)
 	}
 	// From fabrikam, a link to acme's prod lands on acme's.
-	r = f.two.Get("/admin/t/prod?workspace=acme")
+	r = f.two.Get("/admin/w/acme/t/prod")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "<h1>Production") || strings.Contains(r.Body, "Fabrikam Production") {
 		t.Errorf("status %d, want acme's Production only", r.Status)
 	}
@@ -172,10 +173,10 @@ func linksNameTheirWorkspace(t *testing.T, f *twoWorkspaces) {
 		client *apptest.Client
 		path   string
 	}{
-		{"a workspace the user is not a member of", f.acmeOnly, "/admin/t/prod?workspace=fabrikam"},
-		{"a workspace that does not exist", f.two, "/admin/t/prod?workspace=nowhere"},
-		{"an environment slug only another workspace has", f.two, "/admin/t/lab?workspace=acme"},
-		{"a workspace page for a non-member", f.acmeOnly, "/admin?workspace=fabrikam"},
+		{"a workspace the user is not a member of", f.acmeOnly, "/admin/w/fabrikam/t/prod"},
+		{"a workspace that does not exist", f.two, "/admin/w/nowhere/t/prod"},
+		{"an environment slug only another workspace has", f.two, "/admin/w/acme/t/lab"},
+		{"a workspace page for a non-member", f.acmeOnly, "/admin/w/fabrikam"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.client.Get(tt.path)

@@ -22,7 +22,7 @@ func TestBrowserAcceptAFinding(t *testing.T) {
 		browsertest.Do("open the dashboard",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`),
-			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
+			chromedp.Navigate(e.HTTP.URL+"/admin/w/acme/t/prod"),
 			browsertest.Visible(`[data-kpi="open-high"]`),
 			browsertest.Text(`[data-kpi="open-high"]`, &before)),
 		browsertest.Do("open a finding from the latest findings",

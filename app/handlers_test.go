@@ -76,7 +76,7 @@ func TestLogin(t *testing.T) {
 			if r.Status != tt.status || !strings.Contains(r.Body, tt.text) {
 				t.Fatalf("status %d, want %d; body %q", r.Status, tt.status, r.Body)
 			}
-			signedIn := c.Get("/admin").Status == http.StatusOK
+			signedIn := c.Get("/admin/workspaces").Status == http.StatusOK
 			if signedIn != (tt.status == http.StatusSeeOther) {
 				t.Errorf("signed in = %v after status %d", signedIn, r.Status)
 			}
@@ -210,10 +210,10 @@ func TestCreateWorkspaceAndEnvironmentThroughPages(t *testing.T) {
 		{"missing name", "/admin/workspaces", url.Values{"slug": {"contoso"}}, 422, "A name is required."},
 		{"workspace created", "/admin/workspaces", url.Values{"name": {"Contoso Ltd"}, "slug": {"contoso"}}, 303, ""},
 		{"duplicate workspace slug", "/admin/workspaces", url.Values{"name": {"Again"}, "slug": {"contoso"}}, 422, "already exists"},
-		{"environment slug with capitals", "/admin/environments", url.Values{"name": {"Prod"}, "slug": {"Prod"}}, 422, "not a valid slug"},
-		{"unknown kind", "/admin/environments", url.Values{"name": {"Prod"}, "slug": {"prod"}, "kind": {"galaxy"}}, 422, "Choose one of"},
-		{"environment created", "/admin/environments", url.Values{"name": {"Production"}, "slug": {"prod"}, "kind": {"production"}}, 303, ""},
-		{"duplicate environment slug", "/admin/environments", url.Values{"name": {"Prod 2"}, "slug": {"prod"}}, 422, "already has an environment"},
+		{"environment slug with capitals", "/admin/w/contoso/environments", url.Values{"name": {"Prod"}, "slug": {"Prod"}}, 422, "not a valid slug"},
+		{"unknown kind", "/admin/w/contoso/environments", url.Values{"name": {"Prod"}, "slug": {"prod"}, "kind": {"galaxy"}}, 422, "Choose one of"},
+		{"environment created", "/admin/w/contoso/environments", url.Values{"name": {"Production"}, "slug": {"prod"}, "kind": {"production"}}, 303, ""},
+		{"duplicate environment slug", "/admin/w/contoso/environments", url.Values{"name": {"Prod 2"}, "slug": {"prod"}}, 422, "already has an environment"},
 	}
 	for _, tt := range tests {
 		r := c.Post(tt.path, tt.form)
@@ -221,8 +221,11 @@ func TestCreateWorkspaceAndEnvironmentThroughPages(t *testing.T) {
 			t.Errorf("%s: status %d (want %d), body lacks %q", tt.name, r.Status, tt.status, tt.text)
 		}
 	}
-	hub := c.Get("/admin")
-	for _, want := range []string{"Contoso Ltd", `href="/admin/t/prod?workspace=contoso"`, "Production"} {
+	if r := c.Get("/admin"); r.Header.Get("Location") != "/admin/w/contoso" {
+		t.Errorf("/admin leads to %q, not the new workspace's hub", r.Header.Get("Location"))
+	}
+	hub := c.Get("/admin/w/contoso")
+	for _, want := range []string{"Contoso Ltd", `href="/admin/w/contoso/t/prod"`, "Production"} {
 		if !strings.Contains(hub.Body, want) {
 			t.Errorf("hub lacks %q", want)
 		}
@@ -230,7 +233,7 @@ func TestCreateWorkspaceAndEnvironmentThroughPages(t *testing.T) {
 	if n := count(t, e, `SELECT count(*) FROM audit_events WHERE action IN ('workspace.created', 'environment.created')`); n != 2 {
 		t.Errorf("audit events = %d, want 2", n)
 	}
-	audit := c.Get("/admin/audit")
+	audit := c.Get("/admin/w/contoso/audit")
 	if !strings.Contains(audit.Body, "environment.created") || !strings.Contains(audit.Body, "workspace.created") {
 		t.Errorf("audit page lacks the events")
 	}
@@ -240,43 +243,47 @@ func TestCurrentContext(t *testing.T) {
 	f := newFixture(t)
 	c := f.clients[owner]
 	// Visiting an environment makes it current; the switcher shows it.
-	if r := c.Get("/admin/t/prod"); r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Production</summary>") {
+	if r := c.Get("/admin/w/acme/t/prod"); r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Production</summary>") {
 		t.Fatalf("dashboard: %d", r.Status)
 	}
-	if r := c.Get("/admin/t/prod"); !strings.Contains(r.Body, "Connect an export") {
+	if r := c.Get("/admin/w/acme/t/prod"); !strings.Contains(r.Body, "Connect an export") {
 		t.Error("a dashboard without an export source does not say what to do next")
 	}
 	// It stays current on the next page.
-	if r := c.Get("/admin"); !strings.Contains(r.Body, "<summary>Production</summary>") {
+	if r := c.Get("/admin/w/acme"); !strings.Contains(r.Body, "<summary>Production</summary>") {
 		t.Error("the current environment was forgotten on the hub")
 	}
 	// Switching workspace clears the environment context (prod is not in other).
 	if r := c.Post("/admin/workspaces/other/select", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("select other: %d", r.Status)
 	}
-	hub := c.Get("/admin")
+	if r := c.Get("/admin"); r.Header.Get("Location") != "/admin/w/other" {
+		t.Errorf("/admin leads to %q after switching to other", r.Header.Get("Location"))
+	}
+	hub := c.Get("/admin/w/other")
 	if !strings.Contains(hub.Body, "<summary>Other Inc</summary>") || !strings.Contains(hub.Body, "<summary>No environment</summary>") {
 		t.Errorf("after switching, header is wrong:\n%s", hub.Body)
 	}
-	if r := c.Get("/admin/t/prod"); r.Status != http.StatusNotFound {
+	// A link to acme's prod names acme: it opens there, and makes acme current again (issue 26).
+	if r := c.Get("/admin/w/acme/t/prod"); r.Status != http.StatusOK || !strings.Contains(r.Body, "<summary>Acme Corp</summary>") {
 		t.Errorf("prod of acme from other: %d", r.Status)
 	}
 	// Archived environments are not selectable.
 	c.Post("/admin/workspaces/acme/select", nil)
-	if r := c.Post("/admin/t/pilot/archive", url.Values{"confirm": {"wrong"}}); r.Status != http.StatusUnprocessableEntity {
+	if r := c.Post("/admin/w/acme/t/pilot/archive", url.Values{"confirm": {"wrong"}}); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("archive without the typed slug: %d", r.Status)
 	}
-	if r := c.Post("/admin/t/pilot/archive", url.Values{"confirm": {"pilot"}}); r.Status != http.StatusSeeOther {
+	if r := c.Post("/admin/w/acme/t/pilot/archive", url.Values{"confirm": {"pilot"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("archive pilot: %d", r.Status)
 	}
-	page := c.Get("/admin/t/pilot")
+	page := c.Get("/admin/w/acme/t/pilot")
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, "archived") {
 		t.Errorf("archived pilot page: %d", page.Status)
 	}
-	if strings.Contains(page.Body, "<summary>Pilot</summary>") || strings.Contains(page.Body, `href="/admin/t/pilot?workspace=acme" data-palette`) {
+	if strings.Contains(page.Body, "<summary>Pilot</summary>") || strings.Contains(page.Body, `href="/admin/w/acme/t/pilot" data-palette`) {
 		t.Error("archived pilot is selectable in the switcher")
 	}
-	if r := c.Post("/admin/t/pilot/restore", nil); r.Status != http.StatusSeeOther {
+	if r := c.Post("/admin/w/acme/t/pilot/restore", nil); r.Status != http.StatusSeeOther {
 		t.Errorf("restore: %d", r.Status)
 	}
 	var status string
@@ -292,15 +299,15 @@ func TestLastOwnerStays(t *testing.T) {
 	var ownerID int64
 	f.env.Data.DB.Read.QueryRow(`SELECT id FROM users WHERE is_local_owner = 1`).Scan(&ownerID)
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
-	if r := c.Post("/admin/members/"+id(ownerID)+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "at least one owner") {
+	if r := c.Post("/admin/w/acme/members/"+id(ownerID)+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "at least one owner") {
 		t.Errorf("demote last owner: %d", r.Status)
 	}
-	if r := c.Post("/admin/members/"+id(ownerID)+"/remove", nil); r.Status != http.StatusConflict {
+	if r := c.Post("/admin/w/acme/members/"+id(ownerID)+"/remove", nil); r.Status != http.StatusConflict {
 		t.Errorf("remove last owner: %d", r.Status)
 	}
 	// With a second owner the first may step down.
-	c.Post("/admin/members", url.Values{"email": {"manager@acme.test"}, "role": {"owner"}})
-	if r := c.Post("/admin/members/"+id(ownerID)+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusSeeOther {
+	c.Post("/admin/w/acme/members", url.Values{"email": {"manager@acme.test"}, "role": {"owner"}})
+	if r := c.Post("/admin/w/acme/members/"+id(ownerID)+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusSeeOther {
 		t.Errorf("demote with another owner: %d", r.Status)
 	}
 	if n := count(t, f.env, `SELECT count(*) FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = 'acme' AND role = 'owner'`); n != 1 {
@@ -323,7 +330,7 @@ func TestFrameReadsEnvironmentsOnce(t *testing.T) {
 	for _, actor := range []int{owner, operator} {
 		c := f.clients[actor]
 		c.Post("/admin/workspaces/acme/select", nil)
-		for _, path := range []string{"/admin/t/prod/policies", "/admin/operations/" + strconv.FormatInt(run, 10), "/admin/baselines"} {
+		for _, path := range []string{"/admin/w/acme/t/prod/policies", "/admin/operations/" + strconv.FormatInt(run, 10), "/admin/w/acme/baselines"} {
 			var r *apptest.Response
 			reads := 0
 			for _, q := range rec.Record(func() { r = c.Get(path) }) {

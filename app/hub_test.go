@@ -106,7 +106,7 @@ func TestHubQueriesDoNotGrowWithEnvironments(t *testing.T) {
 		row := table[strings.Index(table, fmt.Sprintf(`>Branch %02d</a>`, i)):]
 		row = row[:strings.Index(row, "</tr>")]
 		for _, want := range []string{
-			fmt.Sprintf(`<a href="/admin/t/branch-%02d/findings?severity=high&amp;workspace=acme">%d</a>`, i, i), // i high open
+			fmt.Sprintf(`<a href="/admin/w/acme/t/branch-%02d/findings?severity=high">%d</a>`, i, i), // i high open
 			`<td class="num">1</td>`, // one accepted
 			`<span class="badge badge-partial" title="More than 7 days ago">stale</span>`, // compared 10 days ago
 			`<span class="badge badge-succeeded">succeeded</span></a>`,                    // the last sync, not the failed one before it

@@ -61,17 +61,17 @@ func TestInventoryHubCountsActiveRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.Owner()
-	body := c.Get("/admin/t/prod/inventory").Body
+	body := c.Get("/admin/w/acme/t/prod/inventory").Body
 	for _, want := range []string{
-		`<a class="kpi" href="/admin/operations?environment=prod&amp;status=queued&amp;status=running"><span class="kpi-value">25</span><span class="kpi-label">active operations</span></a>`,
-		`<a class="kpi" href="/admin/operations?environment=prod&amp;status=queued&amp;status=running&amp;type=inventory.sync"><span class="kpi-value">1</span><span class="kpi-label">active syncs</span></a>`,
-		`<a href="/admin/operations?environment=prod&amp;type=inventory.sync">Every sync of Production</a>`,
+		`<a class="kpi" href="/admin/w/acme/operations?environment=prod&amp;status=queued&amp;status=running"><span class="kpi-value">25</span><span class="kpi-label">active operations</span></a>`,
+		`<a class="kpi" href="/admin/w/acme/operations?environment=prod&amp;status=queued&amp;status=running&amp;type=inventory.sync"><span class="kpi-value">1</span><span class="kpi-label">active syncs</span></a>`,
+		`<a href="/admin/w/acme/operations?environment=prod&amp;type=inventory.sync">Every sync of Production</a>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("hub misses %s", want)
 		}
 	}
-	feed := c.Get("/admin/operations?environment=prod&type=inventory.sync").Body
+	feed := c.Get("/admin/w/acme/operations?environment=prod&type=inventory.sync").Body
 	if !strings.Contains(feed, "Type: Inventory sync") || !strings.Contains(feed, "Environment: Production") || strings.Count(feed, "<td>Inventory sync</td>") != 2 || strings.Contains(feed, "<td>Test slow") {
 		t.Errorf("the syncs link does not list prod's two syncs only:\n%s", feed)
 	}

@@ -93,6 +93,62 @@ var matrix = map[string][actorCount]string{
 	"POST /admin/t/:environment/backups/:backup/restore":                    {ok, ok, no, no, hide, hide, no, no, no, login},
 	"GET /admin/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
 
+	// DESIGN §5: the workspace-first family (issue 26); the outsider is no member of acme.
+	"GET /admin/w/:workspace":                                                            {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"GET /admin/w/:workspace/settings":                                                   {ok, no, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/settings":                                                  {ok, no, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/archive":                                                   {ok, no, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/members":                                                    {ok, no, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/members":                                                   {ok, no, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/members/:user/role":                                        {ok, no, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/members/:user/remove":                                      {ok, no, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/audit":                                                      {ok, ok, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/environments":                                               {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"GET /admin/w/:workspace/environments/new":                                           {ok, ok, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/environments":                                              {ok, ok, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment":                                             {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/settings":                                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/settings":                                   {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/archive":                                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/restore":                                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/members":                                     {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/members":                                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/members/:user/remove":                       {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/connection":                                  {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/connection":                                 {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/connection/upload":                          {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/inventory":                                   {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/inventory/sync":                             {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/policies":                                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/policies/:policy":                            {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/policies/:policy/diff":                       {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/policies/:policy/compare":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/policies/:policy/versions/:version":          {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/policies/:policy/versions/:version/download": {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/backups":                                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/backups":                                    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/backups/retention":                          {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/backups/:backup":                             {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/backups/:backup/pin":                        {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/backups/:backup/download":                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/t/:environment/backups/:backup/restore":                     {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/backups/:backup/restore":                    {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/restores/:restore/items/:item":               {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"GET /admin/w/:workspace/operations":                                                 {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"GET /admin/w/:workspace/baselines":                                                  {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"POST /admin/w/:workspace/baselines":                                                 {ok, ok, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/baselines/:profile":                                         {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"POST /admin/w/:workspace/baselines/:profile":                                        {ok, ok, no, no, hide, no, no, no, no, login},
+	"POST /admin/w/:workspace/baselines/:profile/capture":                                {ok, ok, no, no, hide, no, no, no, no, login},
+	"GET /admin/w/:workspace/baselines/:profile/snapshots/:snapshot":                     {ok, ok, ok, ok, hide, ok, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/compare":                                    {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/findings":                                    {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/findings/acknowledge":                       {ok, ok, ok, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/findings/accept":                            {ok, ok, no, no, hide, hide, no, no, no, login},
+	"GET /admin/w/:workspace/t/:environment/findings/:finding":                           {ok, ok, ok, ok, hide, hide, ok, ok, ok, login},
+	"POST /admin/w/:workspace/t/:environment/findings/:finding/pin":                      {ok, ok, no, no, hide, hide, no, no, no, login},
+	"POST /admin/w/:workspace/t/:environment/findings/:finding/unpin":                    {ok, ok, no, no, hide, hide, no, no, no, login},
+
 	// spec 077: a run is its workspace's members', and those entitled to its environment (404);
 	// acting on it (cancel, retry) needs what starting its type needs: see byType.
 	"GET /admin/operations":      {ok, ok, ok, ok, ok, ok, ok, ok, ok, login},
@@ -118,29 +174,45 @@ var matrix = map[string][actorCount]string{
 
 // forms gives routes that need fields a valid submission, so "ok" means the work was done.
 var forms = map[string]url.Values{
-	"POST /admin/workspaces":                             {"name": {"New Co"}, "slug": {"new-co"}},
-	"POST /admin/users":                                  {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
-	"POST /admin/users/:user/site-admin":                 {"site_admin": {"true"}},
-	"POST /admin/users/:user/remove":                     {"confirm": {"victim@acme.test"}},
-	"POST /admin/export-roots":                           {"root": {"exports"}}, // 422 for who may
-	"POST /account/password":                             {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
-	"POST /admin/settings":                               {"name": {"Renamed"}},
-	"POST /admin/members":                                {"email": {"victim@acme.test"}, "role": {"operator"}},
-	"POST /admin/members/:user/role":                     {"role": {"operator"}},
-	"POST /admin/environments":                           {"slug": {"test"}, "name": {"Test"}},
-	"POST /admin/t/:environment/settings":                {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
-	"POST /admin/t/:environment/members":                 {"email": {"victim@acme.test"}, "role": {"readonly"}},
-	"POST /admin/t/:environment/connection":              {"path": {"exports/contoso"}},       // 422 for who may: access is what counts here
-	"POST /admin/t/:environment/operations":              {"count": {"2"}, "delay_ms": {"0"}}, // and the type, see byType
-	"POST /admin/baselines":                              {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
-	"POST /admin/baselines/:profile":                     {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
-	"POST /admin/baselines/:profile/capture":             {"environment": {"prod"}},
-	"POST /admin/t/:environment/compare":                 {"profile": {"golden"}},
-	"POST /admin/t/:environment/findings/accept":         {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
-	"POST /admin/t/:environment/backups":                 {"name": {"Matrix"}},
-	"POST /admin/t/:environment/backups/retention":       {"keep_last": {"5"}},
-	"POST /admin/t/:environment/backups/:backup/pin":     {"pinned": {"true"}},
-	"POST /admin/t/:environment/backups/:backup/restore": {"target": {"pilot"}, "layout": {"intunemanagement"}, "confirm": {"Pilot"}},
+	"POST /admin/workspaces":                                          {"name": {"New Co"}, "slug": {"new-co"}},
+	"POST /admin/users":                                               {"email": {"new@acme.test"}, "name": {"New"}, "password": {password}},
+	"POST /admin/users/:user/site-admin":                              {"site_admin": {"true"}},
+	"POST /admin/users/:user/remove":                                  {"confirm": {"victim@acme.test"}},
+	"POST /admin/export-roots":                                        {"root": {"exports"}}, // 422 for who may
+	"POST /account/password":                                          {"current_password": {password}, "new_password": {"another horse battery"}, "confirm_password": {"another horse battery"}},
+	"POST /admin/settings":                                            {"name": {"Renamed"}},
+	"POST /admin/members":                                             {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/members/:user/role":                                  {"role": {"operator"}},
+	"POST /admin/environments":                                        {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/t/:environment/settings":                             {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/t/:environment/members":                              {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/t/:environment/connection":                           {"path": {"exports/contoso"}},       // 422 for who may: access is what counts here
+	"POST /admin/t/:environment/operations":                           {"count": {"2"}, "delay_ms": {"0"}}, // and the type, see byType
+	"POST /admin/baselines":                                           {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
+	"POST /admin/baselines/:profile":                                  {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
+	"POST /admin/baselines/:profile/capture":                          {"environment": {"prod"}},
+	"POST /admin/t/:environment/compare":                              {"profile": {"golden"}},
+	"POST /admin/t/:environment/findings/accept":                      {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
+	"POST /admin/t/:environment/backups":                              {"name": {"Matrix"}},
+	"POST /admin/t/:environment/backups/retention":                    {"keep_last": {"5"}},
+	"POST /admin/t/:environment/backups/:backup/pin":                  {"pinned": {"true"}},
+	"POST /admin/t/:environment/backups/:backup/restore":              {"target": {"pilot"}, "layout": {"intunemanagement"}, "confirm": {"Pilot"}},
+	"POST /admin/w/:workspace/settings":                               {"name": {"Renamed"}},
+	"POST /admin/w/:workspace/members":                                {"email": {"victim@acme.test"}, "role": {"operator"}},
+	"POST /admin/w/:workspace/members/:user/role":                     {"role": {"operator"}},
+	"POST /admin/w/:workspace/environments":                           {"slug": {"test"}, "name": {"Test"}},
+	"POST /admin/w/:workspace/t/:environment/settings":                {"slug": {"prod"}, "name": {"Production 2"}, "kind": {"production"}},
+	"POST /admin/w/:workspace/t/:environment/members":                 {"email": {"victim@acme.test"}, "role": {"readonly"}},
+	"POST /admin/w/:workspace/t/:environment/operations":              {"count": {"2"}, "delay_ms": {"0"}},
+	"POST /admin/w/:workspace/baselines":                              {"name": {"Pilot baseline"}, "slug": {"pilot-baseline"}},
+	"POST /admin/w/:workspace/baselines/:profile":                     {"name": {"Golden"}, "slug": {"golden"}, "status": {"active"}, "capture_mode": {"full"}},
+	"POST /admin/w/:workspace/baselines/:profile/capture":             {"environment": {"prod"}},
+	"POST /admin/w/:workspace/t/:environment/compare":                 {"profile": {"golden"}},
+	"POST /admin/w/:workspace/t/:environment/findings/accept":         {"reason": {"Pilot devices"}, "expires": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}},
+	"POST /admin/w/:workspace/t/:environment/backups":                 {"name": {"Matrix"}},
+	"POST /admin/w/:workspace/t/:environment/backups/retention":       {"keep_last": {"5"}},
+	"POST /admin/w/:workspace/t/:environment/backups/:backup/pin":     {"pinned": {"true"}},
+	"POST /admin/w/:workspace/t/:environment/backups/:backup/restore": {"target": {"pilot"}, "layout": {"intunemanagement"}, "confirm": {"Pilot"}},
 }
 
 // form is the route's form, with the fixture's records where it names them.
@@ -150,9 +222,10 @@ func (f *fixture) form(key string) url.Values {
 		form[k] = v
 	}
 	switch key {
-	case "POST /admin/t/:environment/findings/acknowledge", "POST /admin/t/:environment/findings/accept":
+	case "POST /admin/t/:environment/findings/acknowledge", "POST /admin/t/:environment/findings/accept",
+		"POST /admin/w/:workspace/t/:environment/findings/acknowledge", "POST /admin/w/:workspace/t/:environment/findings/accept":
 		form.Set("finding", strconv.FormatInt(f.findingID, 10))
-	case "POST /admin/t/:environment/findings/:finding/pin":
+	case "POST /admin/t/:environment/findings/:finding/pin", "POST /admin/w/:workspace/t/:environment/findings/:finding/pin":
 		form.Set("policy", strconv.FormatInt(f.policyID, 10))
 	}
 	if len(form) == 0 && forms[key] == nil {
@@ -311,7 +384,7 @@ func TestRetryNeedsTheCapabilityOfTheType(t *testing.T) {
 			}
 			t.Run(rt.Method+" "+rt.Path+" "+typ, func(t *testing.T) {
 				t.Parallel()
-				path := strings.ReplaceAll(strings.ReplaceAll(rt.Path, "/admin/operations/:run", run), ":environment", "prod")
+				path := strings.NewReplacer("/admin/operations/:run", run, ":workspace", "acme", ":environment", "prod").Replace(rt.Path)
 				form := f.form(rt.Method + " " + rt.Path)
 				if form != nil {
 					form.Set("type", typ)

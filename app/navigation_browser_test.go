@@ -26,7 +26,7 @@ func TestBrowserFollowAFindingsRelatedContext(t *testing.T) {
 		browsertest.Do("open the high findings",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`),
-			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod/findings?severity=high"),
+			chromedp.Navigate(e.HTTP.URL+"/admin/w/acme/t/prod/findings?severity=high"),
 			browsertest.Click(`//main//table//a[contains(., "Baseline compliance - v2.0")]`),
 			browsertest.Visible(finding)),
 		browsertest.Do("its policy",

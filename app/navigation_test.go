@@ -82,13 +82,13 @@ func newNavigationSite(t *testing.T) *navigationSite {
 // detailPages are the site's detail pages, each with the relations its related
 // context must show.
 func (s *navigationSite) detailPages() map[string][]string {
-	policy := fmt.Sprintf("/admin/t/prod/policies/%d", s.policyID)
+	policy := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.policyID)
 	return map[string][]string{
-		"/admin/t/prod":                  {"operations", "sync_runs", "backup_sets"},
+		"/admin/w/acme/t/prod":           {"operations", "sync_runs", "backup_sets"},
 		policy:                           {"latest_version", "source_run", "findings"},
 		policy + "/versions/1":           {"parent_policy", "source_run", "snapshot_evidence", "backup_evidence"},
 		policy + "/versions/2":           {"parent_policy", "source_run"},
-		"/admin/baselines/golden":        {"latest_snapshot", "findings", "compare_runs"},
+		"/admin/w/acme/baselines/golden": {"latest_snapshot", "findings", "compare_runs"},
 		s.snapshot("golden", s.goldenID): {"baseline_profile", "source_run", "source_environment", "findings"},
 		s.finding():                      {"policy", "policy_version", "baseline_snapshot", "baseline_profile", "inventory_item", "baseline_run", "current_run"},
 		s.backup():                       {"source_run", "artifact"},
@@ -99,12 +99,14 @@ func (s *navigationSite) detailPages() map[string][]string {
 }
 
 func (s *navigationSite) snapshot(profile string, id int64) string {
-	return fmt.Sprintf("/admin/baselines/%s/snapshots/%d", profile, id)
+	return fmt.Sprintf("/admin/w/acme/baselines/%s/snapshots/%d", profile, id)
 }
 func (s *navigationSite) finding() string {
-	return fmt.Sprintf("/admin/t/prod/findings/%d", s.findingID)
+	return fmt.Sprintf("/admin/w/acme/t/prod/findings/%d", s.findingID)
 }
-func (s *navigationSite) backup() string { return fmt.Sprintf("/admin/t/prod/backups/%d", s.backupID) }
+func (s *navigationSite) backup() string {
+	return fmt.Sprintf("/admin/w/acme/t/prod/backups/%d", s.backupID)
+}
 
 // relatedEntry is one rendered entry of a page's related context.
 type relatedEntry struct {
@@ -187,8 +189,8 @@ func TestSpec131ValidationRules(t *testing.T) {
 		for path, entries := range pages {
 			for _, e := range entries {
 				rule, _ := ruleOf(e)
-				if (rule.TargetType == navigation.OperationRun || rule.TargetType == navigation.OperationsFeed) && e.href != "" &&
-					!strings.HasPrefix(e.href, "/admin/operations") {
+				if (rule.TargetType == navigation.OperationRun && !strings.HasPrefix(e.href, "/admin/operations/") ||
+					rule.TargetType == navigation.OperationsFeed && !strings.HasPrefix(e.href, "/admin/w/acme/operations?")) && e.href != "" {
 					t.Errorf("%s: %s links to %s", path, e.key, e.href)
 				}
 			}
@@ -196,7 +198,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 	})
 
 	t.Run("non-members receive 404 semantics for target resources", func(t *testing.T) {
-		version := fmt.Sprintf("/admin/t/prod/policies/%d/versions/1", s.policyID)
+		version := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/versions/1", s.policyID)
 		for name, c := range map[string]*apptest.Client{"outsider": s.outsider} {
 			for _, path := range []string{version, s.snapshot("golden", s.goldenID), s.finding(), s.backup()} {
 				if r := c.Get(path); r.Status != http.StatusNotFound || strings.Contains(r.Body, "Windows compliance") {
@@ -206,7 +208,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 		}
 		// The reader is not entitled to pilot: its policy's version is not found either.
 		pilotPolicy := count(t, s.e, `SELECT p.id FROM policies p JOIN managed_environments e ON e.id = p.managed_environment_id WHERE e.slug = 'pilot'`)
-		if r := s.reader.Get(fmt.Sprintf("/admin/t/pilot/policies/%d/versions/1", pilotPolicy)); r.Status != http.StatusNotFound {
+		if r := s.reader.Get(fmt.Sprintf("/admin/w/acme/t/pilot/policies/%d/versions/1", pilotPolicy)); r.Status != http.StatusNotFound {
 			t.Errorf("reader GET pilot's version: %d", r.Status)
 		}
 	})
@@ -216,17 +218,17 @@ func TestSpec131ValidationRules(t *testing.T) {
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, `data-relation="source_environment" data-unavailable="unauthorized"`) {
 			t.Fatalf("reader's reference snapshot: %d, no unauthorized source environment", r.Status)
 		}
-		if strings.Contains(r.Body, "Pilot ring") || strings.Contains(r.Body, "/admin/t/pilot") {
+		if strings.Contains(r.Body, "Pilot ring") || strings.Contains(r.Body, "/admin/w/acme/t/pilot") {
 			t.Error("the snapshot names an environment the reader may not see")
 		}
-		if r := s.reader.Get("/admin/baselines"); strings.Contains(r.Body, "Pilot ring") {
+		if r := s.reader.Get("/admin/w/acme/baselines"); strings.Contains(r.Body, "Pilot ring") {
 			t.Error("the baselines list names an environment the reader may not see")
 		}
 		finding := s.reader.Get(s.finding())
 		if entries := relatedOf(t, s.finding(), finding.Body); len(entries) < 5 {
 			t.Errorf("reader sees %d related entries of the finding", len(entries))
 		}
-		if r := s.reader.Post("/admin/t/prod/compare", map[string][]string{"profile": {"golden"}}); r.Status != http.StatusForbidden {
+		if r := s.reader.Post("/admin/w/acme/t/prod/compare", map[string][]string{"profile": {"golden"}}); r.Status != http.StatusForbidden {
 			t.Errorf("reader starts a compare: %d, want 403", r.Status)
 		}
 	})
@@ -245,7 +247,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 				}
 			}
 		}
-		policy := s.owner.Get(fmt.Sprintf("/admin/t/prod/policies/%d", s.policyID)).Body
+		policy := s.owner.Get(fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.policyID)).Body
 		if regexp.MustCompile(`/admin/operations/\d+">#\d+<`).MatchString(policy) {
 			t.Error("the version history links a run as a bare #id")
 		}
@@ -253,7 +255,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 
 	t.Run("list-level drill-down actions remain limited to the highest-priority operator journeys", func(t *testing.T) {
 		row := regexp.MustCompile(`(?s)<td class="actions-cell">(.*?)</td>`)
-		for _, path := range []string{"/admin/t/prod/policies", "/admin/t/prod/findings", "/admin/t/prod/backups", "/admin/baselines"} {
+		for _, path := range []string{"/admin/w/acme/t/prod/policies", "/admin/w/acme/t/prod/findings", "/admin/w/acme/t/prod/backups", "/admin/w/acme/baselines"} {
 			body := s.owner.Get(path).Body
 			cells := row.FindAllStringSubmatch(body, -1)
 			if len(cells) == 0 {
@@ -266,7 +268,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 				}
 			}
 		}
-		if body := s.owner.Get("/admin/t/prod/findings").Body; !strings.Contains(body, `<details class="user-menu row-menu">`) ||
+		if body := s.owner.Get("/admin/w/acme/t/prod/findings").Body; !strings.Contains(body, `<details class="user-menu row-menu">`) ||
 			!strings.Contains(body, `data-action="current_run"`) {
 			t.Error("the findings list groups no third action in its menu")
 		}
@@ -276,7 +278,7 @@ func TestSpec131ValidationRules(t *testing.T) {
 		// The first sync no longer kept; the finding's evidence names a policy Atlas no longer has.
 		s.e.Data.DB.Write.Exec(`DELETE FROM operation_runs WHERE id = ?`, s.firstSync)
 		s.e.Data.DB.Write.Exec(`UPDATE findings SET evidence_jsonb = json_set(evidence_jsonb, '$.current.policy_id', 999999) WHERE id = ?`, s.findingID)
-		version := fmt.Sprintf("/admin/t/prod/policies/%d/versions/1", s.policyID)
+		version := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/versions/1", s.policyID)
 		for path, want := range map[string]relatedEntry{
 			version:     {key: "source_run", unavailable: "missing"},
 			s.finding(): {key: "policy_version", unavailable: "unresolved"},
@@ -300,16 +302,16 @@ func TestSpec131ValidationRules(t *testing.T) {
 // it, the baseline snapshots and backups holding it, and its settings as they were.
 func TestVersionPage(t *testing.T) {
 	s := newNavigationSite(t)
-	base := fmt.Sprintf("/admin/t/prod/policies/%d", s.policyID)
+	base := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.policyID)
 	r := s.owner.Get(base + "/versions/1")
 	for _, want := range []string{
 		"<h1>Version 1 of Windows compliance</h1>",
 		fmt.Sprintf(`<a href="%s">Windows compliance</a>`, base),
 		fmt.Sprintf(`<a href="%s">golden</a>`, s.snapshot("golden", s.goldenID)),
-		fmt.Sprintf(`<a href="/admin/t/prod/backups/%d">Before change</a>`, s.backupID),
+		fmt.Sprintf(`<a href="/admin/w/acme/t/prod/backups/%d">Before change</a>`, s.backupID),
 		">8<", // its minimum password length, not version 2's 14
 		`<span class="badge next-step">next step</span>`,
-		`<a href="/admin">Acme Corp</a>`, `<a href="/admin/t/prod">Production</a>`, // workspace → environment → record
+		`<a href="/admin/w/acme">Acme Corp</a>`, `<a href="/admin/w/acme/t/prod">Production</a>`, // workspace → environment → record
 	} {
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, want) {
 			t.Errorf("version 1: status %d, no %s", r.Status, want)
@@ -344,10 +346,10 @@ func TestRunLinksOnlyWhereTheViewerMayOpenThem(t *testing.T) {
 	prodCompare := s.e.Compare("acme", "prod", "reference").Run.ID
 	pilotCompare := s.e.Compare("acme", "pilot", "reference").Run.ID
 	capture := count(t, s.e, `SELECT operation_run_id FROM baseline_snapshots WHERE id = ?`, s.referenceID)
-	finding := fmt.Sprintf("/admin/t/prod/findings/%d", count(t, s.e, `SELECT f.id FROM findings f
+	finding := fmt.Sprintf("/admin/w/acme/t/prod/findings/%d", count(t, s.e, `SELECT f.id FROM findings f
 		JOIN baseline_profiles p ON p.id = f.baseline_profile_id JOIN managed_environments e ON e.id = f.managed_environment_id
 		WHERE p.slug = 'reference' AND e.slug = 'prod' AND f.finding_type = 'setting_drift'`))
-	snapshot, profile := s.snapshot("reference", s.referenceID), "/admin/baselines/reference"
+	snapshot, profile := s.snapshot("reference", s.referenceID), "/admin/w/acme/baselines/reference"
 	captureLink := fmt.Sprintf(`/admin/operations/%d"`, capture)
 	captureLinked := regexp.MustCompile(fmt.Sprintf(`href="/admin/operations/%d[?"]`, capture))
 	for _, tt := range []struct {

@@ -35,11 +35,11 @@ func BenchmarkOperationsPages1M(b *testing.B) {
 	c := e.Owner()
 	c.Post("/admin/workspaces/acme/select", nil)
 	for _, page := range []struct{ name, path string }{
-		{"feed", "/admin/operations?environment=all"},
-		{"feed of one environment", "/admin/operations?environment=prod"},
-		{"feed failed or partial in 7 days", "/admin/operations?environment=all&outcome=failed&outcome=partial&period=7d"},
-		{"feed page in March", "/admin/operations?environment=all&after=2026-03-01T00:00:00.000Z~1099511627776"},
-		{"hub", "/admin"},
+		{"feed", "/admin/w/acme/operations?environment=all"},
+		{"feed of one environment", "/admin/w/acme/operations?environment=prod"},
+		{"feed failed or partial in 7 days", "/admin/w/acme/operations?environment=all&outcome=failed&outcome=partial&period=7d"},
+		{"feed page in March", "/admin/w/acme/operations?environment=all&after=2026-03-01T00:00:00.000Z~1099511627776"},
+		{"hub", "/admin/w/acme"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			for b.Loop() {

@@ -59,13 +59,13 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{"owner's feed shows the run with its environment", owner, "/admin/operations?environment=all", 200,
-			[]string{"runs in 30 days", "Demo count", `href="/admin/t/prod?workspace=acme"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
-		{"DESIGN §4: a member entitled to no environment sees none of its runs", unentitled, "/admin/operations", 200,
-			[]string{"runs in 30 days"}, []string{"Demo count", "Production", "/admin/t/prod", "#" + strconv.FormatInt(f.runID, 10)}},
-		{"owner's feed defaults to no filter without a current environment", owner, "/admin/operations", 200, []string{`<td><a href="/admin/t/prod?workspace=acme">`}, []string{"clear-filter"}},
+		{"owner's feed shows the run with its environment", owner, "/admin/w/acme/operations?environment=all", 200,
+			[]string{"runs in 30 days", "Demo count", `href="/admin/w/acme/t/prod"`, `class="badge badge-partial"`, "owner"}, []string{"Unavailable"}},
+		{"DESIGN §4: a member entitled to no environment sees none of its runs", unentitled, "/admin/w/acme/operations", 200,
+			[]string{"runs in 30 days"}, []string{"Demo count", "Production", "/admin/w/acme/t/prod", "#" + strconv.FormatInt(f.runID, 10)}},
+		{"owner's feed defaults to no filter without a current environment", owner, "/admin/w/acme/operations", 200, []string{`<td><a href="/admin/w/acme/t/prod">`}, []string{"clear-filter"}},
 		{"owner's detail", owner, run, 200,
-			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/t/prod?workspace=acme"`, ">Retry</button>"},
+			[]string{"Demo count #", "badge-partial", "Count", "Some items failed", "item 2", "divisible by 2", `href="/admin/w/acme/t/prod"`, ">Retry</button>"},
 			[]string{"hx-trigger", "Unavailable"}},
 		{"spec 077: a run of an environment the member is not entitled to is not found", unentitled, run, 404,
 			[]string{"does not exist"}, []string{"Production", "item 2", "Fail every", "Demo count"}},
@@ -73,9 +73,9 @@ func TestOperationPagesForEveryViewer(t *testing.T) {
 			[]string{`disabled title="Needs the operator role (you are readonly)"`}, nil},
 		{"outsider gets not found", outsider, run, 404, []string{"does not exist"}, []string{"Demo count"}},
 		{"a run id that does not exist", owner, "/admin/operations/999999", 404, nil, nil},
-		{"hub lists recent operations", owner, "/admin", 200, []string{`id="recent-operations"`, "Demo count", "All operations"}, []string{"hx-trigger"}},
-		{"dashboard lists them and offers no demo-only start", operator, "/admin/t/prod", 200, []string{"Demo count"}, []string{"Run demo count", `value="demo.count"`}},
-		{"feed offers no demo-only start", operator, "/admin/operations?environment=prod", 200, []string{"Demo count"}, []string{"Run demo count", `name="delay_ms"`}},
+		{"hub lists recent operations", owner, "/admin/w/acme", 200, []string{`id="recent-operations"`, "Demo count", "All operations"}, []string{"hx-trigger"}},
+		{"dashboard lists them and offers no demo-only start", operator, "/admin/w/acme/t/prod", 200, []string{"Demo count"}, []string{"Run demo count", `value="demo.count"`}},
+		{"feed offers no demo-only start", operator, "/admin/w/acme/operations?environment=prod", 200, []string{"Demo count"}, []string{"Run demo count", `name="delay_ms"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +138,7 @@ func TestKPIsCountOnlyEntitledEnvironments(t *testing.T) {
 	} {
 		t.Run(actorNames[tt.actor], func(t *testing.T) {
 			c := f.clients[tt.actor]
-			feed := c.Get("/admin/operations?environment=all").Body
+			feed := c.Get("/admin/w/acme/operations?environment=all").Body
 			runs30, failed := count(tt.entitled)
 			if got := kpiValue(t, feed, "runs in 30 days"); got != runs30 {
 				t.Errorf("runs in 30 days: %s, want %s", got, runs30)
@@ -153,7 +153,7 @@ func TestKPIsCountOnlyEntitledEnvironments(t *testing.T) {
 					}
 				}
 			}
-			hub := c.Get("/admin").Body
+			hub := c.Get("/admin/w/acme").Body
 			for _, env := range tt.withheld {
 				for _, id := range runs[env] {
 					if link := fmt.Sprintf(`/admin/operations/%d"`, id); strings.Contains(feed, link) || strings.Contains(hub, link) {
@@ -165,25 +165,32 @@ func TestKPIsCountOnlyEntitledEnvironments(t *testing.T) {
 	}
 }
 
-func TestFeedDefaultsToTheCurrentEnvironment(t *testing.T) {
+// The sidebar's Operations link names the current environment; the feed's
+// address alone decides what it lists (issue 26: the session's environment no
+// longer filters it, so a link opens the same list whatever another tab chose).
+func TestFeedLinkNamesTheCurrentEnvironment(t *testing.T) {
 	f := newFixture(t)
 	c := f.clients[owner]
 	// pilot gets a run of its own; visiting pilot's dashboard makes it current.
-	c.Post("/admin/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}})
-	c.Get("/admin/t/pilot")
-	r := c.Get("/admin/operations")
-	if !strings.Contains(r.Body, `class="clear-filter" href="/admin/operations?environment=all"`) || !strings.Contains(r.Body, "Environment: Pilot") {
+	c.Post("/admin/w/acme/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}})
+	dashboard := c.Get("/admin/w/acme/t/pilot")
+	dashboard.Shows(t, []string{`<a href="/admin/w/acme/operations?environment=pilot" data-palette="Operations">`}, nil)
+	if r := c.Get("/admin/w/acme/operations"); strings.Contains(r.Body, "Environment: Pilot") || !strings.Contains(r.Body, `<td><a href="/admin/w/acme/t/prod">`) {
+		t.Error("the feed's address without a filter does not list every environment's runs")
+	}
+	r := c.Get("/admin/w/acme/operations?environment=pilot")
+	if !strings.Contains(r.Body, `class="clear-filter" href="/admin/w/acme/operations?environment=all"`) || !strings.Contains(r.Body, "Environment: Pilot") {
 		t.Fatalf("no visible pilot filter with a way to clear it:\n%s", r.Body)
 	}
-	if strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) {
+	if strings.Contains(r.Body, `<td><a href="/admin/w/acme/t/prod">`) {
 		t.Error("the pilot-filtered feed lists prod's run")
 	}
-	r = c.Get("/admin/operations?environment=all")
-	if !strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) || !strings.Contains(r.Body, `<td><a href="/admin/t/pilot?workspace=acme">`) {
+	r = c.Get("/admin/w/acme/operations?environment=all")
+	if !strings.Contains(r.Body, `<td><a href="/admin/w/acme/t/prod">`) || !strings.Contains(r.Body, `<td><a href="/admin/w/acme/t/pilot">`) {
 		t.Error("the cleared filter does not list both environments' runs")
 	}
-	r = c.Get("/admin/operations?environment=all&outcome=failed&outcome=partial&period=7d")
-	if !strings.Contains(r.Body, "Outcome: partial or failed") || !strings.Contains(r.Body, `<td><a href="/admin/t/prod?workspace=acme">`) {
+	r = c.Get("/admin/w/acme/operations?environment=all&outcome=failed&outcome=partial&period=7d")
+	if !strings.Contains(r.Body, "Outcome: partial or failed") || !strings.Contains(r.Body, `<td><a href="/admin/w/acme/t/prod">`) {
 		t.Errorf("the failed/partial KPI link does not list prod's partial run")
 	}
 }
@@ -192,22 +199,22 @@ func TestStartDedupeCancelAndRetryThroughThePages(t *testing.T) {
 	f := newFixture(t)
 	c := f.clients[operator]
 	slow := url.Values{"type": {"demo.count"}, "count": {"100000"}, "delay_ms": {"20"}}
-	id := runIn(t, c.Post("/admin/t/prod/operations", slow))
+	id := runIn(t, c.Post("/admin/w/acme/t/prod/operations", slow))
 	path := "/admin/operations/" + strconv.FormatInt(id, 10)
 	body := until(t, c, path, "badge-running")
 	if !strings.Contains(body, `hx-get="`+path+`?live=1" hx-trigger="every 1s"`) || !strings.Contains(body, "<progress") {
 		t.Errorf("an active run does not poll with a progress bar:\n%s", body)
 	}
-	if again := runIn(t, c.Post("/admin/t/prod/operations", slow)); again != id {
+	if again := runIn(t, c.Post("/admin/w/acme/t/prod/operations", slow)); again != id {
 		t.Errorf("second start opened run %d, want the active %d", again, id)
 	}
 	if r := c.Get(path); !strings.Contains(r.Body, "Demo count is already running here") {
 		t.Errorf("no already-running notice:\n%s", r.Body)
 	}
-	if r := c.Post("/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"0"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "count must be a whole number from 1 to 1000000") {
+	if r := c.Post("/admin/w/acme/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"0"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "count must be a whole number from 1 to 1000000") {
 		t.Errorf("invalid count: %d", r.Status)
 	}
-	if r := c.Post("/admin/t/prod/operations", url.Values{"type": {"nope"}}); r.Status != http.StatusUnprocessableEntity {
+	if r := c.Post("/admin/w/acme/t/prod/operations", url.Values{"type": {"nope"}}); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("unknown type: %d", r.Status)
 	}
 	if r := f.clients[readonly].Post(path+"/cancel", nil); r.Status != http.StatusForbidden {
@@ -247,14 +254,14 @@ func TestFeedPagerWalksEveryRun(t *testing.T) {
 	var want []string
 	for i := range 120 {
 		_ = i
-		id := runIn(t, c.Post("/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}}))
+		id := runIn(t, c.Post("/admin/w/acme/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}}))
 		want = append([]string{strconv.FormatInt(id, 10)}, want...)
 		until(t, c, "/admin/operations/"+strconv.FormatInt(id, 10), "badge-succeeded")
 	}
 	link := regexp.MustCompile(`<a href="/admin/operations/(\d+)">#`)
 	next := regexp.MustCompile(`<a class="next" href="([^"]+)">`)
 	var got []string
-	for path, pages := "/admin/operations?environment=all", 0; path != ""; pages++ {
+	for path, pages := "/admin/w/acme/operations?environment=all", 0; path != ""; pages++ {
 		r := c.Get(path)
 		for _, m := range link.FindAllStringSubmatch(r.Body, -1) {
 			got = append(got, m[1])
@@ -278,7 +285,7 @@ func TestFeedPagerWalksEveryRun(t *testing.T) {
 func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
 	f := newFixture(t)
 	owner := f.clients[owner]
-	id := runIn(t, owner.Post("/admin/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}}))
+	id := runIn(t, owner.Post("/admin/w/acme/t/pilot/operations", url.Values{"type": {"demo.count"}, "count": {"1"}}))
 	path := "/admin/operations/" + strconv.FormatInt(id, 10)
 	until(t, owner, path, "badge-succeeded")
 	if r := f.clients[operator].Post(path+"/retry", nil); r.Status != http.StatusNotFound {
@@ -292,7 +299,7 @@ func TestActingOnARunIsDecidedByTheResolver(t *testing.T) {
 	}
 	var before, after int
 	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&before)
-	if r := owner.Post("/admin/t/pilot/archive", url.Values{"confirm": {"pilot"}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/pilot/archive", url.Values{"confirm": {"pilot"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("archive pilot: %d", r.Status)
 	}
 	if r := owner.Post(path+"/retry", nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "archived") {
@@ -320,18 +327,18 @@ func TestFeedFiltersByEveryKnownType(t *testing.T) {
 		path          string
 		want, notWant []string
 	}{
-		{"a registered type", owner, "/admin/operations?environment=all&type=drift.compare",
+		{"a registered type", owner, "/admin/w/acme/operations?environment=all&type=drift.compare",
 			[]string{"Type: Drift compare", `<option value="drift.compare" selected>`, "<td>Drift compare</td>"},
 			[]string{"<td>Demo count</td>", "<td>Legacy import</td>", "Unknown type"}},
-		{"a type only the workspace's runs know", owner, "/admin/operations?environment=all&type=legacy.import",
+		{"a type only the workspace's runs know", owner, "/admin/w/acme/operations?environment=all&type=legacy.import",
 			[]string{"Type: Legacy import", `<option value="legacy.import" selected>`, "<td>Legacy import</td>"},
 			[]string{"<td>Drift compare</td>", "<td>Demo count</td>"}},
-		{"an unknown type: a chip that removes it, and no runs", owner, "/admin/operations?environment=all&type=nope",
-			[]string{`<a class="clear-filter" href="/admin/operations?environment=all" title="Remove this filter">Unknown type: nope</a>`, "No runs match these filters"},
+		{"an unknown type: a chip that removes it, and no runs", owner, "/admin/w/acme/operations?environment=all&type=nope",
+			[]string{`<a class="clear-filter" href="/admin/w/acme/operations?environment=all" title="Remove this filter">Unknown type: nope</a>`, "No runs match these filters"},
 			[]string{"<td>Drift compare</td>", "<td>Demo count</td>", "selected>Nope"}},
-		{"a demo-only type is listed where it ran", owner, "/admin/operations?environment=all",
+		{"a demo-only type is listed where it ran", owner, "/admin/w/acme/operations?environment=all",
 			[]string{`<option value="demo.count">Demo count</option>`, `<option value="inventory.sync">Inventory sync</option>`}, nil},
-		{"and not where it never ran", outsider, "/admin/operations",
+		{"and not where it never ran", outsider, "/admin/w/other/operations",
 			[]string{`<option value="inventory.sync">Inventory sync</option>`}, []string{"demo.count", "legacy.import"}},
 	}
 	for _, tt := range tests {
@@ -398,22 +405,22 @@ func TestConcurrentStartsJoinOneRun(t *testing.T) {
 	os.MkdirAll(filepath.Join(export, "CompliancePolicies"), 0o700)
 	os.WriteFile(filepath.Join(export, "CompliancePolicies", "Baseline.json"),
 		[]byte(`{"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p1","displayName":"Baseline compliance"}`), 0o600)
-	if r := c.Post("/admin/t/prod/connection", url.Values{"path": {export}}); r.Status != http.StatusSeeOther {
+	if r := c.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {export}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect prod to its export: %d: %s", r.Status, r.Body)
 	}
-	backup := "/admin/t/prod/backups/" + strconv.FormatInt(f.backupID, 10)
+	backup := "/admin/w/acme/t/prod/backups/" + strconv.FormatInt(f.backupID, 10)
 	run := "/admin/operations/" + strconv.FormatInt(f.runID, 10)
 	tests := []struct {
 		name, page, action string // page renders the form; "" for a form no page renders
 		fields             url.Values
 	}{
-		{"sync", "/admin/t/prod/inventory", "/admin/t/prod/inventory/sync", nil},
-		{"backup", "/admin/t/prod/backups", "/admin/t/prod/backups", url.Values{"name": {"Twenty"}}},
+		{"sync", "/admin/w/acme/t/prod/inventory", "/admin/w/acme/t/prod/inventory/sync", nil},
+		{"backup", "/admin/w/acme/t/prod/backups", "/admin/w/acme/t/prod/backups", url.Values{"name": {"Twenty"}}},
 		{"restore apply", backup + "/restore?target=pilot&layout=intunemanagement", backup + "/restore", url.Values{"confirm": {"Pilot"}}},
-		{"capture", "/admin/baselines/golden", "/admin/baselines/golden/capture", url.Values{"environment": {"prod"}}},
-		{"compare", "/admin/t/prod/findings", "/admin/t/prod/compare", url.Values{"profile": {"golden"}}},
+		{"capture", "/admin/w/acme/baselines/golden", "/admin/w/acme/baselines/golden/capture", url.Values{"environment": {"prod"}}},
+		{"compare", "/admin/w/acme/t/prod/findings", "/admin/w/acme/t/prod/compare", url.Values{"profile": {"golden"}}},
 		{"retry", run, run + "/retry", nil},
-		{"generic start", "", "/admin/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}, web.FormKeyField: {web.NewFormKey()}}},
+		{"generic start", "", "/admin/w/acme/t/prod/operations", url.Values{"type": {"demo.count"}, "count": {"1"}, "delay_ms": {"0"}, web.FormKeyField: {web.NewFormKey()}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -456,7 +463,7 @@ func TestConcurrentStartsJoinOneRun(t *testing.T) {
 	var before int
 	f.env.Data.DB.Read.QueryRow(`SELECT count(*) FROM operation_runs`).Scan(&before)
 	damaged := url.Values{"type": {"demo.count"}, "count": {"1"}, web.FormKeyField: {"<script>alert(1)</script>"}}
-	if r := c.Post("/admin/t/prod/operations", damaged); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "This form is damaged") {
+	if r := c.Post("/admin/w/acme/t/prod/operations", damaged); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "This form is damaged") {
 		t.Errorf("a damaged form key: %d", r.Status)
 	}
 	if n := count(t, f.env, `SELECT count(*) FROM operation_runs`); n != before {

@@ -54,13 +54,13 @@ func findsEveryKind(t *testing.T, f *twoWorkspaces) {
 		name, q string
 		want    []string
 	}{
-		{"workspace", "fabrik", []string{`href="/admin?workspace=fabrikam"`, `data-hint="Workspace · Fabrikam"`}},
-		{"environment", "fabrikam prod", []string{`href="/admin/t/prod?workspace=fabrikam"`, `data-label="Fabrikam Production"`}},
-		{"policy, with the workspace in its link", "firewall", []string{`href="/admin/t/prod/policies/` + id(policyID) + `?workspace=fabrikam"`,
+		{"workspace", "fabrik", []string{`href="/admin/w/fabrikam"`, `data-hint="Workspace · Fabrikam"`}},
+		{"environment", "fabrikam prod", []string{`href="/admin/w/fabrikam/t/prod"`, `data-label="Fabrikam Production"`}},
+		{"policy, with the workspace in its link", "firewall", []string{`href="/admin/w/fabrikam/t/prod/policies/` + id(policyID) + `"`,
 			`data-hint="Policy · Fabrikam · Fabrikam Production"`}},
-		{"baseline profile", "zephyr", []string{`href="/admin/baselines/zephyr-golden?workspace=fabrikam"`}},
-		{"finding", "zephyr golden", []string{`href="/admin/t/prod/findings/` + id(findingID) + `?workspace=fabrikam"`}},
-		{"backup set", "nightly", []string{`href="/admin/t/prod/backups/` + id(backupID) + `?workspace=fabrikam"`, `data-label="Zephyr nightly"`}},
+		{"baseline profile", "zephyr", []string{`href="/admin/w/fabrikam/baselines/zephyr-golden"`}},
+		{"finding", "zephyr golden", []string{`href="/admin/w/fabrikam/t/prod/findings/` + id(findingID) + `"`}},
+		{"backup set", "nightly", []string{`href="/admin/w/fabrikam/t/prod/backups/` + id(backupID) + `"`, `data-label="Zephyr nightly"`}},
 		{"run by number", "#" + id(f.fabrikamRun), []string{`href="/admin/operations/` + id(f.fabrikamRun) + `"`, `data-label="Demo count #` + id(f.fabrikamRun) + `"`}},
 		{"a record of the current workspace too", "acme", []string{`data-label="Zephyr acme"`, `data-label="Acme Corp"`}},
 		{"any case, any accent", "ZÉPHYR FIRE", []string{`data-label="Zephyr firewall"`}},

@@ -7,7 +7,7 @@ import (
 	"atlas/app/web"
 )
 
-// Workspace is the current workspace as the signed-in user holds it.
+// Workspace is a workspace as the signed-in user holds it.
 type Workspace struct {
 	ID       int64
 	Slug     string
@@ -21,6 +21,10 @@ func (w *Workspace) Can(c Capability) bool { return w.Role.Can(c) }
 
 // Why is the reason an action is disabled, or "".
 func (w *Workspace) Why(c Capability) string { return w.Role.Why(c) }
+
+// URL is the address of one of the workspace's pages (rest: "", "/members",
+// "/baselines/golden").
+func (w *Workspace) URL(rest string) string { return web.WorkspaceURL(w.Slug, rest) }
 
 // Environment is a managed environment the signed-in user is entitled to.
 type Environment struct {
@@ -71,22 +75,24 @@ func UserFrom(ctx context.Context) *auth.User {
 	return u
 }
 
-// WorkspaceFrom is the current workspace, when there is one the user belongs to.
+// WorkspaceFrom is the workspace the route names (its path, or its run's), as
+// the guard resolved it: never the session's current one, which another tab
+// may have changed (issue 26).
 func WorkspaceFrom(ctx context.Context) (*Workspace, bool) {
 	w, ok := ctx.Value(workspaceKey{}).(*Workspace)
 	return w, ok
 }
 
-// MustWorkspace is the current workspace on routes whose guard requires one.
+// MustWorkspace is the route's workspace on routes whose guard resolves one.
 func MustWorkspace(ctx context.Context) *Workspace {
 	w, ok := WorkspaceFrom(ctx)
 	if !ok {
-		panic("access: no current workspace; the route's scope does not require one")
+		panic("access: no workspace; the route's scope does not resolve one")
 	}
 	return w
 }
 
-// EnvironmentFrom is the environment of an /admin/t/{environment} route.
+// EnvironmentFrom is the environment of an /admin/w/{workspace}/t/{environment} route.
 func EnvironmentFrom(ctx context.Context) (*Environment, bool) {
 	e, ok := ctx.Value(environmentKey{}).(*Environment)
 	return e, ok

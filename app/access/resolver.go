@@ -20,10 +20,11 @@ type Scope int
 const (
 	Public           Scope = iota // anyone, signed in or not
 	SignedIn                      // any signed-in user
-	CurrentWorkspace              // the session's current workspace
-	PathWorkspace                 // the workspace named by the {workspace} slug
-	PathEnvironment               // the environment named by the {environment} slug, inside the current workspace
+	CurrentWorkspace              // the session's current workspace: only where /admin lands (DESIGN §5)
+	PathWorkspace                 // the workspace named by the {workspace} slug, not archived
+	PathEnvironment               // the environment named by the {environment} slug, inside the {workspace} one
 	PathRun                       // the operation run {run}, in whichever of the user's workspaces owns it (spec 077)
+	ChooserWorkspace              // the workspace {workspace} the chooser's forms name, archived ones included
 	Site                          // Atlas itself, above workspaces: site administrators (DESIGN §4)
 )
 
@@ -37,10 +38,29 @@ type Resolver struct {
 	OperationNeed func(operationType string) (Capability, bool)
 }
 
-// Middleware loads the signed-in user and the current context (spec 279 §5) for
-// every request, and builds the header's frame. A link naming its workspace
-// (?workspace=slug) makes that workspace current first, so an environment slug
-// binds inside the customer the link was made for.
+// reach is the signed-in user's workspaces, as the middleware read them, and
+// the session's current one among them (nil when there is none to show).
+type reach struct {
+	workspaces []*Workspace
+	current    *Workspace
+}
+
+type reachKey struct{}
+
+// open is the user's workspace with this slug, unless archived.
+func (r *reach) open(slug string) *Workspace {
+	for _, ws := range r.workspaces {
+		if ws.Slug == slug && !ws.Archived {
+			return ws
+		}
+	}
+	return nil
+}
+
+// Middleware loads the signed-in user, their workspaces and the session's
+// current one (spec 279 §5) for every request, and starts the header's frame.
+// The guard then enters the workspace the route names, or the current one for
+// a page that names none: the current workspace decides nothing else.
 func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
 	return func(w http.ResponseWriter, req bunrouter.Request) error {
 		ctx := req.Context()
@@ -64,81 +84,75 @@ func (r *Resolver) Middleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc 
 		if err != nil {
 			return err
 		}
-		var current, only *Workspace
+		rc := &reach{workspaces: workspaces}
+		var only *Workspace
 		for _, ws := range workspaces {
 			if ws.Archived {
 				continue
 			}
 			if ws.ID == sess.WorkspaceID {
-				current = ws
+				rc.current = ws
 			}
 			only = ws
-			frame.Workspaces = append(frame.Workspaces, web.Choice{Name: ws.Name, Slug: ws.Slug,
-				URL: "/admin/workspaces/" + ws.Slug + "/select"})
+			frame.Workspaces = append(frame.Workspaces, web.Choice{Name: ws.Name, Slug: ws.Slug, URL: web.ChooserFormURL(ws.Slug, "select")})
 		}
-		if current == nil && len(frame.Workspaces) == 1 {
-			current = only // one workspace: nothing to choose
+		if rc.current == nil && len(frame.Workspaces) == 1 {
+			rc.current = only // one workspace: nothing to choose
 		}
-		if slug := req.URL.Query().Get(web.WorkspaceParam); slug != "" {
-			named := selectable(workspaces, slug)
-			switch {
-			case named == nil:
-				ctx = context.WithValue(ctx, unknownWorkspaceKey{}, true)
-			case current == nil || named.ID != current.ID:
-				sess.AddFlash("info", "Switched to "+named.Name+".")
-				current = named
-			}
-		}
-		ctx = web.WithFrame(ctx, frame)
-		if current == nil {
+		if rc.current == nil {
 			sess.SetWorkspace(0)
-			return next(w, req.WithContext(ctx))
 		}
-		if ctx, err = r.enter(ctx, current, user.ID); err != nil {
-			return err
-		}
+		ctx = context.WithValue(web.WithFrame(ctx, frame), reachKey{}, rc)
 		return next(w, req.WithContext(ctx))
 	}
 }
 
-// unknownWorkspaceKey marks a request whose ?workspace= names no workspace the user
-// may open: the guard answers it as not found.
-type unknownWorkspaceKey struct{}
-
-// selectable is the user's workspace with this slug, unless archived.
-func selectable(workspaces []*Workspace, slug string) *Workspace {
-	for _, ws := range workspaces {
-		if ws.Slug == slug && !ws.Archived {
-			return ws
-		}
-	}
-	return nil
-}
-
-// enter makes ws the current workspace: in the session, the context and the
-// header's frame (a change of workspace clears the environment, spec 279).
-// The environments it reads for the frame stay in the context: the guard and
-// the handlers that list them again read them from there.
-func (r *Resolver) enter(ctx context.Context, ws *Workspace, userID int64) (context.Context, error) {
+// enter shows ws in the header's frame (highlighted in the switcher, its
+// environments in the other) and keeps its entitled environments, envs, in the
+// context: the handlers that list them again read them from there. Unless only
+// the frame is asked for, ws becomes the route's workspace; and, unless the
+// request is a fragment (a poll, a filter) of a page already open, the session's
+// current one, as opening any page makes its workspace current (a change of
+// workspace clears the environment, spec 279).
+func enter(ctx context.Context, ws *Workspace, envs []*Environment, userID int64, frameOnly bool, req *http.Request) context.Context {
 	sess := web.SessionFrom(ctx)
-	sess.SetWorkspace(ws.ID)
+	makeCurrent := !frameOnly && !web.WantsFragment(req)
+	if makeCurrent {
+		sess.SetWorkspace(ws.ID)
+	}
 	frame := web.FrameFrom(ctx)
-	frame.Workspace = &web.Choice{Name: ws.Name, Slug: ws.Slug, URL: "/admin"}
+	frame.Workspace = &web.Choice{Name: ws.Name, Slug: ws.Slug, URL: ws.URL("")}
 	frame.WorkspaceWhy = whyFunc(ws.Role)
 	for i := range frame.Workspaces {
 		frame.Workspaces[i].Current = frame.Workspaces[i].Slug == ws.Slug
 	}
-	envs, err := r.environments(ctx, ws, userID, "")
-	if err != nil {
-		return ctx, err
+	frame.Environment, frame.Environments = nil, nil
+	var current *Environment
+	for _, e := range envs {
+		if e.Archived() {
+			continue
+		}
+		frame.Environments = append(frame.Environments, web.Choice{Name: e.Label(), Slug: e.Slug, URL: e.URL("")})
+		if e.ID == sess.EnvironmentID && sess.WorkspaceID == ws.ID {
+			current = e
+		}
 	}
-	frameEnvironments(frame, envs, sess)
+	// spec 279: an environment not in this workspace, not entitled or archived is not current.
+	switch {
+	case current != nil:
+		setEnvironment(frame, current)
+	case sess.WorkspaceID == ws.ID:
+		sess.SetEnvironment(0, "")
+	}
 	ctx = context.WithValue(ctx, entitledKey{}, &entitled{workspaceID: ws.ID, userID: userID, list: envs})
-	return withWorkspace(ctx, ws), nil
+	if frameOnly {
+		return ctx
+	}
+	return withWorkspace(ctx, ws)
 }
 
-// entitled is the current workspace's environments the user is entitled to, as
-// the middleware read them: one query a request, not one per question.
+// entitled is a workspace's environments the user is entitled to, as the guard
+// read them: one query a request, not one per question.
 type entitled struct {
 	workspaceID, userID int64
 	list                []*Environment
@@ -146,37 +160,24 @@ type entitled struct {
 
 type entitledKey struct{}
 
-// frameEnvironments lists the selectable environments and validates the session's
-// current one: not in this workspace, not entitled or archived clears it (spec 279).
-func frameEnvironments(frame *web.Frame, envs []*Environment, sess *web.Session) {
-	frame.Environment, frame.Environments = nil, nil
-	var current *Environment
-	for _, e := range envs {
-		if e.Archived() {
-			continue
-		}
-		frame.Environments = append(frame.Environments, web.Choice{Name: e.Label(), Slug: e.Slug,
-			URL: e.URL(""), Current: e.ID == sess.EnvironmentID})
-		if e.ID == sess.EnvironmentID {
-			current = e
-		}
-	}
-	if current == nil {
-		sess.SetEnvironment(0, "")
-		return
-	}
-	setEnvironment(sess, frame, current)
-}
-
-// setEnvironment makes env the current environment, in the session and the frame.
-// The frame's URL is the base the sidebar appends its sections to.
-func setEnvironment(sess *web.Session, frame *web.Frame, env *Environment) {
-	sess.SetEnvironment(env.ID, env.Slug)
-	frame.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: "/admin/t/" + env.Slug}
+// setEnvironment shows env as the current environment in the frame; the frame's
+// URL is the base the sidebar appends its sections to.
+func setEnvironment(frame *web.Frame, env *Environment) {
+	frame.Environment = &web.Choice{Name: env.Label(), Slug: env.Slug, URL: env.URL("")}
 	frame.EnvironmentWhy = whyFunc(env.Role)
 	for i := range frame.Environments {
 		frame.Environments[i].Current = frame.Environments[i].Slug == env.Slug
 	}
+}
+
+// openEnvironment makes env, which the page opened names, the current
+// environment (unless archived, spec 279, or the request is a fragment).
+func openEnvironment(ctx context.Context, env *Environment, req *http.Request) {
+	if env.Archived() || web.WantsFragment(req) {
+		return
+	}
+	web.SessionFrom(ctx).SetEnvironment(env.ID, env.Slug)
+	setEnvironment(web.FrameFrom(ctx), env)
 }
 
 // whyFunc is role.Why for templates, which name capabilities as strings.
@@ -193,7 +194,7 @@ func (r *Resolver) Guard(scope Scope, need Capability) bunrouter.MiddlewareFunc 
 				return web.Redirect(w, req.Request, "/login", "")
 			}
 			if errors.Is(err, errNoWorkspace) && req.Method == http.MethodGet {
-				return web.Redirect(w, req.Request, "/admin/workspaces", "")
+				return web.Redirect(w, req.Request, web.ChooserURL, "")
 			}
 			if err != nil {
 				return err
@@ -217,44 +218,55 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	if user == nil {
 		return ctx, errSignInNeeded
 	}
-	if ctx.Value(unknownWorkspaceKey{}) != nil {
-		return ctx, web.ErrNotFound
-	}
+	rc := ctx.Value(reachKey{}).(*reach)
 	switch scope {
-	case SignedIn:
-		return ctx, nil
-	case Site:
-		if why := SiteWhy(user, need); why != "" {
-			return ctx, web.Errorf(web.Forbidden, "%s", why)
+	case SignedIn, Site:
+		// A page of no workspace shows the current one in its header.
+		if rc.current != nil {
+			envs, err := r.environments(ctx, rc.current, user.ID, "")
+			if err != nil {
+				return ctx, err
+			}
+			ctx = enter(ctx, rc.current, envs, user.ID, true, req.Request)
+		}
+		if scope == Site {
+			if why := SiteWhy(user, need); why != "" {
+				return ctx, web.Errorf(web.Forbidden, "%s", why)
+			}
 		}
 		return ctx, nil
-	case PathWorkspace:
-		ws, err := r.WorkspaceBySlug(ctx, user.ID, req.Param("workspace"))
-		if err != nil {
-			return ctx, err
+	case ChooserWorkspace:
+		for _, ws := range rc.workspaces {
+			if ws.Slug == req.Param("workspace") {
+				return withWorkspace(ctx, ws), Allow(ws.Role, need)
+			}
 		}
-		return withWorkspace(ctx, ws), Allow(ws.Role, need)
+		return ctx, web.ErrNotFound
 	case PathRun:
-		return r.decideRun(ctx, req, user.ID, need)
+		return r.decideRun(ctx, req, rc, user.ID, need)
 	}
-	ws, ok := WorkspaceFrom(ctx)
-	if !ok {
-		return ctx, errNoWorkspace
-	}
-	if scope == CurrentWorkspace {
-		return ctx, Allow(ws.Role, need)
-	}
-	envs, err := r.environments(ctx, ws, user.ID, req.Param("environment"))
+	ws, err := pathWorkspace(rc, req)
 	if err != nil {
 		return ctx, err
 	}
-	if len(envs) == 0 {
+	envs, err := r.environments(ctx, ws, user.ID, "")
+	if err != nil {
+		return ctx, err
+	}
+	if scope == PathWorkspace || scope == CurrentWorkspace {
+		return enter(ctx, ws, envs, user.ID, false, req.Request), Allow(ws.Role, need)
+	}
+	var env *Environment
+	for _, e := range envs {
+		if e.Slug == req.Param("environment") {
+			env = e
+		}
+	}
+	if env == nil {
 		return ctx, web.ErrNotFound
 	}
-	env := envs[0]
-	if !env.Archived() {
-		setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
-	}
+	ctx = enter(ctx, ws, envs, user.ID, false, req.Request)
+	openEnvironment(ctx, env, req.Request)
 	ctx = withEnvironment(ctx, env)
 	if need == NeedOfType { // a start form names the type it starts
 		typ := req.PostFormValue("type")
@@ -264,6 +276,27 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 		}
 	}
 	return ctx, Allow(env.Role, need)
+}
+
+// pathWorkspace is the workspace the route's path names: not a member is not
+// found; an archived one is closed until restored.
+func pathWorkspace(rc *reach, req bunrouter.Request) (*Workspace, error) {
+	slug := req.Param("workspace")
+	if slug == "" { // /admin, and the family before issue 26, still served
+		if rc.current == nil {
+			return nil, errNoWorkspace
+		}
+		return rc.current, nil
+	}
+	if ws := rc.open(slug); ws != nil {
+		return ws, nil
+	}
+	for _, ws := range rc.workspaces {
+		if ws.Slug == slug {
+			return nil, web.Errorf(web.Conflict, "Workspace %s is archived: restore it on the workspaces page before working in it.", ws.Name)
+		}
+	}
+	return nil, web.ErrNotFound
 }
 
 // operationNeed is what starting an operation of type typ needs.
@@ -278,7 +311,7 @@ func (r *Resolver) operationNeed(typ string) (Capability, bool) {
 // of those entitled to its environment; whatever workspace is current. Opening one
 // of another of the user's workspaces makes that workspace current, with a notice;
 // a run page's own polling (a fragment) reads it there without switching.
-func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID int64, need Capability) (context.Context, error) {
+func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, rc *reach, userID int64, need Capability) (context.Context, error) {
 	id, err := ParseID(req.Param("run"))
 	if err != nil {
 		return ctx, err
@@ -293,27 +326,30 @@ func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID 
 	if err != nil {
 		return ctx, err
 	}
-	ws, err := r.workspaceByID(ctx, userID, workspaceID)
+	var ws *Workspace
+	for _, w := range rc.workspaces {
+		if w.ID == workspaceID && !w.Archived {
+			ws = w
+		}
+	}
+	if ws == nil {
+		return ctx, web.ErrNotFound
+	}
+	envs, err := r.environments(ctx, ws, userID, "")
 	if err != nil {
 		return ctx, err
 	}
 	var env *Environment
 	if environmentID.Valid {
-		if env, err = r.Environment(ctx, ws, userID, environmentID.Int64); err != nil {
-			return ctx, err
+		if env = find(envs, environmentID.Int64); env == nil {
+			return ctx, web.ErrNotFound
 		}
 	}
-	current, ok := WorkspaceFrom(ctx)
-	switch {
-	case ok && current.ID == ws.ID: // nothing to switch
-	case web.WantsFragment(req.Request):
-		ctx = withWorkspace(ctx, ws)
-	default:
-		if ctx, err = r.enter(ctx, ws, userID); err != nil {
-			return ctx, err
-		}
-		if env != nil && !env.Archived() {
-			setEnvironment(web.SessionFrom(ctx), web.FrameFrom(ctx), env)
+	switched := (rc.current == nil || rc.current.ID != ws.ID) && !web.WantsFragment(req.Request)
+	ctx = enter(ctx, ws, envs, userID, false, req.Request)
+	if switched {
+		if env != nil {
+			openEnvironment(ctx, env, req.Request)
 		}
 		web.SessionFrom(ctx).AddFlash("info", "Switched to "+ws.Name+" to show this run.")
 	}
@@ -330,6 +366,16 @@ func (r *Resolver) decideRun(ctx context.Context, req bunrouter.Request, userID 
 		return ctx, web.Errorf(web.Conflict, "%s is archived: restore it before running operations in it.", env.Label())
 	}
 	return ctx, Allow(env.Role, need)
+}
+
+// find is the environment of envs with this id, or nil.
+func find(envs []*Environment, id int64) *Environment {
+	for _, e := range envs {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
 }
 
 // SiteWhy is why the user may not do a site-level action, or "" when they may.
@@ -358,10 +404,8 @@ func (r *Resolver) Environment(ctx context.Context, ws *Workspace, userID, envir
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range envs {
-		if e.ID == environmentID {
-			return e, nil
-		}
+	if e := find(envs, environmentID); e != nil {
+		return e, nil
 	}
 	return nil, web.ErrNotFound
 }
@@ -390,26 +434,6 @@ func (r *Resolver) Target(ctx context.Context, ws *Workspace, userID int64, slug
 // Environments lists the environments of ws the user is entitled to, archived ones included.
 func (r *Resolver) Environments(ctx context.Context, ws *Workspace, userID int64) ([]*Environment, error) {
 	return r.environments(ctx, ws, userID, "")
-}
-
-// workspaceByID resolves a workspace the user may open (a member, not archived); otherwise not found.
-func (r *Resolver) workspaceByID(ctx context.Context, userID, id int64) (*Workspace, error) {
-	row := r.DB.Read.QueryRowContext(ctx, workspaceQuery+` AND w.id = ? AND w.archived_at IS NULL`, userID, id)
-	ws, err := scanWorkspace(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, web.ErrNotFound
-	}
-	return ws, err
-}
-
-// WorkspaceBySlug resolves a workspace the user is a member of; otherwise not found.
-func (r *Resolver) WorkspaceBySlug(ctx context.Context, userID int64, slug string) (*Workspace, error) {
-	row := r.DB.Read.QueryRowContext(ctx, workspaceQuery+` AND w.slug = ?`, userID, slug)
-	ws, err := scanWorkspace(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, web.ErrNotFound
-	}
-	return ws, err
 }
 
 const workspaceQuery = `SELECT w.id, w.slug, w.name, w.archived_at IS NOT NULL, m.role

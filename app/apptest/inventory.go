@@ -5,12 +5,13 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"atlas/app/operation"
+	"atlas/app/web"
 )
 
 // SyncExport syncs export into an environment (by slugs) through the operations
@@ -55,13 +56,13 @@ func (e *Env) Finished(runID int64) *operation.Run {
 	}
 }
 
-// SyncNow presses Sync now on the environment's inventory hub as c, and
-// returns the run it opens.
-func SyncNow(t testing.TB, c *Client, environment string) int64 {
+// SyncNow presses Sync now on the inventory hub of an environment (by slugs)
+// as c, and returns the run it opens.
+func SyncNow(t testing.TB, c *Client, workspace, environment string) int64 {
 	t.Helper()
-	r := c.Post("/admin/t/"+environment+"/inventory/sync", nil)
-	id, err := strconv.ParseInt(strings.TrimPrefix(r.Header.Get("Location"), "/admin/operations/"), 10, 64)
-	if r.Status != http.StatusSeeOther || err != nil {
+	r := c.Post(web.EnvironmentURL(workspace, environment, "/inventory/sync"), nil)
+	id, err := strconv.ParseInt(path.Base(r.Header.Get("Location")), 10, 64)
+	if r.Status != http.StatusSeeOther || err != nil || r.Header.Get("Location") != web.RunURL(id) {
 		t.Fatalf("sync now: %d → %q\n%s", r.Status, r.Header.Get("Location"), r.Body)
 	}
 	return id

@@ -55,7 +55,7 @@ type Row struct {
 type listPage struct {
 	web.Page
 	Events []Row
-	Next   string
+	Next   string // the older page's address, "" on the last
 }
 
 const pageSize = 50
@@ -66,7 +66,7 @@ type Handlers struct {
 	Views *web.Views
 }
 
-// List shows the current workspace's events, newest first, paged by id.
+// List shows the workspace's events, newest first, paged by id.
 func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 	ws := access.MustWorkspace(req.Context())
 	before, _ := strconv.ParseInt(req.URL.Query().Get("before"), 10, 64)
@@ -81,7 +81,7 @@ func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	defer rows.Close()
 	page := &listPage{Page: web.Page{Title: "Audit log", Section: "audit",
-		Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Audit log"}}}}
+		Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Audit log"}}}}
 	for rows.Next() {
 		var r Row
 		var at db.Time
@@ -99,7 +99,7 @@ func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	if len(page.Events) > pageSize {
 		page.Events = page.Events[:pageSize]
-		page.Next = "?before=" + strconv.FormatInt(page.Events[pageSize-1].ID, 10)
+		page.Next = ws.URL("/audit?before=" + strconv.FormatInt(page.Events[pageSize-1].ID, 10))
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "audit/list", page)
 }

@@ -40,7 +40,7 @@ func (h *Handlers) signIn(w http.ResponseWriter, req bunrouter.Request, userID i
 		return err
 	}
 	sess.SignIn(userID, token)
-	return web.Redirect(w, req.Request, "/admin", "")
+	return web.Redirect(w, req.Request, web.HomeURL, "")
 }
 
 type loginPage struct {

@@ -113,12 +113,12 @@ func TestBackupPages(t *testing.T) {
 	s := newSite(t)
 	id := s.backup(t, "prod", "Monday")
 
-	r := s.operator.Post("/admin/t/prod/backups", url.Values{"name": {"Before the change"}, "type": {"compliancePolicy"}})
+	r := s.operator.Post("/admin/w/acme/t/prod/backups", url.Values{"name": {"Before the change"}, "type": {"compliancePolicy"}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/admin/operations/") {
 		t.Fatalf("take a backup: %d %s", r.Status, r.Header.Get("Location"))
 	}
 	waitForSet(t, s, "Before the change")
-	page := s.operator.Get("/admin/t/prod/backups")
+	page := s.operator.Get("/admin/w/acme/t/prod/backups")
 	for _, want := range []string{"Monday", "Before the change", ">4<", ">1<", "Otto Operator", "command line", "/admin/operations/"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("backups page lacks %q", want)
@@ -133,7 +133,7 @@ func TestBackupPages(t *testing.T) {
 		{"unknown type", url.Values{"type": {"nonsense"}}, "There is no policy type"},
 		{"name with a line break", url.Values{"name": {"a\nb"}}, "one line of text"},
 	} {
-		if r := s.operator.Post("/admin/t/prod/backups", tt.form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tt.want) {
+		if r := s.operator.Post("/admin/w/acme/t/prod/backups", tt.form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tt.want) {
 			t.Errorf("%s: %d, want 422 with %q", tt.name, r.Status, tt.want)
 		}
 	}
@@ -155,23 +155,23 @@ func TestBackupPages(t *testing.T) {
 	if n := s.count(t, `SELECT pinned FROM backup_sets WHERE id = ?`, id); n != 1 {
 		t.Error("pin did not pin")
 	}
-	if !strings.Contains(s.manager.Get("/admin/t/prod/backups").Body, "badge-pinned\">pinned") {
+	if !strings.Contains(s.manager.Get("/admin/w/acme/t/prod/backups").Body, "badge-pinned\">pinned") {
 		t.Error("the list does not show the pinned set as kept")
 	}
 	if r := s.manager.Post(setPath("prod", id)+"/pin", url.Values{"pinned": {"false"}}); r.Status != http.StatusSeeOther || s.count(t, `SELECT pinned FROM backup_sets WHERE id = ?`, id) != 0 {
 		t.Error("unpin did not unpin")
 	}
 
-	if r := s.manager.Post("/admin/t/prod/backups/retention", url.Values{"keep_last": {"zero"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "whole number") {
+	if r := s.manager.Post("/admin/w/acme/t/prod/backups/retention", url.Values{"keep_last": {"zero"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "whole number") {
 		t.Errorf("retention with a bad number: %d", r.Status)
 	}
-	if r := s.manager.Post("/admin/t/prod/backups/retention", url.Values{"keep_last": {"1"}}); r.Status != http.StatusSeeOther {
+	if r := s.manager.Post("/admin/w/acme/t/prod/backups/retention", url.Values{"keep_last": {"1"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("retention: %d", r.Status)
 	}
 	if n := s.count(t, `SELECT count(*) FROM backup_sets WHERE managed_environment_id = ?`, s.prodID); n != 1 {
 		t.Errorf("keep the last 1: %d sets left, want 1", n)
 	}
-	if !strings.Contains(s.manager.Get("/admin/t/prod/backups").Body, "Keeps the last 1") {
+	if !strings.Contains(s.manager.Get("/admin/w/acme/t/prod/backups").Body, "Keeps the last 1") {
 		t.Error("the page does not say the retention rule")
 	}
 

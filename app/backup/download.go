@@ -57,7 +57,7 @@ func document(it *Item, canonical []byte, withAssignments bool, externalID strin
 	return Document{Type: it.Type.Key, GraphType: it.GraphType, Name: it.DisplayName, ExternalID: externalID, Payload: v}, nil
 }
 
-// Download is GET /admin/t/{environment}/backups/{backup}/download?layout=…: the
+// Download is GET /admin/w/{workspace}/t/{environment}/backups/{backup}/download?layout=…: the
 // whole set, assignments and ids included, as a zip in a tool's layout (by
 // default the environment's own).
 func (h *Handlers) Download(w http.ResponseWriter, req bunrouter.Request) error {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -28,7 +27,7 @@ type Handlers struct {
 	Engine   *operation.Engine
 }
 
-func backupsURL(env *access.Environment) string { return "/admin/t/" + env.Slug + "/backups" }
+func backupsURL(env *access.Environment) string { return env.URL("/backups") }
 
 func setURL(env *access.Environment, s *Set) string {
 	return fmt.Sprintf("%s/%d", backupsURL(env), s.ID)
@@ -113,7 +112,7 @@ func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	return p, nil
 }
 
-// List is /admin/t/{environment}/backups: the sets with their item counts, run,
+// List is /admin/w/{workspace}/t/{environment}/backups: the sets with their item counts, run,
 // who took them and whether they are kept for good; the create and retention forms.
 func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 	p, err := h.listPage(req.Context())
@@ -217,12 +216,12 @@ type ItemGroup struct {
 // calls about ten escapers through reflection for each row (a 1,000-item set
 // took 22 ms of CPU to render, BenchmarkSetPage1000). The markup and the
 // escaping are the template's (TestItemRowsReadAsTheTemplate).
-func (g ItemGroup) Rows(environmentSlug string) template.HTML {
+func (g ItemGroup) Rows(environmentURL string) template.HTML {
 	var b strings.Builder
 	b.Grow(256 * len(g.Items)) // a row is about 250 bytes
 	for _, it := range g.Items {
-		b.WriteString("<tr>\n<td><a href=\"/admin/t/")
-		b.WriteString(web.EscapeHTML(url.PathEscape(environmentSlug)))
+		b.WriteString("<tr>\n<td><a href=\"")
+		b.WriteString(web.EscapeHTML(environmentURL))
 		b.WriteString("/policies/")
 		b.WriteString(strconv.FormatInt(it.PolicyID, 10))
 		b.WriteString(`">`)
@@ -269,7 +268,7 @@ type detailPage struct {
 	ManageWhy   string
 }
 
-// Detail is /admin/t/{environment}/backups/{backup}: the items by type with
+// Detail is /admin/w/{workspace}/t/{environment}/backups/{backup}: the items by type with
 // their coverage, the related runs, pin and "Download as zip" in a tool's layout.
 func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
@@ -419,7 +418,7 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 			l.Unavailable("restore", navigation.ReasonUnauthorized, "")
 			return nil
 		}
-		l.Link("restore", fmt.Sprintf("Restore #%d", undone.RunID), "undone by this run", fmt.Sprintf("/admin/operations/%d", undone.RunID))
+		l.Link("restore", fmt.Sprintf("Restore #%d", undone.RunID), "undone by this run", web.RunURL(undone.RunID))
 		return nil
 	}
 }

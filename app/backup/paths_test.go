@@ -142,7 +142,7 @@ func uploadExport(t *testing.T, c *apptest.Client, environment string, export fs
 	}
 	fw.Write(zipped.Bytes())
 	mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.Request(http.MethodPost, "/admin/t/"+environment+"/connection/upload", nil).URL.String(), &body)
+	req, err := http.NewRequest(http.MethodPost, c.Request(http.MethodPost, "/admin/w/acme/t/"+environment+"/connection/upload", nil).URL.String(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func (s *site) webRun(t *testing.T, c *apptest.Client, path string, form url.Val
 // webBackup takes a set of an environment through the web, as c, and returns its id.
 func (s *site) webBackup(t *testing.T, c *apptest.Client, environment, name string) int64 {
 	t.Helper()
-	if run := s.webRun(t, c, "/admin/t/"+environment+"/backups", url.Values{"name": {name}}); run.Outcome != operation.Succeeded {
+	if run := s.webRun(t, c, "/admin/w/acme/t/"+environment+"/backups", url.Values{"name": {name}}); run.Outcome != operation.Succeeded {
 		t.Fatalf("backup of %s: %s %+v", environment, run.Outcome, run.Failure)
 	}
 	var id int64
@@ -210,7 +210,7 @@ func TestRestoreNeverWritesOutsideItsFolder(t *testing.T) {
 
 			// The web, as a manager, into pilot too.
 			uploadExport(t, s.manager, "prod", export)
-			if run := s.webRun(t, s.manager, "/admin/t/prod/inventory/sync", nil); run.Outcome == operation.Failed {
+			if run := s.webRun(t, s.manager, "/admin/w/acme/t/prod/inventory/sync", nil); run.Outcome == operation.Failed {
 				t.Fatalf("sync of the upload: %+v", run.Failure)
 			}
 			set = s.webBackup(t, s.manager, "prod", "Hostile upload")

@@ -25,9 +25,9 @@ func TestRestoreRunsLinkOnlyWhatTheViewerMayOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := fmt.Sprintf("/admin/operations/%d", intoProd.ID)
-	setLink := fmt.Sprintf(`href="/admin/t/pilot/backups/%d?workspace=acme">Pilot before</a>`, pilotSet)
+	setLink := fmt.Sprintf(`href="/admin/w/acme/t/pilot/backups/%d">Pilot before</a>`, pilotSet)
 	undoneLink := fmt.Sprintf(`href="/admin/operations/%d">Restore #%d</a>`, intoPilot.ID, intoPilot.ID)
-	s.owner.Get(page).Shows(t, []string{`<dd data-relation="backup_set"><a href="/admin/t/pilot/backups/`, setLink, undoneLink,
+	s.owner.Get(page).Shows(t, []string{`<dd data-relation="backup_set"><a href="/admin/w/acme/t/pilot/backups/`, setLink, undoneLink,
 		`<dd data-relation="restore"><a href="/admin/operations/` + fmt.Sprint(intoPilot.ID)}, []string{"data-unavailable"})
 	for name, r := range map[string]*apptest.Response{"operator": s.operator.Get(page), "readonly": s.ro.Get(page)} {
 		if r.Status != http.StatusOK {
@@ -35,7 +35,7 @@ func TestRestoreRunsLinkOnlyWhatTheViewerMayOpen(t *testing.T) {
 		}
 		r.Shows(t, []string{`<dd data-relation="backup_set" data-unavailable="unauthorized">`, `<dd data-relation="restore" data-unavailable="unauthorized">`,
 			`<dt>Undoes</dt><dd><span class="unavailable" data-unavailable="unauthorized">`},
-			[]string{"/admin/t/pilot", `data-unavailable="deleted"`, fmt.Sprintf("/admin/operations/%d", intoPilot.ID)})
+			[]string{"/admin/w/acme/t/pilot", `data-unavailable="deleted"`, fmt.Sprintf("/admin/operations/%d", intoPilot.ID)})
 	}
 }
 

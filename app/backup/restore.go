@@ -202,7 +202,7 @@ func setLink(ctx context.Context, q db.Querier, resolver *access.Resolver, setID
 	return SetLink{Name: s.Name, URL: env.URL(fmt.Sprintf("/backups/%d", s.ID))}, nil
 }
 
-// setFor is set setID of the current workspace and its environment as the
+// setFor is set setID of the route's workspace and its environment as the
 // signed-in person holds it: nil when they are not entitled to it. A restore's
 // set may be another environment's than the restore's.
 func setFor(ctx context.Context, q db.Querier, resolver *access.Resolver, setID int64) (*Set, *access.Environment, error) {

@@ -119,7 +119,7 @@ type previewPage struct {
 	Errors      web.FieldErrors
 }
 
-// Preview is GET /admin/t/{environment}/backups/{backup}/restore: choose items,
+// Preview is GET /admin/w/{workspace}/t/{environment}/backups/{backup}/restore: choose items,
 // a target and a layout, and see per item what a restore would do and change,
 // with warnings. It writes nothing.
 func (h *Handlers) Preview(w http.ResponseWriter, req bunrouter.Request) error {
@@ -257,7 +257,7 @@ func (p *previewPage) Summary() string {
 	return strings.Join(parts, ", ")
 }
 
-// Apply is POST /admin/t/{environment}/backups/{backup}/restore: with the
+// Apply is POST /admin/w/{workspace}/t/{environment}/backups/{backup}/restore: with the
 // target's name typed to confirm, it starts the restore.apply run the preview
 // showed and opens it. Restoring needs the restore capability in the target
 // too: a target the user may not see is not found, one they may not restore
@@ -344,7 +344,7 @@ type itemDiffPage struct {
 	Comparison  *inventory.Comparison
 }
 
-// ItemDiff is /admin/t/{environment}/restores/{restore}/items/{item}: what a
+// ItemDiff is /admin/w/{workspace}/t/{environment}/restores/{restore}/items/{item}: what a
 // restore wrote for an item against what the sync that verified it found.
 func (h *Handlers) ItemDiff(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
@@ -382,7 +382,7 @@ func (h *Handlers) ItemDiff(w http.ResponseWriter, req bunrouter.Request) error 
 		return err
 	}
 	p := &itemDiffPage{Page: web.Page{Title: "Restored · " + it.Name, Section: "backups",
-		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: fmt.Sprintf("Restore #%d", runID), URL: fmt.Sprintf("/admin/operations/%d", runID)}, web.Crumb{Name: it.Name})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: fmt.Sprintf("Restore #%d", runID), URL: web.RunURL(runID)}, web.Crumb{Name: it.Name})},
 		Environment: env, RunID: runID, Item: it}
 	if p.Comparison, err = inventory.Compare(inventory.Side{Heading: "Restored"},
 		inventory.Side{Heading: fmt.Sprintf("%s at sync #%d", env.Label(), it.VerifiedByRun)}, written, found, nil); err != nil {

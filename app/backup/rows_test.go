@@ -30,7 +30,7 @@ func BenchmarkSetPage1000(b *testing.B) {
 	}
 	page := &detailPage{Page: web.Page{Title: "Weekly"}, Environment: env, Set: &Set{ID: 15, Name: "Weekly", Status: "complete", ItemCount: 1000},
 		Groups: groupItems(items), Layouts: Layouts}
-	req := httptest.NewRequest("GET", "/admin/t/pilot/backups/15", nil)
+	req := httptest.NewRequest("GET", "/admin/w/acme/t/pilot/backups/15", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
@@ -43,7 +43,7 @@ func BenchmarkSetPage1000(b *testing.B) {
 // itemRowsTemplate is the rows' markup as the page's template held it before
 // ItemGroup.Rows wrote it: the definition Rows must read as.
 const itemRowsTemplate = `{{range .Items}}<tr>
-<td><a href="/admin/t/{{$.Slug}}/policies/{{.PolicyID}}">{{.DisplayName}}</a></td>
+<td><a href="{{$.Environment}}/policies/{{.PolicyID}}">{{.DisplayName}}</a></td>
 <td>{{.Platform}}</td>
 <td>{{if .VersionNumber}}{{.VersionNumber}}{{else}}<span class="muted">—</span>{{end}}</td>
 <td><span class="badge badge-{{.Coverage}}">{{.Coverage}}</span> <span class="muted">{{.CoverageReason}}</span></td>
@@ -68,15 +68,15 @@ func TestItemRowsReadAsTheTemplate(t *testing.T) {
 			g.Items = append(g.Items, &Item{PolicyID: rnd.Int64N(1 << 40), VersionNumber: rnd.IntN(3) * rnd.IntN(100),
 				DisplayName: text(), Platform: text(), Coverage: text(), CoverageReason: text()})
 		}
-		slug := []string{"prod", "pilot-2", "a1-b2-c3"}[round%3]
+		env := web.EnvironmentURL("acme", []string{"prod", "pilot-2", "a1-b2-c3"}[round%3], "")
 		var want strings.Builder
 		if err := tmpl.Execute(&want, struct {
-			Slug  string
-			Items []*Item
-		}{slug, g.Items}); err != nil {
+			Environment string
+			Items       []*Item
+		}{env, g.Items}); err != nil {
 			t.Fatal(err)
 		}
-		if got := string(g.Rows(slug)); got != want.String() {
+		if got := string(g.Rows(env)); got != want.String() {
 			t.Fatalf("round %d: Rows wrote\n%q\nthe template\n%q", round, got, want.String())
 		}
 	}

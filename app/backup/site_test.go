@@ -108,5 +108,5 @@ func (s *site) backup(t *testing.T, environment, name string, types ...string) i
 }
 
 func setPath(environment string, id int64) string {
-	return fmt.Sprintf("/admin/t/%s/backups/%d", environment, id)
+	return fmt.Sprintf("/admin/w/acme/t/%s/backups/%d", environment, id)
 }

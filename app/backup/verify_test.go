@@ -129,7 +129,7 @@ func TestVerification(t *testing.T) {
 			t.Errorf("the restore's page lacks %q", want)
 		}
 	}
-	diff := regexp.MustCompile(`<td>Hello</td>(?s:.*?)href="(/admin/t/prod/restores/\d+/items/\d+\?workspace=[a-z-]+)">diff`).FindStringSubmatch(page)
+	diff := regexp.MustCompile(`<td>Hello</td>(?s:.*?)href="(/admin/w/acme/t/prod/restores/\d+/items/\d+)">diff`).FindStringSubmatch(page)
 	if diff == nil {
 		t.Fatal("no diff link for Hello")
 	}

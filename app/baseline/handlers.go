@@ -31,7 +31,7 @@ type Handlers struct {
 }
 
 func crumbs(ws *access.Workspace, trail ...web.Crumb) []web.Crumb {
-	return append([]web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Baselines", URL: "/admin/baselines"}}, trail...)
+	return append([]web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Baselines", URL: ws.URL("/baselines")}}, trail...)
 }
 
 // ProfileRow is a profile in the list, with its latest snapshot.
@@ -54,15 +54,15 @@ type listPage struct {
 func (p *listPage) Actions(row ProfileRow) navigation.RowActions {
 	a := navigation.NewActions(navigation.BaselineProfile)
 	if row.Latest != nil {
-		a.Add("latest_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", row.Slug, row.Latest.ID))
+		a.Add("latest_snapshot", web.SnapshotURL(p.Workspace.Slug, row.Slug, row.Latest.ID))
 	}
-	feed := navigation.FeedLink(p.Workspace.ID, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}}, "Back to baselines", "/admin/baselines")
+	feed := navigation.FeedLink(p.Workspace, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}}, "Back to baselines", p.Workspace.URL("/baselines"))
 	return a.Add("compare_runs", feed.URL()).Row()
 }
 
 func (h *Handlers) listPage(ctx context.Context) (*listPage, error) {
 	ws := access.MustWorkspace(ctx)
-	p := &listPage{Page: web.Page{Title: "Baselines", Section: "baselines", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Baselines"}}}, Workspace: ws}
+	p := &listPage{Page: web.Page{Title: "Baselines", Section: "baselines", Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Baselines"}}}, Workspace: ws}
 	profiles, err := Profiles(ctx, h.DB.Read, ws.ID)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/baselines/"+prof.Slug, "Baseline "+prof.Name+" created: capture its first snapshot.")
+	return web.Redirect(w, req.Request, web.ProfileURL(ws.Slug, prof.Slug), "Baseline "+prof.Name+" created: capture its first snapshot.")
 }
 
 // TypeChoice is a policy type on the profile form.
@@ -179,7 +179,7 @@ func (h *Handlers) detailPage(ctx context.Context, prof *Profile, form Settings)
 	}
 	hideSources(p.Snapshots, envs)
 	p.scope = operation.ScopeOf(ws, envs)
-	if p.Related, err = h.profileRelated(ctx, ws, envs, prof, p.Snapshots, "/admin/baselines/"+prof.Slug); err != nil {
+	if p.Related, err = h.profileRelated(ctx, ws, envs, prof, p.Snapshots, web.ProfileURL(ws.Slug, prof.Slug)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -246,7 +246,7 @@ func (h *Handlers) Update(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/baselines/"+strings.TrimSpace(s.Slug), "Baseline saved.")
+	return web.Redirect(w, req.Request, web.ProfileURL(access.MustWorkspace(ctx).Slug, strings.TrimSpace(s.Slug)), "Baseline saved.")
 }
 
 // formatOverrides writes overrides one a line: "low settings[…" or "high type:settingsCatalog".
@@ -391,7 +391,7 @@ func (h *Handlers) Snapshot(w http.ResponseWriter, req bunrouter.Request) error 
 		return err
 	}
 	p := &snapshotPage{Page: web.Page{Title: fmt.Sprintf("Snapshot #%d · %s", snap.ID, prof.Name), Section: "baselines",
-		Crumbs: crumbs(ws, web.Crumb{Name: prof.Name, URL: "/admin/baselines/" + prof.Slug}, web.Crumb{Name: fmt.Sprintf("Snapshot #%d", snap.ID)})},
+		Crumbs: crumbs(ws, web.Crumb{Name: prof.Name, URL: web.ProfileURL(ws.Slug, prof.Slug)}, web.Crumb{Name: fmt.Sprintf("Snapshot #%d", snap.ID)})},
 		Profile: prof, Snapshot: snap}
 	items, err := Items(ctx, h.DB.Read, snap.ID)
 	if err != nil {

@@ -39,7 +39,7 @@ func (h *Handlers) openFindingsIn(ctx context.Context, l *navigation.Entries, en
 	for _, e := range envs {
 		if n := open[e.ID]; n > 0 {
 			l.Link("findings", "Open findings in "+e.Label(), fmt.Sprintf("%d open", n),
-				fmt.Sprintf("/admin/t/%s/findings?%s", e.Slug, url.Values{"profile": {prof.Slug}}.Encode()))
+				e.URL("/findings?"+url.Values{"profile": {prof.Slug}}.Encode()))
 		}
 	}
 	return nil
@@ -62,14 +62,14 @@ func openFindingsQuery(profileID, snapshotID int64) (string, []any) {
 // environment it was captured from, and the open findings compared against it.
 func (h *Handlers) snapshotRelated(ctx context.Context, ws *access.Workspace, envs []*access.Environment, prof *Profile, snap *Snapshot, here string) (navigation.RelatedContextSection, error) {
 	l := navigation.NewEntries(navigation.BaselineSnapshot)
-	l.Link("baseline_profile", prof.Name, "", "/admin/baselines/"+prof.Slug)
+	l.Link("baseline_profile", prof.Name, "", web.ProfileURL(ws.Slug, prof.Slug))
 	back := navigation.BackLink{Label: fmt.Sprintf("Back to snapshot #%d of %s", snap.ID, prof.Name), URL: here}
 	if err := h.Engine.RelateRun(ctx, h.DB.Read, l, "source_run", operation.ScopeOf(ws, envs), snap.RunID, back); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	if snap.SourceEnvironmentID != 0 {
 		if e := entitled(envs, snap.SourceEnvironmentID); e != nil {
-			l.Link("source_environment", e.Label(), "its current versions then", "/admin/t/"+e.Slug)
+			l.Link("source_environment", e.Label(), "its current versions then", e.URL(""))
 		} else {
 			l.Unavailable("source_environment", navigation.ReasonUnauthorized, "")
 		}
@@ -87,12 +87,12 @@ func (h *Handlers) profileRelated(ctx context.Context, ws *access.Workspace, env
 	if len(snapshots) > 0 {
 		s := snapshots[0]
 		l.Link("latest_snapshot", "Snapshot of "+s.CapturedAt.UTC().Format("2 Jan 2006"), fmt.Sprintf("snapshot #%d", s.ID),
-			fmt.Sprintf("/admin/baselines/%s/snapshots/%d", prof.Slug, s.ID))
+			web.SnapshotURL(ws.Slug, prof.Slug, s.ID))
 	}
 	if err := h.openFindingsIn(ctx, l, envs, prof, 0); err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
-	feed := navigation.FeedLink(ws.ID, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}},
+	feed := navigation.FeedLink(ws, 0, navigation.BaselineProfile, url.Values{"environment": {"all"}, "type": {CompareType}},
 		"Back to "+prof.Name, here)
 	l.Link("compare_runs", "Drift compares", "every environment", feed.URL())
 	return l.Section(), nil
@@ -124,7 +124,8 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 		case err != nil:
 			return err
 		}
-		l.Link("baseline_profile", prof.Name, "", "/admin/baselines/"+prof.Slug)
+		ws := access.MustWorkspace(ctx) // the run's
+		l.Link("baseline_profile", prof.Name, "", web.ProfileURL(ws.Slug, prof.Slug))
 		var snap *Snapshot
 		if run.Type == CaptureType {
 			snap, err = SnapshotOfRun(ctx, d.Read, run.ID)
@@ -140,7 +141,7 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 			return err
 		default:
 			l.Link("baseline_snapshot", "Snapshot of "+snap.CapturedAt.UTC().Format("2 Jan 2006"), fmt.Sprintf("snapshot #%d", snap.ID),
-				fmt.Sprintf("/admin/baselines/%s/snapshots/%d", prof.Slug, snap.ID))
+				web.SnapshotURL(ws.Slug, prof.Slug, snap.ID))
 		}
 		if run.Type != CompareType || env == nil {
 			return nil
@@ -151,7 +152,7 @@ func RelatedToRun(d *db.DB) func(ctx context.Context, run *operation.Run, env *a
 			return err
 		}
 		l.Link("findings", "Open findings of "+prof.Name, fmt.Sprintf("%d still open from this compare", open),
-			fmt.Sprintf("/admin/t/%s/findings?%s", env.Slug, url.Values{"profile": {prof.Slug}}.Encode()))
+			env.URL("/findings?"+url.Values{"profile": {prof.Slug}}.Encode()))
 		return nil
 	}
 }

@@ -398,25 +398,25 @@ func checkPages(t *testing.T, e *apptest.Env) {
 		path string
 		want []string
 	}{
-		{"hub", "/admin", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
-		{"operations feed", "/admin/operations?environment=", []string{"Drift compare", ">Backup<", ">Restore<"}},
+		{"hub", "/admin/w/contoso", []string{"Contoso Ltd", "Production", "Pilot", "Test", "Recent operations", "Inventory sync"}},
+		{"operations feed", "/admin/w/contoso/operations?environment=", []string{"Drift compare", ">Backup<", ">Restore<"}},
 		// (partial runs are in the other workspaces: the run type × outcome pairs above count them)
-		{"runs that did not succeed", "/admin/operations?environment=&outcome=failed", []string{"badge-failed"}},
-		{"backups", "/admin/t/prod/backups", []string{"Weekly backup ", "Before restore #"}},
+		{"runs that did not succeed", "/admin/w/contoso/operations?environment=&outcome=failed", []string{"badge-failed"}},
+		{"backups", "/admin/w/contoso/t/prod/backups", []string{"Weekly backup ", "Before restore #"}},
 		{"run with a warning", fmt.Sprint("/admin/operations/", warnedSync), []string{"Inventory sync", "Production",
 			"Win - BitLocker - OS disk encryption (1).json", "older copy was ignored"}},
-		{"environment dashboard", "/admin/t/prod", []string{"Production", "Export source", "IntuneManagement export", "Change the export source"}},
-		{"inventory hub", "/admin/t/prod/inventory", []string{"badge-succeeded", "restorable", "dependencies", "partial", "risk"}},
-		{"policies list", "/admin/t/prod/policies", []string{"Win - BitLocker - OS disk encryption", "Settings catalog",
+		{"environment dashboard", "/admin/w/contoso/t/prod", []string{"Production", "Export source", "IntuneManagement export", "Change the export source"}},
+		{"inventory hub", "/admin/w/contoso/t/prod/inventory", []string{"badge-succeeded", "restorable", "dependencies", "partial", "risk"}},
+		{"policies list", "/admin/w/contoso/t/prod/policies", []string{"Win - BitLocker - OS disk encryption", "Settings catalog",
 			"Compliance policy", "Administrative template", "PowerShell script", "Enrollment status page"}},
-		{"removed policies", "/admin/t/prod/policies?state=removed", []string{"Win - Antivirus (legacy template)"}},
-		{"policy detail", fmt.Sprint("/admin/t/prod/policies/", bitlocker), []string{"Win - BitLocker - OS disk encryption",
+		{"removed policies", "/admin/w/contoso/t/prod/policies?state=removed", []string{"Win - Antivirus (legacy template)"}},
+		{"policy detail", fmt.Sprint("/admin/w/contoso/t/prod/policies/", bitlocker), []string{"Win - BitLocker - OS disk encryption",
 			"Settings catalog", "encryptionmethodwithxtsosdropdown", "All devices", "/admin/operations/"}},
-		{"drift on the dashboard", "/admin/t/prod", []string{`data-kpi="accepted">1<`, "Latest findings", "<polyline", "badge-status-acknowledged"}},
-		{"findings", "/admin/t/prod/findings?status=all", []string{"Contoso Ltd production baseline", "Setting drift", "acknowledged", "accepted", "resolved"}},
-		{"acknowledged finding", fmt.Sprint("/admin/t/prod/findings/", acknowledged), []string{"acknowledged", "by Tom Becker", "Changes", "compare #"}},
-		{"baselines", "/admin/baselines", []string{"Contoso Ltd production baseline", "policies from Production"}},
-		{"hub health", "/admin", []string{"environment-health", "badge-high"}},
+		{"drift on the dashboard", "/admin/w/contoso/t/prod", []string{`data-kpi="accepted">1<`, "Latest findings", "<polyline", "badge-status-acknowledged"}},
+		{"findings", "/admin/w/contoso/t/prod/findings?status=all", []string{"Contoso Ltd production baseline", "Setting drift", "acknowledged", "accepted", "resolved"}},
+		{"acknowledged finding", fmt.Sprint("/admin/w/contoso/t/prod/findings/", acknowledged), []string{"acknowledged", "by Tom Becker", "Changes", "compare #"}},
+		{"baselines", "/admin/w/contoso/baselines", []string{"Contoso Ltd production baseline", "policies from Production"}},
+		{"hub health", "/admin/w/contoso", []string{"environment-health", "badge-high"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

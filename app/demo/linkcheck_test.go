@@ -207,7 +207,7 @@ func checkOpenedFromElsewhere(t *testing.T, c *apptest.Client, other *crawl, oth
 	shapes := map[string]int{}
 	for _, page := range other.pages {
 		for _, addr := range other.shown[page] {
-			if shapes[shape(addr)] >= 1 || !strings.HasPrefix(addr, "/admin/t/") && !strings.HasPrefix(addr, "/admin/operations/") {
+			if shapes[shape(addr)] >= 1 || !strings.HasPrefix(addr, "/admin/w/") && !strings.HasPrefix(addr, "/admin/operations/") {
 				continue
 			}
 			shapes[shape(addr)]++
@@ -250,12 +250,13 @@ func sameOrigin(href string) (string, bool) {
 }
 
 // shape is an address without what varies between records: ids, the
-// environment's slug, query values (the names of the query keys stay).
+// workspace's and the environment's slugs, query values (the names of the
+// query keys stay).
 func shape(addr string) string {
 	u, _ := url.Parse(addr)
 	parts := strings.Split(u.Path, "/")
 	for i, p := range parts {
-		if idSegment.MatchString(p) || i == 3 && parts[2] == "t" {
+		if idSegment.MatchString(p) || i == 3 && parts[2] == "w" || i == 5 && parts[4] == "t" {
 			parts[i] = "*"
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"atlas/app/db"
+	"atlas/app/web"
 )
 
 // ScalePage is a page of a LoadScale dataset that issue 13 measures, signed in
@@ -33,21 +34,22 @@ func ScalePages(ctx context.Context, q db.Querier) ([]ScalePage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a LoadScale dataset: %w", err)
 	}
+	prod := func(rest string) string { return web.EnvironmentURL(ws, "prod", rest) }
 	return []ScalePage{
-		{"workspace hub", ws, "/admin"},
-		{"environment dashboard", ws, "/admin/t/prod"},
-		{"inventory hub", ws, "/admin/t/prod/inventory"},
-		{"policies list, first page", ws, "/admin/t/prod/policies"},
-		{"policies list, page 500", ws, "/admin/t/prod/policies?page=500"},
-		{"policy detail, 50 versions", ws, fmt.Sprintf("/admin/t/prod/policies/%d", longPolicy)},
-		{"version diff", ws, fmt.Sprintf("/admin/t/prod/policies/%d/diff?from=49&to=50", longPolicy)},
-		{"operations feed", ws, "/admin/operations?environment=all"},
-		{"operations feed, environment + outcome", ws, "/admin/operations?environment=prod&outcome=failed"},
-		{"run detail", ws, fmt.Sprintf("/admin/operations/%d", syncRun)},
-		{"findings list, open high", ws, "/admin/t/prod/findings?status=open&severity=high"},
-		{"finding detail", ws, fmt.Sprintf("/admin/t/prod/findings/%d", openFinding)},
-		{"baseline snapshot detail", ws, fmt.Sprintf("/admin/baselines/%s/snapshots/%d", profile, snapshot)},
-		{"backups list", ws, "/admin/t/pilot/backups"},
-		{"backup set, 1,000 rows", ws, fmt.Sprintf("/admin/t/pilot/backups/%d", thousandSet)},
+		{"workspace hub", ws, web.WorkspaceURL(ws, "")},
+		{"environment dashboard", ws, prod("")},
+		{"inventory hub", ws, prod("/inventory")},
+		{"policies list, first page", ws, prod("/policies")},
+		{"policies list, page 500", ws, prod("/policies?page=500")},
+		{"policy detail, 50 versions", ws, prod(fmt.Sprintf("/policies/%d", longPolicy))},
+		{"version diff", ws, prod(fmt.Sprintf("/policies/%d/diff?from=49&to=50", longPolicy))},
+		{"operations feed", ws, web.WorkspaceURL(ws, "/operations?environment=all")},
+		{"operations feed, environment + outcome", ws, web.WorkspaceURL(ws, "/operations?environment=prod&outcome=failed")},
+		{"run detail", ws, web.RunURL(syncRun)},
+		{"findings list, open high", ws, prod("/findings?status=open&severity=high")},
+		{"finding detail", ws, prod(fmt.Sprintf("/findings/%d", openFinding))},
+		{"baseline snapshot detail", ws, web.SnapshotURL(ws, profile, snapshot)},
+		{"backups list", ws, web.EnvironmentURL(ws, "pilot", "/backups")},
+		{"backup set, 1,000 rows", ws, web.EnvironmentURL(ws, "pilot", fmt.Sprintf("/backups/%d", thousandSet))},
 	}, nil
 }

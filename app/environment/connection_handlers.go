@@ -100,7 +100,7 @@ func (h *ConnectionHandlers) ConnectFolder(w http.ResponseWriter, req bunrouter.
 	if err := h.Uploads.removeUploadsExcept(env.ID, ""); err != nil {
 		slog.Warn("removing an earlier upload", "environment", env.ID, "err", err)
 	}
-	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/connection", "Export folder saved. "+c.LayoutVerdict+".")
+	return web.Redirect(w, req.Request, env.URL("/connection"), "Export folder saved. "+c.LayoutVerdict+".")
 }
 
 // invalid re-renders the page with what was typed and what is wrong (422), or
@@ -148,7 +148,7 @@ func (h *ConnectionHandlers) Upload(w http.ResponseWriter, req bunrouter.Request
 	if err != nil {
 		return h.invalid(w, req, err, "", id)
 	}
-	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/connection", c.SourceName+" uploaded. "+c.LayoutVerdict+".")
+	return web.Redirect(w, req.Request, env.URL("/connection"), c.SourceName+" uploaded. "+c.LayoutVerdict+".")
 }
 
 // receive streams the multipart form: the zip goes to a temporary file under the

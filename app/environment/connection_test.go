@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"atlas/app/apptest"
+	"atlas/app/web"
 )
 
 func newEnv(t *testing.T) (*apptest.Env, *apptest.Client) {
@@ -41,11 +42,11 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 // upload posts a multipart form with the zip as field export to prod.
 func upload(t *testing.T, c *apptest.Client, name string, content []byte, fields map[string]string) *apptest.Response {
 	t.Helper()
-	return uploadTo(t, c, "prod", name, content, fields)
+	return uploadTo(t, c, "acme", "prod", name, content, fields)
 }
 
 // uploadTo posts a multipart form with the zip as field export to an environment.
-func uploadTo(t *testing.T, c *apptest.Client, environment, name string, content []byte, fields map[string]string) *apptest.Response {
+func uploadTo(t *testing.T, c *apptest.Client, workspace, environment, name string, content []byte, fields map[string]string) *apptest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -60,13 +61,13 @@ func uploadTo(t *testing.T, c *apptest.Client, environment, name string, content
 		fw.Write(content)
 	}
 	mw.Close()
-	return c.Do(uploadRequest(t, c, environment, &body, mw.FormDataContentType()))
+	return c.Do(uploadRequest(t, c, workspace, environment, &body, mw.FormDataContentType()))
 }
 
 // uploadRequest is a POST of a multipart body to the environment's upload.
-func uploadRequest(t *testing.T, c *apptest.Client, environment string, body io.Reader, contentType string) *http.Request {
+func uploadRequest(t *testing.T, c *apptest.Client, workspace, environment string, body io.Reader, contentType string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, c.Request(http.MethodPost, "/admin/t/"+environment+"/connection/upload", nil).URL.String(), body)
+	req, err := http.NewRequest(http.MethodPost, c.Request(http.MethodPost, web.EnvironmentURL(workspace, environment, "/connection/upload"), nil).URL.String(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,15 +97,15 @@ func files(t *testing.T, dir string) []string {
 
 func TestConnectZip(t *testing.T) {
 	e, owner := newEnv(t)
-	if r := owner.Get("/admin/t/prod/connection"); r.Status != http.StatusOK || !strings.Contains(r.Body, "No exports imported") {
+	if r := owner.Get("/admin/w/acme/t/prod/connection"); r.Status != http.StatusOK || !strings.Contains(r.Body, "No exports imported") {
 		t.Fatalf("empty page: %d", r.Status)
 	}
 	r := upload(t, owner, "contoso.zip", zipOf(t, intuneCD), map[string]string{"domain": "Contoso.onmicrosoft.com"})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("upload: %d\n%s", r.Status, r.Body)
 	}
-	r = owner.Get("/admin/t/prod/connection")
-	for _, want := range []string{`action="/admin/t/prod/inventory/sync"`, "contoso.zip", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "recognised", "IntuneCD backup: 3 JSON files in 3 folders."} {
+	r = owner.Get("/admin/w/acme/t/prod/connection")
+	for _, want := range []string{`action="/admin/w/acme/t/prod/inventory/sync"`, "contoso.zip", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "recognised", "IntuneCD backup: 3 JSON files in 3 folders."} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -57,14 +57,14 @@ func policyPage(t *testing.T, e *apptest.Env, c *apptest.Client) *apptest.Respon
 	if err := e.Data.DB.Read.QueryRow(`SELECT id FROM policies WHERE display_name = 'Windows compliance'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	return c.Get(fmt.Sprint("/admin/t/prod/policies/", id))
+	return c.Get(fmt.Sprint("/admin/w/acme/t/prod/policies/", id))
 }
 
 // refusedAtSync presses Sync now on prod and checks that the run failed saying
 // want, without naming where the folder is, and that nothing was lost.
 func refusedAtSync(t *testing.T, e *apptest.Env, c *apptest.Client, want, kept string, hidden ...string) {
 	t.Helper()
-	run := e.Finished(apptest.SyncNow(t, c, "prod"))
+	run := e.Finished(apptest.SyncNow(t, c, "acme", "prod"))
 	if run.Outcome != operation.Failed || run.Failure == nil || !strings.Contains(run.Failure.Message, want) {
 		t.Fatalf("run %s %+v, want failed saying %q", run.Outcome, run.Failure, want)
 	}
@@ -100,10 +100,10 @@ func TestSwappedFolderIsRefusedAtSync(t *testing.T) {
 	if r := owner.Post("/admin/workspaces/other/select", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("select other: %d", r.Status)
 	}
-	if r := uploadTo(t, owner, "secret", "other.zip", zipOf(t, map[string]string{"MigrationTable.json": secretTable, "CompliancePolicies/Secret.json": secretFile}), nil); r.Status != http.StatusSeeOther {
+	if r := uploadTo(t, owner, "other", "secret", "other.zip", zipOf(t, map[string]string{"MigrationTable.json": secretTable, "CompliancePolicies/Secret.json": secretFile}), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("upload: %d\n%s", r.Status, r.Body)
 	}
-	if run := e.Finished(apptest.SyncNow(t, owner, "secret")); run.Outcome != operation.Succeeded || run.Counts["created"] != 1 {
+	if run := e.Finished(apptest.SyncNow(t, owner, "other", "secret")); run.Outcome != operation.Succeeded || run.Counts["created"] != 1 {
 		t.Fatalf("sync of the uploaded zip: %s %v %+v", run.Outcome, run.Counts, run.Failure)
 	}
 	var upload string
@@ -116,10 +116,10 @@ func TestSwappedFolderIsRefusedAtSync(t *testing.T) {
 	}
 	customers := filepath.Join(t.TempDir(), "customers")
 	folder := writeFiles(t, filepath.Join(customers, "acme"), map[string]string{"MigrationTable.json": ownTable, "CompliancePolicies/Windows compliance.json": compliancePolicy})
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
-	if run := e.Finished(apptest.SyncNow(t, owner, "prod")); run.Outcome != operation.Succeeded {
+	if run := e.Finished(apptest.SyncNow(t, owner, "acme", "prod")); run.Outcome != operation.Succeeded {
 		t.Fatalf("first sync: %s %+v", run.Outcome, run.Failure)
 	}
 	const kept = "Windows compliance v1 removed 0"
@@ -153,7 +153,7 @@ func TestSwappedFolderIsRefusedAtSync(t *testing.T) {
 			if err := os.Rename(tt.moved+".moved", tt.moved); err != nil {
 				t.Fatal(err)
 			}
-			if run := e.Finished(apptest.SyncNow(t, owner, "prod")); run.Outcome != operation.Succeeded || run.Counts["unchanged"] != 1 {
+			if run := e.Finished(apptest.SyncNow(t, owner, "acme", "prod")); run.Outcome != operation.Succeeded || run.Counts["unchanged"] != 1 {
 				t.Fatalf("the folder put back: %s %v %+v", run.Outcome, run.Counts, run.Failure)
 			}
 		})
@@ -171,10 +171,10 @@ func TestFolderNoLongerAllowedIsRefusedAtSync(t *testing.T) {
 		t.Fatalf("add export root: %d\n%s", r.Status, r.Body)
 	}
 	folder := writeFiles(t, filepath.Join(root, "acme"), map[string]string{"CompliancePolicies/Windows compliance.json": compliancePolicy})
-	if r := manager.Post("/admin/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
+	if r := manager.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
-	if run := e.Finished(apptest.SyncNow(t, manager, "prod")); run.Outcome != operation.Succeeded {
+	if run := e.Finished(apptest.SyncNow(t, manager, "acme", "prod")); run.Outcome != operation.Succeeded {
 		t.Fatalf("sync under the root: %s %+v", run.Outcome, run.Failure)
 	}
 	var id int64
@@ -190,10 +190,10 @@ func TestFolderNoLongerAllowedIsRefusedAtSync(t *testing.T) {
 
 	// The local owner's choice needs no root.
 	own := writeFiles(t, filepath.Join(t.TempDir(), "acme"), map[string]string{"CompliancePolicies/Windows compliance.json": compliancePolicy})
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {own}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {own}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
-	if run := e.Finished(apptest.SyncNow(t, manager, "prod")); run.Outcome != operation.Succeeded || run.Counts["unchanged"] != 1 {
+	if run := e.Finished(apptest.SyncNow(t, manager, "acme", "prod")); run.Outcome != operation.Succeeded || run.Counts["unchanged"] != 1 {
 		t.Fatalf("sync of the local owner's folder: %s %v %+v", run.Outcome, run.Counts, run.Failure)
 	}
 }
@@ -213,10 +213,10 @@ func TestLinksInsideAConnectedFolderAreNotRead(t *testing.T) {
 	} {
 		symlink(t, target, filepath.Join(folder, filepath.FromSlash(link)))
 	}
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {folder}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
-	run := e.Finished(apptest.SyncNow(t, owner, "prod"))
+	run := e.Finished(apptest.SyncNow(t, owner, "acme", "prod"))
 	if run.Outcome != operation.Succeeded || run.Counts["created"] != 1 || run.Counts["skipped"] != 4 {
 		t.Fatalf("sync: %s %v %+v", run.Outcome, run.Counts, run.Failure)
 	}

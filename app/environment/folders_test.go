@@ -85,7 +85,7 @@ func TestExportFolderRules(t *testing.T) {
 					t.Fatalf("add export root: %d\n%s", r.Status, r.Body)
 				}
 			}
-			r := c.Post("/admin/t/prod/connection", url.Values{"path": {tt.path(e)}})
+			r := c.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {tt.path(e)}})
 			var saved int
 			e.Data.DB.Read.QueryRow(`SELECT count(*) FROM provider_connections`).Scan(&saved)
 			if tt.want == "" {
@@ -131,7 +131,7 @@ func signInManager(t *testing.T, e *apptest.Env) *apptest.Client {
 func TestConnectedFolderShown(t *testing.T) {
 	folder := exportFolder(t, filepath.Join(t.TempDir(), "contoso-export"))
 	e, owner := newEnv(t)
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {folder}, "tenant_id": {"abc"}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {folder}, "tenant_id": {"abc"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
 	ctx := context.Background()
@@ -143,7 +143,7 @@ func TestConnectedFolderShown(t *testing.T) {
 	}
 	readonly := e.SignIn("ro@acme.test", "correct horse battery")
 	resolved, _ := filepath.EvalSymlinks(folder)
-	for _, page := range []string{"/admin/t/prod/connection", "/admin/t/prod", "/admin/t/prod/inventory"} {
+	for _, page := range []string{"/admin/w/acme/t/prod/connection", "/admin/w/acme/t/prod", "/admin/w/acme/t/prod/inventory"} {
 		body := owner.Get(page).Body
 		if !strings.Contains(body, resolved) {
 			t.Errorf("owner: %s lacks the full path %s", page, resolved)
@@ -154,7 +154,7 @@ func TestConnectedFolderShown(t *testing.T) {
 				strings.Contains(r.Body, resolved), strings.Contains(r.Body, "contoso-export"))
 		}
 	}
-	page := owner.Get("/admin/t/prod/connection").Body
+	page := owner.Get("/admin/w/acme/t/prod/connection").Body
 	for _, want := range []string{"IntuneManagement export: 1 JSON file in 1 folder", "abc"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -38,7 +38,7 @@ func (h *Handlers) List(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/list", &listPage{
-		Page:      web.Page{Title: "Environments", Section: "environments", Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Environments"}}},
+		Page:      web.Page{Title: "Environments", Section: "environments", Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Environments"}}},
 		Workspace: ws, Environments: envs})
 }
 
@@ -53,7 +53,7 @@ type formPage struct {
 
 func newFormPage(ws *access.Workspace) *formPage {
 	return &formPage{Page: web.Page{Title: "Add an environment", Section: "environments",
-		Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Environments", URL: "/admin/environments"}, {Name: "Add"}}},
+		Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Environments", URL: ws.URL("/environments")}, {Name: "Add"}}},
 		Workspace: ws, Kinds: Kinds, Fields: Fields{Kind: "production"}}
 }
 
@@ -72,7 +72,7 @@ func (h *Handlers) New(w http.ResponseWriter, req bunrouter.Request) error {
 	return h.Views.Render(w, req.Request, http.StatusOK, "environment/form", newFormPage(access.MustWorkspace(req.Context())))
 }
 
-// Create adds an environment to the current workspace (form fields slug, name, display_name, kind).
+// Create adds an environment to the workspace (form fields slug, name, display_name, kind).
 func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	ws := access.MustWorkspace(ctx)
@@ -91,7 +91,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	slug := strings.TrimSpace(f.Slug)
-	return web.Redirect(w, req.Request, "/admin/t/"+slug, "Environment "+strings.TrimSpace(f.Name)+" added.")
+	return web.Redirect(w, req.Request, web.EnvironmentURL(ws.Slug, slug, ""), "Environment "+strings.TrimSpace(f.Name)+" added.")
 }
 
 func settingsPage(ws *access.Workspace, env *access.Environment) *formPage {
@@ -123,7 +123,7 @@ func (h *Handlers) Update(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	slug := strings.TrimSpace(f.Slug)
 	web.SessionFrom(ctx).SetEnvironment(env.ID, slug)
-	return web.Redirect(w, req.Request, "/admin/t/"+slug+"/settings", "Environment saved.")
+	return web.Redirect(w, req.Request, web.EnvironmentURL(ws.Slug, slug, "/settings"), "Environment saved.")
 }
 
 // Archive sets lifecycle_status to archived after a typed confirmation (form field confirm = slug).
@@ -139,7 +139,7 @@ func (h *Handlers) Archive(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	web.SessionFrom(ctx).SetEnvironment(0, "")
-	return web.Redirect(w, req.Request, "/admin/environments", "Environment "+env.Label()+" archived.")
+	return web.Redirect(w, req.Request, ws.URL("/environments"), "Environment "+env.Label()+" archived.")
 }
 
 // Restore makes an archived environment active again.
@@ -149,7 +149,7 @@ func (h *Handlers) Restore(w http.ResponseWriter, req bunrouter.Request) error {
 	if err := h.DB.Tx(ctx, func(tx *sql.Tx) error { return setLifecycle(ctx, tx, env, access.UserFrom(ctx).ID, "active") }); err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug, "Environment "+env.Label()+" restored.")
+	return web.Redirect(w, req.Request, env.URL(""), "Environment "+env.Label()+" restored.")
 }
 
 type membersPage struct {
@@ -202,7 +202,7 @@ func (h *Handlers) AddMember(w http.ResponseWriter, req bunrouter.Request) error
 		page.Email, page.Role, page.Errors = web.Echo(email), web.Echo(roleName), fields
 		return h.Views.Render(w, req.Request, http.StatusUnprocessableEntity, "environment/members", page)
 	}
-	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/members", email+" can now use "+env.Label()+".")
+	return web.Redirect(w, req.Request, env.URL("/members"), email+" can now use "+env.Label()+".")
 }
 
 // RemoveMember ends a user's environment membership.
@@ -216,5 +216,5 @@ func (h *Handlers) RemoveMember(w http.ResponseWriter, req bunrouter.Request) er
 	if err := h.DB.Tx(ctx, func(tx *sql.Tx) error { return removeMember(ctx, tx, env, access.UserFrom(ctx).ID, userID) }); err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/t/"+env.Slug+"/members", "Membership removed.")
+	return web.Redirect(w, req.Request, env.URL("/members"), "Membership removed.")
 }

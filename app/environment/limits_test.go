@@ -104,7 +104,7 @@ func TestUploadReplacesEarlierOnes(t *testing.T) {
 	if _, err := e.Data.DB.Write.Exec(`DROP TRIGGER refuse_save`); err != nil {
 		t.Fatal(err)
 	}
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {exportFolder(t, t.TempDir())}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {exportFolder(t, t.TempDir())}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect a folder: %d", r.Status)
 	}
 	if got := uploaded(t, e); !slices.Equal(got, []string{"environment-1"}) {
@@ -121,7 +121,7 @@ func stalledUpload(t *testing.T, e *apptest.Env, c *apptest.Client, environment 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	responses := make(chan *apptest.Response, 1)
-	go func() { responses <- c.Do(uploadRequest(t, c, environment, pr, mw.FormDataContentType())) }()
+	go func() { responses <- c.Do(uploadRequest(t, c, "acme", environment, pr, mw.FormDataContentType())) }()
 	fw, err := mw.CreateFormFile("export", environment+".zip")
 	if err != nil {
 		t.Fatal(err)
@@ -159,12 +159,12 @@ func TestConcurrentUploads(t *testing.T) {
 	}
 	export := zipOf(t, intuneCD)
 	finishProd := stalledUpload(t, e, owner, "prod", export)
-	r := uploadTo(t, owner, "prod", "again.zip", export, nil)
+	r := uploadTo(t, owner, "acme", "prod", "again.zip", export, nil)
 	if want := "Another zip is being uploaded to Production: wait until it is done, then try again."; r.Status != http.StatusConflict || !strings.Contains(r.Body, want) {
 		t.Errorf("second upload to prod: status %d, want 409 with %q", r.Status, want)
 	}
 	finishPilot := stalledUpload(t, e, owner, "pilot", export)
-	r = uploadTo(t, owner, "test", "third.zip", export, nil)
+	r = uploadTo(t, owner, "acme", "test", "third.zip", export, nil)
 	if want := "Atlas is already receiving 2 uploads: try again when one of them is done."; r.Status != http.StatusConflict || !strings.Contains(r.Body, want) {
 		t.Errorf("third upload at once: status %d, want 409 with %q", r.Status, want)
 	}
@@ -177,7 +177,7 @@ func TestConcurrentUploads(t *testing.T) {
 			t.Errorf("stalled upload to %s: %d\n%s", name, r.Status, r.Body)
 		}
 	}
-	if r := uploadTo(t, owner, "test", "third.zip", export, nil); r.Status != http.StatusSeeOther {
+	if r := uploadTo(t, owner, "acme", "test", "third.zip", export, nil); r.Status != http.StatusSeeOther {
 		t.Errorf("upload to test once the others are done: %d", r.Status)
 	}
 	if n := len(tempZips(t, e)); n != 0 {

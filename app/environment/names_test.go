@@ -53,12 +53,12 @@ func TestEnvironmentTwinsRefused(t *testing.T) {
 		what, path string
 		form       url.Values
 	}{
-		{"create, other case", "/admin/environments", form("twin", "PRODUCTION")},
-		{"create, other case and spaces", "/admin/environments", form("twin", "  production ")},
-		{"create, full case folding", "/admin/environments", form("twin", "STRASSE")},
-		{"create, decomposed", "/admin/environments", form("twin", "CAFE\u0301")},
-		{"rename", "/admin/t/de/settings", form("de", "production")},
-		{"rename, slug and name", "/admin/t/fr/settings", form("france", "Strasse")},
+		{"create, other case", "/admin/w/acme/environments", form("twin", "PRODUCTION")},
+		{"create, other case and spaces", "/admin/w/acme/environments", form("twin", "  production ")},
+		{"create, full case folding", "/admin/w/acme/environments", form("twin", "STRASSE")},
+		{"create, decomposed", "/admin/w/acme/environments", form("twin", "CAFE\u0301")},
+		{"rename", "/admin/w/acme/t/de/settings", form("de", "production")},
+		{"rename, slug and name", "/admin/w/acme/t/fr/settings", form("france", "Strasse")},
 	}
 	before := environmentNames(t, e, "acme")
 	for _, tt := range refused {
@@ -73,7 +73,7 @@ func TestEnvironmentTwinsRefused(t *testing.T) {
 		})
 	}
 
-	if r := owner.Post("/admin/t/prod/settings", url.Values{"slug": {"prod"}, "name": {"PRODUCTION"}, "kind": {"production"}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/settings", url.Values{"slug": {"prod"}, "name": {"PRODUCTION"}, "kind": {"production"}}); r.Status != http.StatusSeeOther {
 		t.Errorf("renaming an environment to its own name in capitals: %d\n%.2000s", r.Status, r.Body)
 	}
 	if err := e.Data.AddEnvironment(ctx, "globex", "prod", "Production"); err != nil {
@@ -96,7 +96,7 @@ func TestConcurrentTwinsOneWins(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, name := range spellings {
 		wg.Go(func() {
-			r := owner.Post("/admin/environments", url.Values{"slug": {"pilot-" + string(rune('a'+i))}, "name": {name}, "kind": {"pilot"}})
+			r := owner.Post("/admin/w/acme/environments", url.Values{"slug": {"pilot-" + string(rune('a'+i))}, "name": {name}, "kind": {"pilot"}})
 			statuses[i] = r.Status
 			if r.Status == http.StatusUnprocessableEntity && !strings.Contains(r.Body, twinRefusal) {
 				t.Errorf("%q refused, but not as a twin:\n%.2000s", name, r.Body)

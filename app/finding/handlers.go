@@ -115,14 +115,15 @@ func profileChoices(ctx context.Context, q db.Querier, workspaceID int64) ([]Pro
 
 // CompareForm is the "compare with a baseline" form of the dashboard and the findings list.
 type CompareForm struct {
-	Action   string
-	Profiles []ProfileChoice
-	Why      string // why the person may not run it, or ""
+	Action    string
+	Profiles  []ProfileChoice
+	Why       string // why the person may not run it, or ""
+	Baselines string // where to define one when there is none
 }
 
 func (h *Handlers) compareForm(ctx context.Context, ws *access.Workspace, env *access.Environment) (CompareForm, error) {
 	profiles, err := profileChoices(ctx, h.DB.Read, ws.ID)
-	f := CompareForm{Action: "/admin/t/" + env.Slug + "/compare", Profiles: profiles, Why: env.Why(access.RunOperations)}
+	f := CompareForm{Action: env.URL("/compare"), Profiles: profiles, Why: env.Why(access.RunOperations), Baselines: ws.URL("/baselines")}
 	if env.Archived() {
 		f.Why = env.Label() + " is archived"
 	}
@@ -131,15 +132,15 @@ func (h *Handlers) compareForm(ctx context.Context, ws *access.Workspace, env *a
 
 // Rows are findings as a table shows them; Select adds the triage checkboxes.
 type Rows struct {
-	Slug     string // the environment's
-	Findings []*Finding
-	Select   bool
-	Back     *navigation.BackLink // the list with its filters, where a finding's page leads back to
+	Environment *access.Environment
+	Findings    []*Finding
+	Select      bool
+	Back        *navigation.BackLink // the list with its filters, where a finding's page leads back to
 }
 
 // Link is a finding's page, carrying the way back to the list it was opened from.
 func (r Rows) Link(f *Finding) string {
-	link := fmt.Sprintf("/admin/t/%s/findings/%d", r.Slug, f.ID)
+	link := r.Environment.URL(fmt.Sprintf("/findings/%d", f.ID))
 	if r.Back != nil {
 		link += "?" + url.Values{navigation.BackParam: {r.Back.URL}, navigation.BackLabelParam: {r.Back.Label}}.Encode()
 	}
@@ -151,10 +152,10 @@ func (r Rows) Link(f *Finding) string {
 func (r Rows) Actions(f *Finding) navigation.RowActions {
 	a := navigation.NewActions(navigation.Finding)
 	if f.PolicyID != 0 {
-		a.Add("policy", fmt.Sprintf("/admin/t/%s/policies/%d", r.Slug, f.PolicyID))
+		a.Add("policy", r.Environment.URL(fmt.Sprintf("/policies/%d", f.PolicyID)))
 	}
 	if f.SnapshotID != 0 {
-		a.Add("baseline_snapshot", fmt.Sprintf("/admin/baselines/%s/snapshots/%d", f.ProfileSlug, f.SnapshotID))
+		a.Add("baseline_snapshot", web.SnapshotURL(r.Environment.WorkspaceSlug, f.ProfileSlug, f.SnapshotID))
 	}
 	if f.CurrentRunID != 0 {
 		a.Add("current_run", navigation.RunLink(f.WorkspaceID, f.CurrentRunID, navigation.Finding, "", "").URL())
@@ -204,7 +205,7 @@ func (h *Handlers) Dashboard(w http.ResponseWriter, req bunrouter.Request) error
 	if p.Health, err = operation.LoadKPIs(ctx, h.DB.Read, scope, env.ID, now); err != nil {
 		return err
 	}
-	p.Latest.Slug = env.Slug
+	p.Latest.Environment = env
 	if p.Latest.Findings, err = Recent(ctx, h.DB.Read, env.ID, 10); err != nil {
 		return err
 	}
@@ -236,7 +237,7 @@ type TriageForm struct {
 }
 
 func triageForm(env *access.Environment, next string, now time.Time) TriageForm {
-	return TriageForm{Action: "/admin/t/" + env.Slug + "/findings", Next: next, AcknowledgeWhy: env.Why(access.TriageFindings), AcceptWhy: env.Why(access.AcceptExceptions),
+	return TriageForm{Action: env.URL("/findings"), Next: next, AcknowledgeWhy: env.Why(access.TriageFindings), AcceptWhy: env.Why(access.AcceptExceptions),
 		MinExpires: now.AddDate(0, 0, 1).Format(DateFormat), MaxExpires: now.AddDate(1, 0, 0).Format(DateFormat)}
 }
 
@@ -256,7 +257,7 @@ type listPage struct {
 }
 
 // URL is the list's address.
-func (p *listPage) URL() string { return "/admin/t/" + p.Environment.Slug + "/findings" }
+func (p *listPage) URL() string { return p.Environment.URL("/findings") }
 
 // Prev and Next are the neighbouring pages' query strings, "" at either end.
 func (p *listPage) Prev() string {
@@ -278,12 +279,12 @@ func (h *Handlers) listPage(req bunrouter.Request, f Filter) (*listPage, error) 
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
 	p := &listPage{Page: web.Page{Title: "Findings · " + env.Label(), Section: "findings", Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Findings"})},
-		Environment: env, Filter: f, Severities: Severities, Statuses: Statuses, Types: Types, Triage: triageForm(env, "/admin/t/"+env.Slug+"/findings"+f.Query("page="+strconv.Itoa(f.Page)), now), Now: now}
+		Environment: env, Filter: f, Severities: Severities, Statuses: Statuses, Types: Types, Triage: triageForm(env, env.URL("/findings"+f.Query("page="+strconv.Itoa(f.Page))), now), Now: now}
 	var err error
 	if p.List, err = ListFindings(ctx, h.DB.Read, env.ID, f); err != nil {
 		return nil, err
 	}
-	p.Rows = Rows{Slug: env.Slug, Findings: p.List.Findings, Select: true, Back: &navigation.BackLink{Label: "Back to findings", URL: p.Triage.Next}}
+	p.Rows = Rows{Environment: env, Findings: p.List.Findings, Select: true, Back: &navigation.BackLink{Label: "Back to findings", URL: p.Triage.Next}}
 	if p.Profiles, err = profileChoices(ctx, h.DB.Read, ws.ID); err != nil {
 		return nil, err
 	}
@@ -358,9 +359,9 @@ func (h *Handlers) detailPage(req bunrouter.Request, f *Finding) (*detailPage, e
 	ws, env := access.MustWorkspace(ctx), access.MustEnvironment(ctx)
 	now := time.Now()
 	p := &detailPage{Page: web.Page{Title: f.SubjectName + " · " + f.Type.Label(), Section: "findings",
-		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Findings", URL: "/admin/t/" + env.Slug + "/findings"}, web.Crumb{Name: f.SubjectName})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Findings", URL: env.URL("/findings")}, web.Crumb{Name: f.SubjectName})},
 		Environment: env, Finding: f, PinWhy: env.Why(access.ManageBaselines),
-		Triage: triageForm(env, fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, f.ID), now), Now: now}
+		Triage: triageForm(env, env.URL(fmt.Sprintf("/findings/%d", f.ID)), now), Now: now}
 	var err error
 	if p.Comparison, err = h.evidence(ctx, env, f); err != nil {
 		return nil, err
@@ -472,7 +473,7 @@ func readTriage(req bunrouter.Request) (*triageRequest, error) {
 		}
 		t.IDs = append(t.IDs, id)
 	}
-	base := "/admin/t/" + env.Slug + "/findings"
+	base := env.URL("/findings")
 	t.next = req.PostFormValue("next")
 	if t.next != base && !strings.HasPrefix(t.next, base+"?") && !strings.HasPrefix(t.next, base+"/") {
 		t.next = base
@@ -527,7 +528,7 @@ func (h *Handlers) triageAgain(w http.ResponseWriter, req bunrouter.Request, t *
 	form := func(tf *TriageForm) {
 		tf.Errors, tf.Reason, tf.Expires = errs, web.Echo(req.PostFormValue("reason")), web.Echo(req.PostFormValue("expires"))
 	}
-	base := "/admin/t/" + access.MustEnvironment(req.Context()).Slug + "/findings/"
+	base := access.MustEnvironment(req.Context()).URL("/findings/")
 	if id, ok := strings.CutPrefix(t.next, base); ok && len(t.IDs) == 1 && id == strconv.FormatInt(t.IDs[0], 10) {
 		f, err := Get(req.Context(), h.DB.Read, t.EnvironmentID, t.IDs[0])
 		if err != nil {

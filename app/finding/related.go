@@ -30,7 +30,7 @@ func (h *Handlers) related(ctx context.Context, ws *access.Workspace, env *acces
 		if pol.Removed() {
 			secondary += " · removed"
 		}
-		l.Link("policy", pol.DisplayName, secondary, fmt.Sprintf("/admin/t/%s/policies/%d", env.Slug, pol.ID))
+		l.Link("policy", pol.DisplayName, secondary, env.URL(fmt.Sprintf("/policies/%d", pol.ID)))
 	case !errors.Is(err, web.ErrNotFound):
 		return navigation.RelatedContextSection{}, err
 	case f.Type == MissingPolicy:
@@ -60,11 +60,11 @@ func (h *Handlers) related(ctx context.Context, ws *access.Workspace, env *acces
 		return navigation.RelatedContextSection{}, err
 	default:
 		l.Link("baseline_snapshot", "Snapshot of "+snapshotAt.Time.UTC().Format("2 Jan 2006"), fmt.Sprintf("snapshot #%d", f.SnapshotID),
-			fmt.Sprintf("/admin/baselines/%s/snapshots/%d", f.ProfileSlug, f.SnapshotID))
+			web.SnapshotURL(ws.Slug, f.ProfileSlug, f.SnapshotID))
 	}
-	l.Link("baseline_profile", f.ProfileName, "", "/admin/baselines/"+f.ProfileSlug)
+	l.Link("baseline_profile", f.ProfileName, "", web.ProfileURL(ws.Slug, f.ProfileSlug))
 	if t, ok := intune.TypeByKey(f.PolicyType); ok {
-		l.Link("inventory_item", t.Label, "every policy of this type", fmt.Sprintf("/admin/t/%s/policies?%s", env.Slug, url.Values{"type": {t.Key}}.Encode()))
+		l.Link("inventory_item", t.Label, "every policy of this type", env.URL("/policies?"+url.Values{"type": {t.Key}}.Encode()))
 	}
 	back := navigation.BackLink{Label: "Back to " + f.SubjectName, URL: here}
 	scope, err := operation.ViewerScope(ctx, h.Operations.Resolver)
@@ -85,11 +85,11 @@ func (h *Handlers) related(ctx context.Context, ws *access.Workspace, env *acces
 // backups.
 func dashboardRelated(ws *access.Workspace, env *access.Environment) navigation.RelatedContextSection {
 	l := navigation.NewEntries(navigation.Environment)
-	here, back := "/admin/t/"+env.Slug, "Back to "+env.Label()
-	all := navigation.FeedLink(ws.ID, env.ID, navigation.Environment, url.Values{"environment": {env.Slug}}, back, here)
-	syncs := navigation.FeedLink(ws.ID, env.ID, navigation.Environment, url.Values{"environment": {env.Slug}, "type": {inventory.OperationType}}, back, here)
+	here, back := env.URL(""), "Back to "+env.Label()
+	all := navigation.FeedLink(ws, env.ID, navigation.Environment, url.Values{"environment": {env.Slug}}, back, here)
+	syncs := navigation.FeedLink(ws, env.ID, navigation.Environment, url.Values{"environment": {env.Slug}, "type": {inventory.OperationType}}, back, here)
 	l.Link("operations", "Operations in "+env.Label(), "every run", all.URL())
 	l.Link("sync_runs", "Inventory syncs of "+env.Label(), inventory.OperationType, syncs.URL())
-	l.Link("backup_sets", "Backups of "+env.Label(), "", here+"/backups")
+	l.Link("backup_sets", "Backups of "+env.Label(), "", env.URL("/backups"))
 	return l.Section()
 }

@@ -64,7 +64,7 @@ func TestBrowserUploadAndBrowse(t *testing.T) {
 		browsertest.Do("sign in and open the environment",
 			chromedp.Navigate(e.HTTP.URL+"/auth/launch?token="+e.Server.Launcher.Issue()),
 			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`),
-			chromedp.Navigate(e.HTTP.URL+"/admin/t/prod"),
+			chromedp.Navigate(e.HTTP.URL+"/admin/w/acme/t/prod"),
 			browsertest.Visible(`//main//h1[contains(., "Production")]`)),
 		upload(first),
 		browsertest.Do("read the verdict", browsertest.Text("main", &source)),

@@ -29,7 +29,7 @@ func TestBrowserCompareVersions(t *testing.T) {
 			browsertest.Click(`//main//tr[contains(., "Acme Corp")]//button[contains(., "Open")]`),
 			browsertest.Visible(`//main//h1[contains(., "Acme Corp")]`)),
 		browsertest.Do("find the BitLocker policy",
-			chromedp.Navigate(s.env.HTTP.URL+"/admin/t/prod/policies"),
+			chromedp.Navigate(s.env.HTTP.URL+"/admin/w/acme/t/prod/policies"),
 			browsertest.Visible(`//main//input[@name="q"]`),
 			chromedp.SendKeys(`//main//input[@name="q"]`, "BitLocker (OS Disk)"),
 			browsertest.Click(`//main//form[contains(@class, "filters")]//button`),

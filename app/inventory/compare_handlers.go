@@ -40,7 +40,7 @@ func (h *Handlers) versionOf(req bunrouter.Request, env *access.Environment, pol
 }
 
 func policyURL(env *access.Environment, p *Policy) string {
-	return fmt.Sprintf("/admin/t/%s/policies/%d", env.Slug, p.ID)
+	return env.URL(fmt.Sprintf("/policies/%d", p.ID))
 }
 
 func downloadURL(env *access.Environment, p *Policy, version int) string {
@@ -49,7 +49,7 @@ func downloadURL(env *access.Environment, p *Policy, version int) string {
 
 // policyCrumbs lead from the environment to a policy and one of its pages.
 func policyCrumbs(ws *access.Workspace, env *access.Environment, p *Policy, page string) []web.Crumb {
-	return navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"},
+	return navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: env.URL("/policies")},
 		web.Crumb{Name: p.DisplayName, URL: policyURL(env, p)}, web.Crumb{Name: page})
 }
 
@@ -234,7 +234,7 @@ func (h *Handlers) ComparePolicy(w http.ResponseWriter, req bunrouter.Request) e
 	return h.Views.Render(w, req.Request, http.StatusOK, "inventory/compare_policy", p)
 }
 
-// otherPolicy finds a policy of the current workspace by id, in an environment
+// otherPolicy finds a policy of the route's workspace by id, in an environment
 // the resolver says the user is entitled to; anything else is not found.
 func (h *Handlers) otherPolicy(ctx context.Context, ws *access.Workspace, userID, id int64) (*Policy, *access.Environment, error) {
 	var envID int64

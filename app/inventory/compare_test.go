@@ -140,7 +140,7 @@ func row(body, class, label string) string {
 
 func TestVersionTimeline(t *testing.T) {
 	s := newCompareSite(t)
-	path := fmt.Sprintf("/admin/t/prod/policies/%d", s.prod)
+	path := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.prod)
 	var stored string
 	summary := func() string {
 		t.Helper()
@@ -200,7 +200,7 @@ func TestVersionTimeline(t *testing.T) {
 
 func TestCompareVersions(t *testing.T) {
 	s := newCompareSite(t)
-	base := fmt.Sprintf("/admin/t/prod/policies/%d", s.prod)
+	base := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.prod)
 	r := s.owner.Get(base + "/diff?from=1&to=2")
 	if r.Status != http.StatusOK {
 		t.Fatalf("diff: status %d: %s", r.Status, r.Body)
@@ -247,7 +247,7 @@ func TestCompareVersions(t *testing.T) {
 
 func TestCompareVersionsRefuses(t *testing.T) {
 	s := newCompareSite(t)
-	base := fmt.Sprintf("/admin/t/prod/policies/%d", s.prod)
+	base := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d", s.prod)
 	tests := []struct {
 		name   string
 		path   string
@@ -259,9 +259,9 @@ func TestCompareVersionsRefuses(t *testing.T) {
 		{"zero", base + "/diff?from=0&to=2", http.StatusUnprocessableEntity, "&#34;0&#34; is not a version number"},
 		{"first version alone", base + "/diff?to=1", http.StatusUnprocessableEntity, "Version 1 is the first version"},
 		{"no such version", base + "/diff?from=1&to=9", http.StatusNotFound, "does not exist"},
-		{"another environment's policy", fmt.Sprintf("/admin/t/prod/policies/%d/diff", s.pilot), http.StatusNotFound, "does not exist"},
-		{"another workspace's policy", fmt.Sprintf("/admin/t/prod/policies/%d/diff", s.other), http.StatusNotFound, "does not exist"},
-		{"one version only", fmt.Sprintf("/admin/t/pilot/policies/%d/diff", s.pilot), http.StatusOK, "has one version so far"},
+		{"another environment's policy", fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/diff", s.pilot), http.StatusNotFound, "does not exist"},
+		{"another workspace's policy", fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/diff", s.other), http.StatusNotFound, "does not exist"},
+		{"one version only", fmt.Sprintf("/admin/w/acme/t/pilot/policies/%d/diff", s.pilot), http.StatusOK, "has one version so far"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,7 +278,7 @@ func TestCompareVersionsRefuses(t *testing.T) {
 
 func TestDownloadVersion(t *testing.T) {
 	s := newCompareSite(t)
-	base := fmt.Sprintf("/admin/t/prod/policies/%d/versions", s.prod)
+	base := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/versions", s.prod)
 	for _, n := range []int{1, 2} {
 		r := s.owner.Get(fmt.Sprintf("%s/%d/download", base, n))
 		var canonical string
@@ -298,8 +298,8 @@ func TestDownloadVersion(t *testing.T) {
 	for _, path := range []string{
 		base + "/3/download",
 		base + "/one/download",
-		fmt.Sprintf("/admin/t/prod/policies/%d/versions/1/download", s.pilot),
-		fmt.Sprintf("/admin/t/prod/policies/%d/versions/1/download", s.other),
+		fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/versions/1/download", s.pilot),
+		fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/versions/1/download", s.other),
 	} {
 		if r := s.owner.Get(path); r.Status != http.StatusNotFound || strings.Contains(r.Body, "settingDefinitionId") {
 			t.Errorf("%s: status %d, want 404", path, r.Status)
@@ -321,7 +321,7 @@ func TestDownloadVersion(t *testing.T) {
 
 func TestComparePolicies(t *testing.T) {
 	s := newCompareSite(t)
-	prod := fmt.Sprintf("/admin/t/prod/policies/%d/compare", s.prod)
+	prod := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/compare", s.prod)
 	tests := []struct {
 		name   string
 		client *apptest.Client
@@ -335,7 +335,7 @@ func TestComparePolicies(t *testing.T) {
 			[]string{`<table class="diff">`, "Other production", fmt.Sprintf(`<option value="%d">`, s.prod), fmt.Sprintf(`<option value="%d">`, s.compliance)}},
 		{"another environment", s.owner, fmt.Sprintf("%s?with=%d", prod, s.pilot), http.StatusOK,
 			[]string{`<th scope="col">Production</th><th scope="col">Pilot</th>`, "<del>" + xts128 + "</del>", "<ins>" + xts256 + "</ins>", "31 unchanged settings",
-				fmt.Sprintf(`href="/admin/t/pilot/policies/%d/versions/1/download" download`, s.pilot)}, nil},
+				fmt.Sprintf(`href="/admin/w/acme/t/pilot/policies/%d/versions/1/download" download`, s.pilot)}, nil},
 		{"operator: the picker offers prod only", s.operator, prod, http.StatusOK,
 			[]string{`<optgroup label="Production">`}, []string{`<optgroup label="Pilot">`, bitlockerName + " (same name)"}},
 		{"operator: a not-entitled environment's policy", s.operator, fmt.Sprintf("%s?with=%d", prod, s.pilot), http.StatusNotFound, []string{"does not exist"}, []string{"XTS"}},
@@ -360,7 +360,7 @@ func TestComparePolicies(t *testing.T) {
 		})
 	}
 	// The operator compares within the environment it is entitled to.
-	operatorCompliance := fmt.Sprintf("/admin/t/prod/policies/%d/compare?with=%d", s.compliance, s.policy(t, "acme", "prod", "Win - OIB - Compliance - U - Device Health - v3.1"))
+	operatorCompliance := fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/compare?with=%d", s.compliance, s.policy(t, "acme", "prod", "Win - OIB - Compliance - U - Device Health - v3.1"))
 	if r := s.operator.Get(operatorCompliance); r.Status != http.StatusOK || !strings.Contains(r.Body, `<table class="diff">`) {
 		t.Errorf("operator within prod: status %d", r.Status)
 	}
@@ -382,7 +382,7 @@ func TestCompareScriptLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := e.Owner()
-	r := owner.Get(fmt.Sprintf("/admin/t/prod/policies/%d/diff?from=1&to=2", id))
+	r := owner.Get(fmt.Sprintf("/admin/w/acme/t/prod/policies/%d/diff?from=1&to=2", id))
 	want := `<pre class="script-diff"><span class="line-removed">- $proxy = &#34;proxy.acme.test:8080&#34;</span>
 <span class="line-added">&#43; $proxy = &#34;proxy2.acme.test:3128&#34;</span>
 <span class="line-added">&#43; Set-ItemProperty -Path $key -Name ProxyEnable -Value 1</span>

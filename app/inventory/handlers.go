@@ -82,7 +82,7 @@ func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	feed := func(filter url.Values) string {
 		filter.Set("environment", env.Slug)
-		return "/admin/operations?" + filter.Encode()
+		return ws.URL("/operations?" + filter.Encode())
 	}
 	active := []string{string(operation.Queued), string(operation.Running)}
 	p.ActiveRunsURL = feed(url.Values{"status": active})
@@ -301,7 +301,7 @@ func (h *Handlers) Policy(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	settings, assignments := sections(payload, names)
 	p := &detailPage{Page: web.Page{Title: pol.DisplayName, Section: "policies",
-		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: "/admin/t/" + env.Slug + "/policies"}, web.Crumb{Name: pol.DisplayName})},
+		Crumbs: navigation.Crumbs(ws, env, web.Crumb{Name: "Policies", URL: env.URL("/policies")}, web.Crumb{Name: pol.DisplayName})},
 		Environment: env, Policy: pol, Coverage: pol.Type, Sections: settings, Assignments: assignments,
 		Versions: versions, JSON: IndentJSON(canonical)}
 	if p.Related, err = h.policyRelated(ctx, ws, env, pol, versions, req.URL.RequestURI()); err != nil {
@@ -378,7 +378,7 @@ func (h *Handlers) policyRelated(ctx context.Context, ws *access.Workspace, env 
 		if err := rows.Scan(&id, &kind, &severity); err != nil {
 			return navigation.RelatedContextSection{}, err
 		}
-		l.Link("findings", web.Title(strings.ReplaceAll(kind, "_", " ")), fmt.Sprintf("%s · finding #%d", severity, id), fmt.Sprintf("/admin/t/%s/findings/%d", env.Slug, id))
+		l.Link("findings", web.Title(strings.ReplaceAll(kind, "_", " ")), fmt.Sprintf("%s · finding #%d", severity, id), env.URL(fmt.Sprintf("/findings/%d", id)))
 	}
 	if err := rows.Err(); err != nil {
 		return navigation.RelatedContextSection{}, err

@@ -37,12 +37,12 @@ func TestTypeSourcesShown(t *testing.T) {
 		if err := e.Data.DB.Read.QueryRow(`SELECT policy_id FROM inventory_items WHERE source_path = ?`, sourcePath).Scan(&id); err != nil {
 			t.Fatalf("policy read from %s: %v", sourcePath, err)
 		}
-		return fmt.Sprint("/admin/t/prod/policies/", id)
+		return fmt.Sprint("/admin/w/acme/t/prod/policies/", id)
 	}
 	tests := []struct {
 		name, path, want string
 	}{
-		{"hub", "/admin/t/prod/inventory", fmt.Sprintf(`<p class="muted" id="type-sources">%d typed by folder, %d by shape.</p>`,
+		{"hub", "/admin/w/acme/t/prod/inventory", fmt.Sprintf(`<p class="muted" id="type-sources">%d typed by folder, %d by shape.</p>`,
 			counts[intune.TypeFromLayout], counts[intune.TypeFromShape])},
 		{"typed by its folder", policy(byFolder), "<dt>Typed by</dt><dd>its folder or file name, as its export tool wrote them (no @odata.type)</dd>"},
 		{"typed by its shape", policy(byShape), "<dt>Typed by</dt><dd>its shape: its properties are this type&#39;s (no @odata.type, no type folder)</dd>"},

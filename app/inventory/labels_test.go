@@ -51,7 +51,7 @@ func TestPolicyPageSpeaksIntune(t *testing.T) {
 
 	e := apptest.NewAcme(t)
 	owner := e.Owner()
-	if r := owner.Post("/admin/t/prod/connection", url.Values{"path": {export}}); r.Status != http.StatusSeeOther {
+	if r := owner.Post("/admin/w/acme/t/prod/connection", url.Values{"path": {export}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect the export: status %d", r.Status)
 	}
 	if _, err := e.Data.Sync(context.Background(), "acme", "prod", export); err != nil {
@@ -61,7 +61,7 @@ func TestPolicyPageSpeaksIntune(t *testing.T) {
 	if err := e.Data.DB.Read.QueryRow(`SELECT id FROM policies WHERE display_name = ?`, bitlockerName).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	r := owner.Get(fmt.Sprint("/admin/t/prod/policies/", id))
+	r := owner.Get(fmt.Sprint("/admin/w/acme/t/prod/policies/", id))
 	if r.Status != http.StatusOK {
 		t.Fatalf("policy page: status %d", r.Status)
 	}

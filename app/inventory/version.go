@@ -32,7 +32,7 @@ func VersionWithHash(ctx context.Context, q db.Querier, environmentID, policyID 
 
 // VersionURL is the page of version number of a policy.
 func VersionURL(env *access.Environment, policyID int64, number int) string {
-	return fmt.Sprintf("/admin/t/%s/policies/%d/versions/%d", env.Slug, policyID, number)
+	return env.URL(fmt.Sprintf("/policies/%d/versions/%d", policyID, number))
 }
 
 // Holder is a baseline snapshot or a backup set that holds a version.
@@ -136,14 +136,14 @@ func (h *Handlers) versionRelated(ctx context.Context, ws *access.Workspace, env
 	}
 	for _, s := range snapshots {
 		l.Link("snapshot_evidence", s.Name, fmt.Sprintf("snapshot #%d · %s", s.ID, s.At.Time.UTC().Format("2 Jan 2006")),
-			fmt.Sprintf("/admin/baselines/%s/snapshots/%d", s.Slug, s.ID))
+			web.SnapshotURL(ws.Slug, s.Slug, s.ID))
 	}
 	backups, err := holders(ctx, h.DB.Read, backupsHolding, pol.Type.Key, env.ID, ver.ID)
 	if err != nil {
 		return navigation.RelatedContextSection{}, err
 	}
 	for _, b := range backups {
-		l.Link("backup_evidence", b.Name, fmt.Sprintf("backup set #%d", b.ID), fmt.Sprintf("/admin/t/%s/backups/%d", env.Slug, b.ID))
+		l.Link("backup_evidence", b.Name, fmt.Sprintf("backup set #%d", b.ID), env.URL(fmt.Sprintf("/backups/%d", b.ID)))
 	}
 	return l.Section(), nil
 }

@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"atlas/app/access"
+	"atlas/app/web"
 )
 
 // Placement is where a drill-down action shows (spec 131).
@@ -77,7 +80,9 @@ func (a *Actions) Row() RowActions {
 // operations routes) with the context it was opened from (spec 131).
 type CanonicalNavigationContext struct {
 	WorkspaceID          int64
-	ManagedEnvironmentID int64 // spec 131's tenant_id (DESIGN §3); 0 for a workspace-level launch
+	WorkspaceSlug        string // the feed's address names its workspace (DESIGN §5)
+	RunID                int64  // the run of a detail link
+	ManagedEnvironmentID int64  // spec 131's tenant_id (DESIGN §3); 0 for a workspace-level launch
 	SourceSurface        string
 	CanonicalRouteName   string
 	FilterPayload        url.Values
@@ -97,27 +102,27 @@ const (
 	BackLabelParam = "back_label"
 )
 
-// FeedLink is the canonical feed filtered by payload, coming back to backURL.
-func FeedLink(workspaceID, environmentID int64, source string, filters url.Values, backLabel, backURL string) CanonicalNavigationContext {
-	return CanonicalNavigationContext{WorkspaceID: workspaceID, ManagedEnvironmentID: environmentID, SourceSurface: source,
+// FeedLink is the canonical feed of ws filtered by payload, coming back to backURL.
+func FeedLink(ws *access.Workspace, environmentID int64, source string, filters url.Values, backLabel, backURL string) CanonicalNavigationContext {
+	return CanonicalNavigationContext{WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, ManagedEnvironmentID: environmentID, SourceSurface: source,
 		CanonicalRouteName: OperationsFeedRoute, FilterPayload: filters, BackLinkLabel: backLabel, BackURL: backURL}
 }
 
 // RunLink is the canonical page of one run, coming back to backURL.
 func RunLink(workspaceID, runID int64, source, backLabel, backURL string) CanonicalNavigationContext {
-	return CanonicalNavigationContext{WorkspaceID: workspaceID, SourceSurface: source, CanonicalRouteName: OperationsDetailRoute,
-		FilterPayload: url.Values{"run": {itoa(runID)}}, BackLinkLabel: backLabel, BackURL: backURL}
+	return CanonicalNavigationContext{WorkspaceID: workspaceID, RunID: runID, SourceSurface: source, CanonicalRouteName: OperationsDetailRoute,
+		BackLinkLabel: backLabel, BackURL: backURL}
 }
 
-// URL is the link: always the tenantless operations route, the filters and the way back in its query.
+// URL is the link: always a tenantless operations route (the workspace's feed,
+// or the run's own page), the filters and the way back in its query.
 func (c CanonicalNavigationContext) URL() string {
 	q := url.Values{}
-	path := "/admin/operations"
+	path := web.WorkspaceURL(c.WorkspaceSlug, "/operations")
+	if c.CanonicalRouteName == OperationsDetailRoute {
+		path = web.RunURL(c.RunID)
+	}
 	for k, v := range c.FilterPayload {
-		if k == "run" && c.CanonicalRouteName == OperationsDetailRoute {
-			path += "/" + v[0]
-			continue
-		}
 		q[k] = v
 	}
 	if c.BackURL != "" && c.BackLinkLabel != "" {

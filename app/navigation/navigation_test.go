@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"atlas/app/access"
 )
 
 // TestMatrixRulesAreWellFormed lists the rules: each uses spec 131's enums, has a
@@ -44,22 +46,21 @@ func TestRuleEveryRelationResolvesThroughOneRule(t *testing.T) {
 	NewEntries(PolicyVersion).Link("no_such_relation", "x", "", "/x")
 }
 
-// Spec 131: canonical run destinations always use the tenantless operations route family.
+// Spec 131: canonical run destinations always use the tenantless operations
+// route family: a run's own page, or its workspace's feed (DESIGN §5).
 func TestRuleCanonicalRunDestinationsAreTenantless(t *testing.T) {
-	run := RunLink(1, 8, Finding, "Back to Defender", "/admin/t/prod/findings/3?x=1")
-	feed := FeedLink(1, 2, Environment, url.Values{"environment": {"prod"}, "type": {"inventory.sync"}}, "Back to Production inventory", "/admin/t/prod/inventory")
-	for _, u := range []string{run.URL(), feed.URL()} {
-		if !strings.HasPrefix(u, "/admin/operations") {
-			t.Errorf("%s is not the operations route family", u)
-		}
-	}
+	run := RunLink(1, 8, Finding, "Back to Defender", "/admin/w/acme/t/prod/findings/3?x=1")
+	feed := FeedLink(&access.Workspace{ID: 1, Slug: "acme"}, 2, Environment, url.Values{"environment": {"prod"}, "type": {"inventory.sync"}}, "Back to Production inventory", "/admin/w/acme/t/prod/inventory")
 	if !strings.HasPrefix(run.URL(), "/admin/operations/8?") {
 		t.Errorf("run link %s", run.URL())
+	}
+	if !strings.HasPrefix(feed.URL(), "/admin/w/acme/operations?") {
+		t.Errorf("feed link %s is not its workspace's feed", feed.URL())
 	}
 	q, _ := url.ParseQuery(strings.SplitN(feed.URL(), "?", 2)[1])
 	back := BackFrom(q)
 	if q.Get("type") != "inventory.sync" || q.Get("environment") != "prod" || back == nil ||
-		back.Label != "Back to Production inventory" || back.URL != "/admin/t/prod/inventory" {
+		back.Label != "Back to Production inventory" || back.URL != "/admin/w/acme/t/prod/inventory" {
 		t.Errorf("feed link %s lost its filters or its way back (%+v)", feed.URL(), back)
 	}
 	for _, evil := range []string{"//evil.test/x", "https://evil.test", "/\\evil.test", ""} {
@@ -77,7 +78,7 @@ func TestRuleEntriesShowLabelsFirstIDsSecond(t *testing.T) {
 	}
 	l := NewEntries(PolicyVersion)
 	l.Link("source_run", RunLabel("Inventory sync", 8, at), "succeeded", "/admin/operations/8")
-	l.Link("parent_policy", "Defender baseline", "Settings catalog", "/admin/t/prod/policies/3")
+	l.Link("parent_policy", "Defender baseline", "Settings catalog", "/admin/w/acme/t/prod/policies/3")
 	s := l.Section()
 	if s.Entries[0].Key != "parent_policy" || s.Entries[0].Value != "Defender baseline" || s.PrimaryEntryKey != "parent_policy" {
 		t.Errorf("not in operator relevance, or no next step: %+v", s)

@@ -3,7 +3,6 @@ package navigation
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -169,8 +168,6 @@ func RunLabel(typeLabel string, id int64, createdAt time.Time) string {
 	}
 	return label
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // SourceType is the type of the page the entries are collected for.
 func (l *Entries) SourceType() string { return l.source }

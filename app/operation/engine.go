@@ -37,7 +37,7 @@ type Type struct {
 	// (DESIGN §6). Every type declares one.
 	Need access.Capability
 	// Form builds a run's context from the generic start form (POST
-	// /admin/t/{environment}/operations); a type without one is started only from
+	// /admin/w/{workspace}/t/{environment}/operations); a type without one is started only from
 	// its own domain's pages.
 	Form func(form url.Values) (map[string]any, error)
 	// Panel is the type's own section of a run's page (a restore's items and

@@ -46,7 +46,7 @@ type EnvironmentRef struct {
 }
 
 // URL is the run's canonical, tenantless address (spec 131).
-func (r Row) URL() string { return "/admin/operations/" + strconv.FormatInt(r.ID, 10) }
+func (r Row) URL() string { return web.RunURL(r.ID) }
 
 // viewer is the signed-in person's view of the workspace's environments, and
 // so of its runs.
@@ -134,12 +134,16 @@ var periods = []struct {
 }{{"24h", "Last 24 hours", 24 * time.Hour}, {"7d", "Last 7 days", 7 * 24 * time.Hour},
 	{"30d", "Last 30 days", 30 * 24 * time.Hour}, {"90d", "Last 90 days", 90 * 24 * time.Hour}}
 
-// feedQuery is the feed's query string, kept to build links that change one part of it.
-type feedQuery url.Values
+// feedQuery is the feed's query string, kept to build links that change one
+// part of it, and its workspace.
+type feedQuery struct {
+	ws     *access.Workspace
+	values url.Values
+}
 
 func (q feedQuery) with(key string, values ...string) string {
 	next := url.Values{}
-	for k, v := range q {
+	for k, v := range q.values {
 		if k != "after" && k != "before" && k != key {
 			next[k] = v
 		}
@@ -148,14 +152,14 @@ func (q feedQuery) with(key string, values ...string) string {
 		next[key] = values
 	}
 	if len(next) == 0 {
-		return "/admin/operations"
+		return q.ws.URL("/operations")
 	}
-	return "/admin/operations?" + next.Encode()
+	return q.ws.URL("/operations?" + next.Encode())
 }
 
-// Feed is /admin/operations: the KPI header of spec 058 and every run of the
-// workspace, filtered by the query string. The environment filter defaults to the
-// current environment; environment=all clears it.
+// Feed is /admin/w/{workspace}/operations: the KPI header of spec 058 and every
+// run of the workspace, filtered by the query string (environment=all, or none,
+// is every environment).
 func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
 	v, err := h.viewer(ctx)
@@ -163,16 +167,13 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	raw := req.URL.Query()
-	q := feedQuery(raw)
+	q := feedQuery{ws: v.ws, values: raw}
 	now := h.Engine.Now()
 	page := &feedPage{Page: web.Page{Title: "Operations", Section: "operations",
-		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: "/admin"}, {Name: "Operations"}}}, Workspace: v.ws, Back: navigation.BackFrom(raw)}
+		Crumbs: []web.Crumb{{Name: v.ws.Name, URL: v.ws.URL("")}, {Name: "Operations"}}}, Workspace: v.ws, Back: navigation.BackFrom(raw)}
 
 	var f Filter
 	envSlug := raw.Get("environment")
-	if !raw.Has("environment") {
-		envSlug = web.SessionFrom(ctx).EnvironmentSlug
-	}
 	page.Environments = []Option{{Value: "all", Label: "All environments", Selected: true}}
 	for _, e := range v.envs {
 		selected := e.Slug == envSlug
@@ -241,9 +242,9 @@ func (h *Handlers) Feed(w http.ResponseWriter, req bunrouter.Request) error {
 	if f.EnvironmentID != 0 {
 		scope = envSlug
 	}
-	kpiLink := func(v url.Values) string {
-		v.Set("environment", scope)
-		return "/admin/operations?" + v.Encode()
+	kpiLink := func(filter url.Values) string {
+		filter.Set("environment", scope)
+		return v.ws.URL("/operations?" + filter.Encode())
 	}
 	page.KPILinks = map[string]string{
 		"runs":   kpiLink(url.Values{"period": {"30d"}}),
@@ -264,7 +265,7 @@ func choose[S ~string](q feedQuery, key, anyLabel string, all []S, chips *[]Link
 	var chosen []S
 	var names []string
 	for _, v := range all {
-		on := slices.Contains(q[key], string(v))
+		on := slices.Contains(q.values[key], string(v))
 		options = append(options, Option{Value: string(v), Label: web.Title(string(v)), Selected: on})
 		if on {
 			chosen, names = append(chosen, v), append(names, string(v))
@@ -374,9 +375,9 @@ func (h *Handlers) Detail(w http.ResponseWriter, req bunrouter.Request) error {
 // runCrumbs lead from the workspace through the run's environment, when the
 // viewer may see it, to the operations of that environment and the run.
 func runCrumbs(v *viewer, run *Run, label string) []web.Crumb {
-	env, feed := v.entitled[run.EnvironmentID], "/admin/operations?environment=all"
+	env, feed := v.entitled[run.EnvironmentID], v.ws.URL("/operations?environment=all")
 	if env != nil {
-		feed = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
+		feed = v.ws.URL("/operations?environment=" + url.QueryEscape(env.Slug))
 	}
 	return navigation.Crumbs(v.ws, env, web.Crumb{Name: "Operations", URL: feed}, web.Crumb{Name: label})
 }
@@ -502,7 +503,7 @@ func countProps(c Counts) []Prop {
 	return props
 }
 
-// Start is POST /admin/t/{environment}/operations: form field type names a
+// Start is POST /admin/w/{workspace}/t/{environment}/operations: form field type names a
 // registered type with a start form; its other fields are the type's to read.
 // The resolver has checked what starting that type needs. Starting a type that
 // is already running opens the active run instead.
@@ -537,7 +538,7 @@ func (h *Handlers) Start(w http.ResponseWriter, req bunrouter.Request) error {
 // Opened answers a start with the run's page: with started as the notice when
 // the start made the run, otherwise saying which run it joined.
 func (e *Engine) Opened(w http.ResponseWriter, req *http.Request, run *Run, joined bool, started string) error {
-	to := "/admin/operations/" + strconv.FormatInt(run.ID, 10)
+	to := web.RunURL(run.ID)
 	switch {
 	case !joined:
 		return web.Redirect(w, req, to, started)
@@ -595,7 +596,7 @@ type RecentRuns struct {
 	PollURL string
 }
 
-// Recent builds the panel for the current workspace, or for one environment
+// Recent builds the panel for the workspace, or for one environment
 // (environmentID ≠ 0); pageURL is the page that shows it, which it polls.
 func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL string) (*RecentRuns, error) {
 	v, err := h.viewer(ctx)
@@ -606,9 +607,9 @@ func (h *Handlers) Recent(ctx context.Context, environmentID int64, pageURL stri
 	if err != nil {
 		return nil, err
 	}
-	r := &RecentRuns{Active: Table{Rows: h.rows(v, active)}, Latest: Table{Rows: h.rows(v, latest)}, FeedURL: "/admin/operations?environment=all"}
+	r := &RecentRuns{Active: Table{Rows: h.rows(v, active)}, Latest: Table{Rows: h.rows(v, latest)}, FeedURL: v.ws.URL("/operations?environment=all")}
 	if env, ok := v.entitled[environmentID]; ok {
-		r.FeedURL = "/admin/operations?environment=" + url.QueryEscape(env.Slug)
+		r.FeedURL = v.ws.URL("/operations?environment=" + url.QueryEscape(env.Slug))
 	}
 	if len(r.Active.Rows) > 0 {
 		r.PollURL = pageURL

@@ -32,7 +32,7 @@ func ScopeOf(ws *access.Workspace, envs []*access.Environment) Scope {
 	return s
 }
 
-// ViewerScope is the signed-in person's scope in the current workspace.
+// ViewerScope is the signed-in person's scope in the route's workspace.
 func ViewerScope(ctx context.Context, r *access.Resolver) (Scope, error) {
 	ws := access.MustWorkspace(ctx)
 	envs, err := r.Environments(ctx, ws, access.UserFrom(ctx).ID)
@@ -62,7 +62,7 @@ func (s Scope) RunLink(sourceType string, surface navigation.SourceSurface, key 
 	if !s.Opens(environmentID) {
 		return navigation.UnavailableLink(sourceType, surface, key, navigation.ReasonUnauthorized, "")
 	}
-	return navigation.NewLink(sourceType, surface, key, text, "/admin/operations/"+strconv.FormatInt(runID, 10))
+	return navigation.NewLink(sourceType, surface, key, text, web.RunURL(runID))
 }
 
 // arms are the conditions on operation_runs r that select the scope's runs (of

@@ -102,7 +102,9 @@ func (h *Handlers) Find(ctx context.Context, userID int64, q string) (results []
 			}
 			r.Where = workspaceName
 			if environmentSlug == "" {
-				r.URL = web.WorkspaceURL(workspaceSlug, path)
+				// A workspace's own records keep their path before issue 26 in the
+				// index (/admin, /admin/baselines/{slug}): the same under the workspace.
+				r.URL = web.WorkspaceURL(workspaceSlug, strings.TrimPrefix(path, "/admin"))
 			} else {
 				r.URL = web.EnvironmentURL(workspaceSlug, environmentSlug, path)
 				if k.name != "Environment" {
@@ -148,7 +150,7 @@ func (h *Handlers) run(ctx context.Context, q string, workspaces []*access.Works
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Kind: "Run", Label: fmt.Sprintf("%s #%d", h.Engine.Label(runType), id), URL: fmt.Sprintf("/admin/operations/%d", id)}
+	r := &Result{Kind: "Run", Label: fmt.Sprintf("%s #%d", h.Engine.Label(runType), id), URL: web.RunURL(id)}
 	for _, ws := range workspaces {
 		if ws.ID == workspaceID {
 			r.Where = ws.Name

@@ -101,12 +101,12 @@ func TestUsersPage(t *testing.T) {
 	if r := readonly.Get("/admin/users"); r.Status != http.StatusForbidden {
 		t.Errorf("readonly opens the users page: %d", r.Status)
 	}
-	if body := readonly.Get("/admin").Body; strings.Contains(body, `href="/admin/users"`) {
+	if body := readonly.Get("/admin/w/acme").Body; strings.Contains(body, `href="/admin/users"`) {
 		t.Error("readonly's sidebar links to the users page")
 	}
 	for name, c := range map[string]*apptest.Client{"local owner": owner, "site administrator": admin} {
 		r := c.Get("/admin/users")
-		if r.Status != http.StatusOK || !strings.Contains(r.Body, "ro@acme.test") || !strings.Contains(c.Get("/admin").Body, `href="/admin/users"`) {
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "ro@acme.test") || !strings.Contains(c.Get("/admin/w/acme").Body, `href="/admin/users"`) {
 			t.Errorf("%s: users page %d or no sidebar entry", name, r.Status)
 		}
 	}

@@ -149,7 +149,7 @@ func (h *Handlers) CreateUser(w http.ResponseWriter, req bunrouter.Request) erro
 		nu.Email, nu.Name = web.Echo(nu.Email), web.Echo(nu.Name)
 		return h.invalid(w, req, func(p *usersPage) { p.New, p.Errors = nu, fields })
 	}
-	return web.Redirect(w, req.Request, "/admin/users", "User "+nu.Email+" added.")
+	return web.Redirect(w, req.Request, web.UsersURL, "User "+nu.Email+" added.")
 }
 
 // targetUser is the {user} of a users-page route.
@@ -190,7 +190,7 @@ func (h *Handlers) SetSiteAdmin(w http.ResponseWriter, req bunrouter.Request) er
 	if admin {
 		message = u.Name + " is now a site administrator."
 	}
-	return web.Redirect(w, req.Request, "/admin/users", message)
+	return web.Redirect(w, req.Request, web.UsersURL, message)
 }
 
 // SignOut ends every session of a user, on every device, at its next request.
@@ -217,7 +217,7 @@ func (h *Handlers) SignOut(w http.ResponseWriter, req bunrouter.Request) error {
 			return err
 		}
 	}
-	return web.Redirect(w, req.Request, "/admin/users", u.Name+" is signed out everywhere ("+plural(ended, "session")+" ended).")
+	return web.Redirect(w, req.Request, web.UsersURL, u.Name+" is signed out everywhere ("+plural(ended, "session")+" ended).")
 }
 
 // RemoveUser deletes a user after a typed confirmation (form field confirm = their email).
@@ -245,7 +245,7 @@ func (h *Handlers) RemoveUser(w http.ResponseWriter, req bunrouter.Request) erro
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/users", u.Email+" was removed and signed out.")
+	return web.Redirect(w, req.Request, web.UsersURL, u.Email+" was removed and signed out.")
 }
 
 // AddRoot sets a folder under which every user may connect export folders (form field root).
@@ -260,7 +260,7 @@ func (h *Handlers) AddRoot(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/users", resolved+" is now an export root.")
+	return web.Redirect(w, req.Request, web.UsersURL, resolved+" is now an export root.")
 }
 
 // RemoveRoot removes an export root set on this page.
@@ -274,7 +274,7 @@ func (h *Handlers) RemoveRoot(w http.ResponseWriter, req bunrouter.Request) erro
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/users", path+" is no longer an export root: folders connected under it, unless the local owner chose them, are no longer synced.")
+	return web.Redirect(w, req.Request, web.UsersURL, path+" is no longer an export root: folders connected under it, unless the local owner chose them, are no longer synced.")
 }
 
 func plural(n int64, word string) string {

@@ -12,7 +12,7 @@ import (
 func BenchmarkCompressPage(b *testing.B) {
 	var page strings.Builder
 	for i := range 1000 {
-		fmt.Fprintf(&page, `<tr><td><a href="/admin/t/acme/prod/policies/%d">Policy %d · Windows baseline</a></td><td>settingsCatalog</td><td><time datetime="2026-11-28T12:00:00Z">2026-11-28 12:00:00 UTC</time></td></tr>`+"\n", i, i)
+		fmt.Fprintf(&page, `<tr><td><a href="/admin/w/acme/t/acme/prod/policies/%d">Policy %d · Windows baseline</a></td><td>settingsCatalog</td><td><time datetime="2026-11-28T12:00:00Z">2026-11-28 12:00:00 UTC</time></td></tr>`+"\n", i, i)
 	}
 	html := []byte(page.String())
 	h := Compress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

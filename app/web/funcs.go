@@ -9,13 +9,16 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"when":     When,
-	"duration": Duration,
-	"num":      Number,
-	"add":      func(a, b int) int { return a + b },
-	"title":    Title,
-	"envURL":   EnvironmentURL,
-	"formKey":  formKeyInput,
+	"when":           When,
+	"duration":       Duration,
+	"num":            Number,
+	"add":            func(a, b int) int { return a + b },
+	"title":          Title,
+	"runURL":         RunURL,
+	"chooserFormURL": ChooserFormURL,
+	"profileURL":     ProfileURL,
+	"snapshotURL":    SnapshotURL,
+	"formKey":        formKeyInput,
 }
 
 // When renders a timestamp as a <time> element: app.js shows it relative, the title keeps the exact UTC time.

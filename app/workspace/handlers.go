@@ -85,7 +85,7 @@ func (h *Handlers) Create(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	web.SessionFrom(ctx).SetWorkspace(id)
-	return web.Redirect(w, req.Request, "/admin", "Workspace "+name+" created.")
+	return web.Redirect(w, req.Request, web.HomeURL, "Workspace "+name+" created.")
 }
 
 // Select makes a workspace current (404 for non-members; archived ones cannot be selected).
@@ -95,7 +95,13 @@ func (h *Handlers) Select(w http.ResponseWriter, req bunrouter.Request) error {
 		return web.Errorf(web.Conflict, "Workspace %s is archived: restore it before working in it.", ws.Name)
 	}
 	web.SessionFrom(req.Context()).SetWorkspace(ws.ID)
-	return web.Redirect(w, req.Request, "/admin", "")
+	return web.Redirect(w, req.Request, ws.URL(""), "")
+}
+
+// Home is /admin: it leads to the current workspace's hub, the one place the
+// session's current workspace decides where a request goes (DESIGN §5).
+func (h *Handlers) Home(w http.ResponseWriter, req bunrouter.Request) error {
+	return web.Redirect(w, req.Request, access.MustWorkspace(req.Context()).URL(""), "")
 }
 
 // Restore brings an archived workspace back.
@@ -105,7 +111,7 @@ func (h *Handlers) Restore(w http.ResponseWriter, req bunrouter.Request) error {
 	if err := h.DB.Tx(ctx, func(tx *sql.Tx) error { return setArchived(ctx, tx, ws, access.UserFrom(ctx).ID, false) }); err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/workspaces", "Workspace "+ws.Name+" restored.")
+	return web.Redirect(w, req.Request, web.ChooserURL, "Workspace "+ws.Name+" restored.")
 }
 
 type hubPage struct {
@@ -124,7 +130,7 @@ type EnvironmentHealth struct {
 	LastSync *inventory.Run // nil: never synced
 }
 
-// Hub is the current workspace's home, the page a consultant opens every
+// Hub is the workspace's home, the page a consultant opens every
 // morning: every environment's health at a glance.
 func (h *Handlers) Hub(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx := req.Context()
@@ -165,7 +171,7 @@ type settingsPage struct {
 
 func newSettingsPage(ws *access.Workspace) *settingsPage {
 	return &settingsPage{Page: web.Page{Title: "Workspace settings", Section: "settings",
-		Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Settings"}}}, Workspace: ws, Name: ws.Name}
+		Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Settings"}}}, Workspace: ws, Name: ws.Name}
 }
 
 // Settings shows rename and archive.
@@ -188,7 +194,7 @@ func (h *Handlers) Rename(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/settings", "Workspace renamed.")
+	return web.Redirect(w, req.Request, ws.URL("/settings"), "Workspace renamed.")
 }
 
 // Archive hides the workspace from the switcher after a typed confirmation (form field confirm = slug).
@@ -204,7 +210,7 @@ func (h *Handlers) Archive(w http.ResponseWriter, req bunrouter.Request) error {
 		return err
 	}
 	web.SessionFrom(ctx).SetWorkspace(0)
-	return web.Redirect(w, req.Request, "/admin/workspaces", "Workspace "+ws.Name+" archived.")
+	return web.Redirect(w, req.Request, web.ChooserURL, "Workspace "+ws.Name+" archived.")
 }
 
 type membersPage struct {
@@ -220,7 +226,7 @@ type membersPage struct {
 func (h *Handlers) membersPage(ctx context.Context, ws *access.Workspace) (*membersPage, error) {
 	list, err := members(ctx, h.DB.Read, ws.ID)
 	return &membersPage{Page: web.Page{Title: "Members", Section: "members",
-		Crumbs: []web.Crumb{{Name: ws.Name, URL: "/admin"}, {Name: "Members"}}},
+		Crumbs: []web.Crumb{{Name: ws.Name, URL: ws.URL("")}, {Name: "Members"}}},
 		Workspace: ws, Members: list, Roles: access.Roles, Role: string(access.Readonly)}, err
 }
 
@@ -262,7 +268,7 @@ func (h *Handlers) AddMember(w http.ResponseWriter, req bunrouter.Request) error
 	if txErr != nil {
 		return txErr
 	}
-	return web.Redirect(w, req.Request, "/admin/members", email+" is now "+string(role)+".")
+	return web.Redirect(w, req.Request, ws.URL("/members"), email+" is now "+string(role)+".")
 }
 
 // ChangeRole sets a member's role (form field role); the last owner cannot be demoted.
@@ -280,7 +286,7 @@ func (h *Handlers) ChangeRole(w http.ResponseWriter, req bunrouter.Request) erro
 	if err := h.DB.Tx(ctx, func(tx *sql.Tx) error { return changeRole(ctx, tx, ws.ID, access.UserFrom(ctx).ID, userID, role) }); err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/members", "Role changed.")
+	return web.Redirect(w, req.Request, ws.URL("/members"), "Role changed.")
 }
 
 // RemoveMember takes a user out of the workspace; the last owner cannot be removed.
@@ -294,5 +300,5 @@ func (h *Handlers) RemoveMember(w http.ResponseWriter, req bunrouter.Request) er
 	if err := h.DB.Tx(ctx, func(tx *sql.Tx) error { return removeMember(ctx, tx, ws.ID, access.UserFrom(ctx).ID, userID) }); err != nil {
 		return err
 	}
-	return web.Redirect(w, req.Request, "/admin/members", "Member removed.")
+	return web.Redirect(w, req.Request, ws.URL("/members"), "Member removed.")
 }

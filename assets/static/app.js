@@ -384,7 +384,8 @@
 
   // ---------- Keyboard shortcuts ----------
 
-  var GO = { o: '/admin/operations', h: '/admin' };
+  // g o: the current workspace's operations, as its sidebar links them; g h: its hub.
+  var GO = { o: '.sidebar [data-palette="Operations"]', h: '.sidebar [data-palette="Hub"]' };
   var pendingG = 0;
 
   function typing(el) {
@@ -403,7 +404,8 @@
     if (pendingG && Date.now() - pendingG < 1500 && GO[e.key]) {
       pendingG = 0;
       e.preventDefault();
-      window.location.href = GO[e.key];
+      var link = document.querySelector(GO[e.key]);
+      window.location.href = link ? link.href : '/admin';
       return;
     }
     pendingG = e.key === 'g' ? Date.now() : 0;
