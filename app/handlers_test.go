@@ -347,3 +347,27 @@ func TestFrameReadsEnvironmentsOnce(t *testing.T) {
 		}
 	}
 }
+
+// An archived workspace's addresses say so to its members (409, restore it
+// first) and stay not found for anyone else; restored, they open again.
+func TestArchivedWorkspaceAddresses(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients[owner]
+	if r := c.Post("/admin/w/acme/archive", url.Values{"confirm": {"acme"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("archive: %d", r.Status)
+	}
+	for _, path := range []string{"/admin/w/acme", "/admin/w/acme/t/prod/policies"} {
+		if r := c.Get(path); r.Status != http.StatusConflict || !strings.Contains(r.Body, "Workspace Acme Corp is archived: restore it") {
+			t.Errorf("%s: %d, want 409 saying to restore it", path, r.Status)
+		}
+		if r := f.clients[outsider].Get(path); r.Status != http.StatusNotFound {
+			t.Errorf("%s for a non-member: %d, want 404", path, r.Status)
+		}
+	}
+	if r := c.Post("/admin/workspaces/acme/restore", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("restore: %d", r.Status)
+	}
+	if r := c.Get("/admin/w/acme"); r.Status != http.StatusOK {
+		t.Errorf("restored hub: %d", r.Status)
+	}
+}

@@ -25,6 +25,7 @@ const (
 	PathEnvironment               // the environment named by the {environment} slug, inside the {workspace} one
 	PathRun                       // the operation run {run}, in whichever of the user's workspaces owns it (spec 077)
 	ChooserWorkspace              // the workspace {workspace} the chooser's forms name, archived ones included
+	FormerPath                    // an address of the family before issue 26, which named no workspace (former.go)
 	Site                          // Atlas itself, above workspaces: site administrators (DESIGN §4)
 )
 
@@ -47,10 +48,11 @@ type reach struct {
 
 type reachKey struct{}
 
-// open is the user's workspace with this slug, unless archived.
-func (r *reach) open(slug string) *Workspace {
+// named is the user's workspace with this slug, archived or not; nil when
+// they are not a member of one.
+func (r *reach) named(slug string) *Workspace {
 	for _, ws := range r.workspaces {
-		if ws.Slug == slug && !ws.Archived {
+		if ws.Slug == slug {
 			return ws
 		}
 	}
@@ -220,7 +222,7 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	}
 	rc := ctx.Value(reachKey{}).(*reach)
 	switch scope {
-	case SignedIn, Site:
+	case SignedIn, Site, FormerPath:
 		// A page of no workspace shows the current one in its header.
 		if rc.current != nil {
 			envs, err := r.environments(ctx, rc.current, user.ID, "")
@@ -229,19 +231,26 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 			}
 			ctx = enter(ctx, rc.current, envs, user.ID, true, req.Request)
 		}
-		if scope == Site {
+		switch {
+		case scope == FormerPath:
+			return r.decideFormer(ctx, req, rc, user.ID)
+		case scope == Site:
 			if why := SiteWhy(user, need); why != "" {
 				return ctx, web.Errorf(web.Forbidden, "%s", why)
 			}
 		}
 		return ctx, nil
-	case ChooserWorkspace:
-		for _, ws := range rc.workspaces {
-			if ws.Slug == req.Param("workspace") {
-				return withWorkspace(ctx, ws), Allow(ws.Role, need)
-			}
+	case CurrentWorkspace:
+		if rc.current == nil {
+			return ctx, errNoWorkspace
 		}
-		return ctx, web.ErrNotFound
+		return withWorkspace(ctx, rc.current), Allow(rc.current.Role, need)
+	case ChooserWorkspace:
+		ws := rc.named(req.Param("workspace"))
+		if ws == nil {
+			return ctx, web.ErrNotFound
+		}
+		return withWorkspace(ctx, ws), Allow(ws.Role, need)
 	case PathRun:
 		return r.decideRun(ctx, req, rc, user.ID, need)
 	}
@@ -253,7 +262,7 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 	if err != nil {
 		return ctx, err
 	}
-	if scope == PathWorkspace || scope == CurrentWorkspace {
+	if scope == PathWorkspace {
 		return enter(ctx, ws, envs, user.ID, false, req.Request), Allow(ws.Role, need)
 	}
 	var env *Environment
@@ -281,22 +290,14 @@ func (r *Resolver) decide(req bunrouter.Request, scope Scope, need Capability) (
 // pathWorkspace is the workspace the route's path names: not a member is not
 // found; an archived one is closed until restored.
 func pathWorkspace(rc *reach, req bunrouter.Request) (*Workspace, error) {
-	slug := req.Param("workspace")
-	if slug == "" { // /admin, and the family before issue 26, still served
-		if rc.current == nil {
-			return nil, errNoWorkspace
-		}
-		return rc.current, nil
+	ws := rc.named(req.Param("workspace"))
+	switch {
+	case ws == nil:
+		return nil, web.ErrNotFound
+	case ws.Archived:
+		return nil, web.Errorf(web.Conflict, "Workspace %s is archived: restore it on the workspaces page before working in it.", ws.Name)
 	}
-	if ws := rc.open(slug); ws != nil {
-		return ws, nil
-	}
-	for _, ws := range rc.workspaces {
-		if ws.Slug == slug {
-			return nil, web.Errorf(web.Conflict, "Workspace %s is archived: restore it on the workspaces page before working in it.", ws.Name)
-		}
-	}
-	return nil, web.ErrNotFound
+	return ws, nil
 }
 
 // operationNeed is what starting an operation of type typ needs.

@@ -24,6 +24,7 @@ const (
 	TooManyRequests
 	DiskFull // a write found the data folder's disk full
 	ReadOnly // a write found the data folder read-only
+	Gone     // an address Atlas no longer serves
 )
 
 var statusOf = map[Code]int{
@@ -36,6 +37,7 @@ var statusOf = map[Code]int{
 	TooManyRequests: http.StatusTooManyRequests,
 	DiskFull:        http.StatusInsufficientStorage,
 	ReadOnly:        http.StatusServiceUnavailable,
+	Gone:            http.StatusGone,
 }
 
 // Error is an error a handler returns on purpose: its Message is safe to show.

@@ -281,7 +281,7 @@ func (v *Views) RenderError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	titles := map[Code]string{NotFound: "Not found", Forbidden: "Not allowed", Invalid: "Invalid request",
 		Conflict: "Conflict", Unauthorized: "Sign in needed", TooManyRequests: "Too many requests", Internal: "Something went wrong",
-		DiskFull: "Data folder full", ReadOnly: "Data folder read-only"}
+		DiskFull: "Data folder full", ReadOnly: "Data folder read-only", Gone: "Address no longer served"}
 	if e.RetryAfter > 0 {
 		SetRetryAfter(w, e.RetryAfter)
 	}

@@ -302,3 +302,28 @@ func (h *Handlers) RemoveMember(w http.ResponseWriter, req bunrouter.Request) er
 	}
 	return web.Redirect(w, req.Request, ws.URL("/members"), "Member removed.")
 }
+
+type formerPage struct {
+	web.Page
+	Holders []access.Holder
+}
+
+// errFormerForm refuses a form posted to a former address: it names no
+// workspace, so it cannot say which customer it was for.
+var errFormerForm = web.Errorf(web.Gone, "This form comes from a page of an earlier Atlas, whose addresses did not name their workspace: Atlas cannot tell which customer it was for, and changed nothing. Open the page again and submit the form from there.")
+
+// Former answers an address of the family before issue 26 (DESIGN §5): a GET
+// leads to the one of the user's workspaces that holds its record, or offers
+// the choice when several do (the resolver found them); a POST is refused.
+func (h *Handlers) Former(w http.ResponseWriter, req bunrouter.Request) error {
+	if req.Method != http.MethodGet {
+		return errFormerForm
+	}
+	holders := access.HoldersFrom(req.Context())
+	if len(holders) == 1 {
+		web.SessionFrom(req.Context()).AddFlash("info", "Atlas's addresses now name their workspace: this page is in "+holders[0].Workspace.Name+". Update a bookmark to this address.")
+		return web.Redirect(w, req.Request, holders[0].URL, "")
+	}
+	return h.Views.Render(w, req.Request, http.StatusMultipleChoices, "workspace/former",
+		&formerPage{Page: web.Page{Title: "Which workspace?", Crumbs: []web.Crumb{{Name: "Which workspace?"}}}, Holders: holders})
+}
