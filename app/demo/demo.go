@@ -246,7 +246,7 @@ func (g *generator) loadCustomer(ctx context.Context, c customer) (int64, []*run
 	var history []*run
 	for _, s := range c.environments { // production first: it is the baseline's source
 		t := &tenant{customer: c, site: s}
-		env := &access.Environment{ID: envIDs[s.slug], WorkspaceID: wsID, Slug: s.slug, Name: s.name, Kind: s.kind}
+		env := &access.Environment{ID: envIDs[s.slug], WorkspaceID: wsID, WorkspaceSlug: c.slug, Slug: s.slug, Name: s.name, Kind: s.kind}
 		runs, err := g.loadEnvironment(ctx, t, env, profile, g.actors(c, s))
 		if err != nil {
 			return 0, nil, fmt.Errorf("environment %s: %w", s.slug, err)
