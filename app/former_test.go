@@ -75,6 +75,8 @@ func TestFormerAddresses(t *testing.T) {
 			{"owner", "/admin/t/prod/policies/999999"},
 			{"owner", fmt.Sprintf("/admin/t/pilot/findings/%d", f.finding["acme"])}, // a finding of prod, not pilot
 			{"owner", "/admin/baselines/silver"},
+			{"owner", "/admin/baselines//golden"},
+			{"owner", "/admin/t//prod"},
 			{"owner", "/admin/baselines/golden/snapshots/999999"},
 			{"owner", "/admin/t/prod?workspace=nowhere"},
 			{"readonly member of both, entitled to no lab", "/admin/t/lab"},

@@ -95,7 +95,7 @@ func (r *Resolver) holds(ctx context.Context, ws *Workspace, userID int64, rest 
 		return true, nil
 	case "baselines":
 		if s[1] == "" {
-			return true, nil
+			return s[2] == "", nil // the list
 		}
 		var profileID int64
 		err := r.DB.Read.QueryRowContext(ctx, `SELECT id FROM baseline_profiles WHERE workspace_id = ? AND slug = ?`, ws.ID, s[1]).Scan(&profileID)
